@@ -1,0 +1,162 @@
+// The one in-memory model every receiver and importer produces and every consumer reads.
+// Attribute values keep their OTLP types: int64 is always `bigint`, double is always `number`,
+// so a double 3.0 from a Go service is still a double when it is exported again.
+
+export type AnyValue =
+  | string
+  | boolean
+  | bigint
+  | number
+  | Uint8Array
+  | AnyValue[]
+  | KeyValueList
+  | null;
+
+/** An OTLP kvlist value. Wrapped so that it cannot be confused with any other value kind. */
+export interface KeyValueList {
+  readonly kvlist: Attributes;
+}
+
+/** Attribute key → value. Built with `setAttribute` so hostile keys such as `__proto__` are plain keys. */
+export type Attributes = Record<string, AnyValue>;
+
+export function setAttribute(attrs: Attributes, key: string, value: AnyValue): void {
+  if (key === '__proto__') {
+    Object.defineProperty(attrs, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    attrs[key] = value;
+  }
+}
+
+export function isKeyValueList(v: AnyValue): v is KeyValueList {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export interface Resource {
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  /** ResourceSpans.schema_url / ResourceLogs.schema_url */
+  schemaUrl: string;
+}
+
+export interface Scope {
+  name: string;
+  version: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  /** ScopeSpans.schema_url / ScopeLogs.schema_url */
+  schemaUrl: string;
+}
+
+export const SpanKind = {
+  UNSPECIFIED: 0,
+  INTERNAL: 1,
+  SERVER: 2,
+  CLIENT: 3,
+  PRODUCER: 4,
+  CONSUMER: 5,
+} as const;
+export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
+
+export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
+export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
+
+/** Span.flags bits (opentelemetry-proto SpanFlags). */
+export const SpanFlags = {
+  TRACE_FLAGS_MASK: 0xff,
+  /** W3C sampled bit inside the trace flags. */
+  SAMPLED: 0x01,
+  CONTEXT_HAS_IS_REMOTE: 0x100,
+  CONTEXT_IS_REMOTE: 0x200,
+} as const;
+
+export interface SpanEvent {
+  timeNs: bigint;
+  name: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+export interface SpanLink {
+  traceId: string;
+  spanId: string;
+  traceState: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  flags: number;
+}
+
+export interface SpanStatus {
+  code: StatusCode;
+  message: string;
+}
+
+export interface Span {
+  /** 32 lowercase hex digits; '' only when the sender sent none (rejected by the store). */
+  traceId: string;
+  /** 16 lowercase hex digits. */
+  spanId: string;
+  /** 16 lowercase hex digits, or '' for a root. */
+  parentSpanId: string;
+  traceState: string;
+  flags: number;
+  name: string;
+  kind: SpanKind;
+  startNs: bigint;
+  endNs: bigint;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  events: SpanEvent[];
+  droppedEventsCount: number;
+  links: SpanLink[];
+  droppedLinksCount: number;
+  status: SpanStatus;
+  /** Shared by reference among the spans of one ResourceSpans. */
+  resource: Resource;
+  /** Shared by reference among the spans of one ScopeSpans. */
+  scope: Scope;
+}
+
+export interface LogRecord {
+  timeNs: bigint;
+  observedNs: bigint;
+  severityNumber: number;
+  severityText: string;
+  body: AnyValue;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+  flags: number;
+  /** 32 lowercase hex digits, or '' when the record has no trace context. */
+  traceId: string;
+  /** 16 lowercase hex digits, or ''. */
+  spanId: string;
+  eventName: string;
+  resource: Resource;
+  scope: Scope;
+}
+
+/** What one request, one file or one line of a file decodes to. */
+export interface TelemetryBatch {
+  spans: Span[];
+  logs: LogRecord[];
+  /** Metric data points seen (acknowledged and counted, not stored). */
+  metricPoints: number;
+}
+
+export function emptyBatch(): TelemetryBatch {
+  return { spans: [], logs: [], metricPoints: 0 };
+}
+
+export function emptyResource(): Resource {
+  return { attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+export function emptyScope(): Scope {
+  return { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
+}
+
+/** `service.name` of a resource, or the OpenTelemetry default for a resource without one. */
+export function serviceName(resource: Resource): string {
+  const v = resource.attributes['service.name'];
+  return typeof v === 'string' && v !== '' ? v : 'unknown_service';
+}
