@@ -1,0 +1,113 @@
+// The store's public surface. Receivers, importers, analysis and the API depend on these types
+// only; how rows are laid out in SQLite stays inside collector/store.
+import type { LogRecord, Span } from '../model';
+
+export interface StoreOptions {
+  /** SQLite file path. ':memory:' is not supported (readers need their own connection). */
+  path: string;
+  /** Retention: delete the oldest whole traces once the database file exceeds this. Default 1 GiB. */
+  maxBytes?: number;
+  /** Retention: delete traces (and logs) older than this. Default 7 days. */
+  maxAgeMs?: number;
+  /** Spans + logs waiting to be committed above which `overloaded()` is true. Default 200_000. */
+  maxPendingItems?: number;
+}
+
+export interface TraceSummary {
+  traceId: string;
+  rootService: string;
+  rootOperation: string;
+  startNs: bigint;
+  durationNs: bigint;
+  spanCount: number;
+  errorCount: number;
+  services: string[];
+}
+
+export interface TraceQuery {
+  service?: string;
+  operation?: string;
+  minDurationNs?: bigint;
+  maxDurationNs?: bigint;
+  status?: 'error' | 'ok';
+  /** Every pair must match an attribute (span or resource) of some span in the trace; values compared as text. */
+  attributes?: { key: string; value: string }[];
+  fromNs?: bigint;
+  toNs?: bigint;
+  /** Default 100, at most 1000. */
+  limit?: number;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+}
+
+export interface LogQuery {
+  service?: string;
+  minSeverity?: number;
+  /** Substring of the body (rendered as text), case-insensitive. */
+  text?: string;
+  traceId?: string;
+  spanId?: string;
+  fromNs?: bigint;
+  toNs?: bigint;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface StoredLog extends LogRecord {
+  id: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export interface StoreStats {
+  spans: number;
+  logs: number;
+  traces: number;
+  services: number;
+  dbBytes: number;
+}
+
+export interface SqlResult {
+  columns: string[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
+export interface StoreReader {
+  stats(): StoreStats;
+  /** All spans with this trace id (32 lowercase hex), in start order; [] if unknown. */
+  getTrace(traceId: string): Span[];
+  getTraceSummary(traceId: string): TraceSummary | undefined;
+  logsForTrace(traceId: string): StoredLog[];
+  searchTraces(q: TraceQuery): Page<TraceSummary>;
+  searchLogs(q: LogQuery): Page<StoredLog>;
+  services(): string[];
+  operations(service: string): string[];
+  /** Runs one statement on a read-only connection; anything that would write is refused with InputError. */
+  querySql(sql: string, maxRows?: number): SqlResult;
+}
+
+export interface CommitInfo {
+  /** Trace ids (32 hex) that gained spans in this commit, including traces seen for the first time. */
+  traceIds: string[];
+  newTraceIds: string[];
+  spans: number;
+  logs: number;
+}
+
+export interface Store {
+  /** Resolves once the batch is committed (group commit across concurrent callers). */
+  write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+  /** True while the writer is behind; receivers answer 429/503 (HTTP) or UNAVAILABLE (gRPC). */
+  overloaded(): boolean;
+  readonly reader: StoreReader;
+  /** Called after each commit with what it added; returns an unsubscribe function. */
+  onCommit(listener: (info: CommitInfo) => void): () => void;
+  /** Resolves once everything written so far is committed. */
+  flush(): Promise<void>;
+  /** Flushes, then closes every connection. */
+  close(): Promise<void>;
+}
