@@ -1,0 +1,222 @@
+// End-to-end ingest: the real `hopscope serve` as a child process, 4 keep-alive clients POSTing pre-serialized
+// 512-span OTLP/HTTP protobuf requests, each waiting for its 200 (sent only after commit) before the next.
+// Run alone with `npx tsx bench/ingest.ts`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { median } from './decode';
+import { goServiceRequests } from './go-spans';
+
+const SPANS_PER_REQUEST = 512;
+const REQUESTS = 400;
+const WARM_UP_REQUESTS = 16;
+const CLIENTS = 4;
+const RUNS = 3;
+const RUN_DEADLINE_MS = 120_000;
+const START_DEADLINE_MS = 60_000;
+const RSS_SAMPLE_MS = 100;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = path.join(repoRoot, '.bench-tmp/ingest');
+
+export interface IngestRun {
+  /** Committed spans per second over the timed requests (warm-up excluded). */
+  spansPerSecond: number;
+  committedSpans: number;
+  /** Median VmRSS of the serve process sampled during the timed requests, in bytes. */
+  loadedRssBytes: number | undefined;
+  /** VmHWM of the serve process at the end of the run: its peak resident memory since start, in bytes. */
+  peakRssBytes: number | undefined;
+  /** Answers other than 200, by status (503/429 are backpressure and were retried after Retry-After). */
+  refusals: Map<number, number>;
+  /** The run hit its deadline before every request was acknowledged. */
+  timedOut: boolean;
+}
+
+export interface IngestBenchResult {
+  /** Median over the runs. */
+  spansPerSecond: number;
+  /** Highest peak over the runs. */
+  peakRssBytes: number | undefined;
+  runs: IngestRun[];
+}
+
+interface RunningServe {
+  child: ChildProcess;
+  url: URL;
+}
+
+/** Starts `hopscope serve` on free ports and resolves once it prints its OTLP/HTTP address. */
+function startServe(dbPath: string): Promise<RunningServe> {
+  const child = spawn(
+    process.execPath,
+    [path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hopscope serve printed no OTLP/HTTP address within ${START_DEADLINE_MS / 1000} s\n${stderr}`));
+    }, START_DEADLINE_MS);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hopscope serve exited with ${code} before listening\n${stderr}`));
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const address = /^OTLP\/HTTP: (\S+)/.exec(line)?.[1];
+      if (address === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ child, url: new URL('/v1/traces', address) });
+    });
+  });
+}
+
+/** SIGTERM makes serve flush and close the database; the exit code tells whether it did so cleanly. */
+function stopServe(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`hopscope serve stopped with ${signal ?? `exit code ${code}`}`));
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** VmRSS and VmHWM (peak) in bytes from /proc; undefined where there is no /proc (macOS, Windows). */
+function residentMemory(pid: number): { rss: number; peak: number } | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+function post(agent: http.Agent, url: URL, body: Uint8Array): Promise<{ status: number; retryAfterS: number }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfterS: Number(res.headers['retry-after'] ?? 1) }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * CLIENTS loops share the requests; each sends its next one only after the previous was answered. Backpressure
+ * (503/429) is counted and the same request retried after Retry-After, as an OTLP exporter does.
+ */
+async function send(agent: http.Agent, url: URL, requests: Uint8Array[], deadline: number, refusals: Map<number, number>): Promise<number> {
+  let next = 0;
+  let acknowledged = 0;
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < requests.length && performance.now() < deadline) {
+        const body = requests[next++];
+        for (;;) {
+          const { status, retryAfterS } = await post(agent, url, body);
+          if (status === 200) break;
+          refusals.set(status, (refusals.get(status) ?? 0) + 1);
+          if (status !== 503 && status !== 429) throw new Error(`hopscope serve answered ${status} to a valid export request`);
+          if (performance.now() + retryAfterS * 1000 > deadline) return;
+          await new Promise((r) => setTimeout(r, retryAfterS * 1000));
+        }
+        acknowledged++;
+      }
+    }),
+  );
+  return acknowledged;
+}
+
+async function ingestRun(warmUp: Uint8Array[], timed: Uint8Array[], run: number): Promise<IngestRun> {
+  mkdirSync(tmp, { recursive: true });
+  const dbPath = path.join(tmp, `run-${run}.db`);
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  const { child, url } = await startServe(dbPath);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const refusals = new Map<number, number>();
+  let acknowledged: number;
+  let seconds: number;
+  let peakRssBytes: number | undefined;
+  const rssSamples: number[] = [];
+  const sampler = setInterval(() => {
+    const rss = residentMemory(child.pid!)?.rss;
+    if (rss !== undefined) rssSamples.push(rss);
+  }, RSS_SAMPLE_MS);
+  try {
+    const deadline = performance.now() + RUN_DEADLINE_MS;
+    await send(agent, url, warmUp, deadline, refusals);
+    rssSamples.length = 0;
+    const start = performance.now();
+    acknowledged = await send(agent, url, timed, deadline, refusals);
+    seconds = (performance.now() - start) / 1000;
+    peakRssBytes = residentMemory(child.pid!)?.peak;
+  } finally {
+    clearInterval(sampler);
+    agent.destroy();
+    await stopServe(child);
+  }
+  // The database, not the responses, says what was committed: every span must be there once.
+  const db = new Database(dbPath, { readonly: true });
+  const stored = (db.prepare('SELECT count(*) AS n FROM spans').get() as { n: number }).n;
+  db.close();
+  const expected = (warmUp.length + acknowledged) * SPANS_PER_REQUEST;
+  if (stored !== expected) throw new Error(`serve acknowledged ${expected} spans but the database holds ${stored}`);
+  const committedSpans = acknowledged * SPANS_PER_REQUEST;
+  const loadedRssBytes = rssSamples.length ? median(rssSamples) : undefined;
+  return { spansPerSecond: committedSpans / seconds, committedSpans, loadedRssBytes, peakRssBytes, refusals, timedOut: acknowledged < timed.length };
+}
+
+const megabytes = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`);
+
+export async function benchIngest(): Promise<IngestBenchResult> {
+  const requests = goServiceRequests(WARM_UP_REQUESTS + REQUESTS, SPANS_PER_REQUEST);
+  const warmUp = requests.slice(0, WARM_UP_REQUESTS);
+  const timed = requests.slice(WARM_UP_REQUESTS);
+  const bytes = timed.reduce((n, r) => n + r.byteLength, 0);
+  console.log(
+    `End-to-end ingest: hopscope serve, OTLP/HTTP protobuf, ${CLIENTS} keep-alive clients, ${REQUESTS} × ${SPANS_PER_REQUEST}-span requests ` +
+      `(${(bytes / REQUESTS / SPANS_PER_REQUEST).toFixed(0)} bytes/span) after ${WARM_UP_REQUESTS} warm-up requests, ${RUNS} runs`,
+  );
+  const runs: IngestRun[] = [];
+  try {
+    for (let run = 0; run < RUNS; run++) {
+      const r = await ingestRun(warmUp, timed, run);
+      runs.push(r);
+      const refused = [...r.refusals].map(([status, n]) => `${n}× ${status}`).join(', ') || 'none';
+      console.log(
+        `run ${run + 1}: ${Math.round(r.spansPerSecond).toString().padStart(7)} spans/s committed, RSS under load ${megabytes(r.loadedRssBytes)}, peak ${megabytes(r.peakRssBytes)}, ` +
+          `non-200 answers: ${refused}${r.timedOut ? `, stopped at the ${RUN_DEADLINE_MS / 1000} s deadline after ${r.committedSpans} spans` : ''}`,
+      );
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const peaks = runs.map((r) => r.peakRssBytes).filter((p) => p !== undefined);
+  const result: IngestBenchResult = {
+    spansPerSecond: median(runs.map((r) => r.spansPerSecond)),
+    peakRssBytes: peaks.length ? Math.max(...peaks) : undefined,
+    runs,
+  };
+  console.log(`median ${Math.round(result.spansPerSecond)} spans/s committed; highest peak RSS of serve ${megabytes(result.peakRssBytes)}`);
+  return result;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await benchIngest();

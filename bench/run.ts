@@ -1,0 +1,72 @@
+// `npm run bench`: decode, store, end-to-end ingest and trace assembly, then one table against the targets.
+import os from 'node:os';
+import { benchAssemble } from './assemble';
+import { benchDecode } from './decode';
+import { benchIngest } from './ingest';
+import { benchStore } from './store';
+
+const DECODER_TARGET = 2;
+const INGEST_TARGET = 0.6;
+const RSS_TARGET_MB = 300;
+const ASSEMBLY_TARGET_MS = 1000;
+
+interface Row {
+  measure: string;
+  value: string;
+  target: string;
+  /** undefined when the bench has no number to judge. */
+  pass: boolean | undefined;
+}
+
+const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const perSecond = (rate: number) => `${Math.round(rate / 1000)}k spans/s`;
+
+const started = performance.now();
+console.log(`Benchmarks on ${os.cpus().length} cores, load average ${load()} at start; the machine is shared, so numbers move with other load.\n`);
+const decode = benchDecode();
+console.log();
+await benchStore();
+// bench/store.ts prints its raw INSERT rate but returns nothing yet, so the ingest ratio cannot be computed here.
+const rawInsert: number | undefined = undefined;
+console.log();
+const ingest = await benchIngest();
+console.log();
+const assembly = benchAssemble();
+console.log();
+
+const decoderRatio = decode.ours / decode.protobufjs;
+const rows: Row[] = [
+  {
+    measure: 'decoder / protobufjs (decode + map to model)',
+    value: `${decoderRatio.toFixed(2)}× (${perSecond(decode.ours)} vs ${perSecond(decode.protobufjs)})`,
+    target: `≥ ${DECODER_TARGET}×`,
+    pass: decoderRatio >= DECODER_TARGET,
+  },
+  {
+    measure: 'OTLP/HTTP ingest / raw better-sqlite3 insert',
+    value:
+      rawInsert === undefined
+        ? `${perSecond(ingest.spansPerSecond)} vs raw printed above`
+        : `${((100 * ingest.spansPerSecond) / rawInsert).toFixed(0)}% (${perSecond(ingest.spansPerSecond)} vs ${perSecond(rawInsert)})`,
+    target: `≥ ${INGEST_TARGET * 100}%`,
+    pass: rawInsert === undefined ? undefined : ingest.spansPerSecond / rawInsert >= INGEST_TARGET,
+  },
+  {
+    measure: 'peak RSS of serve under that load (VmHWM)',
+    value: ingest.peakRssBytes === undefined ? 'n/a (no /proc)' : `${(ingest.peakRssBytes / 1e6).toFixed(0)} MB`,
+    target: `≤ ${RSS_TARGET_MB} MB`,
+    pass: ingest.peakRssBytes === undefined ? undefined : ingest.peakRssBytes <= RSS_TARGET_MB * 1e6,
+  },
+  {
+    measure: `assembleTrace of a ${assembly.spans / 1000}k-span trace`,
+    value: `${assembly.medianMs.toFixed(0)} ms (cpu ${assembly.medianCpuMs.toFixed(0)} ms)`,
+    target: `< ${ASSEMBLY_TARGET_MS} ms`,
+    pass: assembly.medianMs < ASSEMBLY_TARGET_MS,
+  },
+];
+
+const widths = (['measure', 'value', 'target'] as const).map((key) => Math.max(key.length, ...rows.map((r) => r[key].length)));
+const line = (cells: string[]) => cells.map((c, i) => (i < widths.length ? c.padEnd(widths[i]) : c)).join('  ');
+console.log(`Summary: medians of each bench's runs; load average ${load()} at the end, ${((performance.now() - started) / 1000).toFixed(0)} s in all.`);
+console.log(line(['measure', 'value', 'target', 'result']));
+for (const r of rows) console.log(line([r.measure, r.value, r.target, r.pass === undefined ? 'not judged' : r.pass ? 'pass' : 'FAIL']));

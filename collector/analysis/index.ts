@@ -1,0 +1,13 @@
+export type { AssembledTrace, CriticalSection, TraceTop } from './assemble';
+export { RowFlag, assembleTrace } from './assemble';
+export type { AnalysisContext } from './context';
+export { isSampled, memoryContext, parentIsRemote } from './context';
+export type { Evidence, Finding, JsonValue, Observation, Severity, SpanRef, Stitch } from './findings';
+export { FindingAggregator, findingFingerprint, findingTitle, renderFindingsText } from './findings';
+export type { ClockSkewOptions } from './clock-skew';
+export { DEFAULT_CLOCK_SKEW_TOLERANCE_NS, clockSkewAdjustments, hostOf } from './clock-skew';
+export type { AnalysisOptions } from './analyze';
+export { analyzeTrace, analyzeTraces, spansByTrace } from './analyze';
+export { findBrokenParents } from './broken-parent';
+export { findMultipleRoots } from './multiple-roots';
+export { findClockSkew } from './clock-skew';

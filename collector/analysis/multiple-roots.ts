@@ -1,0 +1,31 @@
+// multiple-roots: one trace id, several spans without a parent.
+import { serviceName } from '../model';
+import type { AssembledTrace } from './assemble';
+import type { Observation } from './findings';
+import { nsToMs } from './findings';
+
+/**
+ * Every root after the earliest is an occurrence. A warning: each part is a sound tree, but the trace id
+ * was reused or regenerated mid-request, so the trace mixes what should be separate requests.
+ */
+export function findMultipleRoots(trace: AssembledTrace): Observation[] {
+  const roots = trace.tops.filter((t) => t.kind === 'root').map((t) => t.rows[0]);
+  if (roots.length < 2) return [];
+  const first = trace.spans[roots[0]];
+  return roots.slice(1).map((row) => {
+    const span = trace.spans[row];
+    return {
+      kind: 'multiple-roots',
+      subkind: 'second-root',
+      severity: 'warning',
+      service: serviceName(span.resource),
+      operation: span.name,
+      at: { traceId: span.traceId, spanId: span.spanId },
+      evidence: {
+        roots: roots.length,
+        firstRoot: { spanId: first.spanId, service: serviceName(first.resource), operation: first.name },
+        startsAfterFirstRootMs: nsToMs(trace.start[row] - trace.start[roots[0]]),
+      },
+    };
+  });
+}

@@ -1,0 +1,42 @@
+import { analyzeTraces, renderFindingsText, type Finding, type Severity, type Stitch } from './analysis';
+import type { Span } from './model';
+import type { Store } from './store/types';
+
+export type { Severity };
+
+export interface AnalysisReport {
+  summary: { spans: number; logs: number; traces: number; services: number };
+  findings: Finding[];
+  stitches: Stitch[];
+}
+
+/** The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed. */
+export function analyzeStore(store: Store): AnalysisReport {
+  const stats = store.reader.stats();
+  return {
+    summary: { spans: stats.spans, logs: stats.logs, traces: stats.traces, services: stats.services },
+    findings: analyzeTraces(allTraces(store)),
+    stitches: [],
+  };
+}
+
+function* allTraces(store: Store): Generator<Span[]> {
+  let cursor: string | undefined;
+  do {
+    const page = store.reader.searchTraces({ limit: 1000, cursor });
+    for (const summary of page.items) yield store.reader.getTrace(summary.traceId);
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
+export function renderAnalysisText(report: AnalysisReport): string {
+  const s = report.summary;
+  const head = `${s.spans} spans, ${s.logs} log records, ${s.traces} traces, ${s.services} services\n`;
+  return head + (report.findings.length ? renderFindingsText(report.findings) : 'No findings.\n');
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export function failOnMatches(report: AnalysisReport, threshold: Severity): boolean {
+  return report.findings.some((f) => RANK[f.severity] >= RANK[threshold]);
+}

@@ -1,0 +1,455 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { corpusPath } from '../../test/corpus';
+import { importFile } from '../importers';
+import { SpanKind, StatusCode, type TelemetryBatch } from '../model';
+import { openStore } from '../store';
+import { attributes, log, resource, span, spanId, T0, tempDir, traceId } from '../store/testing';
+import type { Store } from '../store/types';
+import { startApiServer, type AnalysisSource, type ApiServerOptions, type RunningApiServer } from './server';
+import type { WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireStats, WireTrace, WireTraceSummary } from './wire';
+
+const TOKEN = 'test-token-0123456789';
+
+let dir: ReturnType<typeof tempDir>;
+let store: Store;
+let server: RunningApiServer;
+
+async function start(extra: Partial<ApiServerOptions> = {}): Promise<void> {
+  server = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    store,
+    ingest: (batch) => store.write(batch),
+    importFile: (file, onProgress) => importFile(file, (batch) => store.write(batch), { onProgress }),
+    ...extra,
+  });
+}
+
+beforeEach(() => {
+  dir = tempDir();
+  store = openStore({ path: dir.file('hopscope.db') });
+});
+
+afterEach(async () => {
+  await server?.close();
+  await store.close();
+  dir.remove();
+});
+
+const auth = { Authorization: `Bearer ${TOKEN}` };
+
+async function api<T>(pathAndQuery: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
+  const res = await fetch(`${server.origin}${pathAndQuery}`, { ...init, headers: { ...auth, ...(init.headers as Record<string, string>) } });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
+}
+
+/** Raw request with full control of Host (fetch refuses to set it). */
+function rawGet(pathAndQuery: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: pathAndQuery, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function twoTraces(): TelemetryBatch {
+  const checkout = resource('checkout', { 'host.name': 'a' });
+  const db = resource('db', { 'host.name': 'b' });
+  return {
+    spans: [
+      span({ traceId: traceId(1), spanId: spanId(1), name: 'GET /cart', kind: SpanKind.SERVER, resource: checkout, endNs: T0 + 5_000_000n, attributes: attributes({ 'http.route': '/cart', 'retries': 3n }) }),
+      span({ traceId: traceId(1), spanId: spanId(2), parentSpanId: spanId(1), name: 'SELECT', kind: SpanKind.CLIENT, resource: db, startNs: T0 + 1_000_000n, endNs: T0 + 2_000_000n }),
+      span({ traceId: traceId(1), spanId: spanId(3), parentSpanId: spanId(99), name: 'orphan', resource: db, startNs: T0 + 3_000_000n, endNs: T0 + 4_000_000n }),
+      span({ traceId: traceId(2), spanId: spanId(10), name: 'POST /pay', kind: SpanKind.SERVER, resource: checkout, startNs: T0 + 10_000_000n, endNs: T0 + 90_000_000n, status: { code: StatusCode.ERROR, message: 'declined' } }),
+      span({ traceId: traceId(3), spanId: spanId(20), name: 'consume', kind: SpanKind.CONSUMER, resource: db, startNs: T0 + 100_000_000n, endNs: T0 + 120_000_000n }),
+    ],
+    logs: [log({ traceId: traceId(1), spanId: spanId(2), body: 'slow query', resource: db }), log({ body: 'no context', timeNs: T0 + 1n, resource: checkout })],
+    metricPoints: 0,
+  };
+}
+
+describe('auth', () => {
+  beforeEach(() => start());
+
+  it('refuses API calls without the token, or with another one', async () => {
+    const none = await fetch(`${server.origin}/api/stats`);
+    expect(none.status).toBe(401);
+    expect(((await none.json()) as { error: string }).error).toMatch(/token/);
+    const wrong = await fetch(`${server.origin}/api/stats`, { headers: { Authorization: 'Bearer nope' } });
+    expect(wrong.status).toBe(401);
+    const right = await api<WireStats>('/api/stats');
+    expect(right.status).toBe(200);
+    expect(right.body).toMatchObject({ spans: 0, traces: 0, findings: 0 });
+  });
+
+  it('refuses the page itself without the token, with a page that says what to do', async () => {
+    const res = await fetch(`${server.origin}/`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await res.text()).toContain('UI:');
+  });
+
+  it('trades ?token= on the first page load for an HttpOnly SameSite=Strict cookie, then drops it from the URL', async () => {
+    const res = await fetch(server.url, { redirect: 'manual' });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/');
+    const cookie = res.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^hopscope_token=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    const withCookie = await fetch(`${server.origin}/api/stats`, { headers: { Cookie: cookie.split(';')[0] } });
+    expect(withCookie.status).toBe(200);
+  });
+
+  it('does not take the token from the query string of an API call', async () => {
+    const res = await fetch(`${server.origin}/api/stats?token=${TOKEN}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a wrong ?token= without setting a cookie', async () => {
+    const res = await fetch(`${server.origin}/?token=guess`, { redirect: 'manual' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('set-cookie')).toBeNull();
+  });
+
+  it('refuses requests from a foreign Origin even with the token', async () => {
+    const res = await api<{ error: string }>('/api/stats', { headers: { Origin: 'https://evil.example' } });
+    expect(res.status).toBe(403);
+    expect(res.body.error).toContain('https://evil.example');
+    const own = await api('/api/stats', { headers: { Origin: server.origin } });
+    expect(own.status).toBe(200);
+    const localhost = await api('/api/stats', { headers: { Origin: `http://localhost:${server.port}` } });
+    expect(localhost.status).toBe(200);
+  });
+
+  it('refuses a Host that is not this server (DNS rebinding)', async () => {
+    const res = await rawGet('/api/stats', { Host: `rebind.example:${server.port}`, ...auth });
+    expect(res.status).toBe(403);
+    const ok = await rawGet('/api/stats', { Host: `localhost:${server.port}`, ...auth });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe('configured origins', () => {
+  it('allows CORS from an origin it was told about, preflight included', async () => {
+    await start({ allowedOrigins: ['app://hopscope'] });
+    const preflight = await fetch(`${server.origin}/api/stats`, { method: 'OPTIONS', headers: { Origin: 'app://hopscope', 'Access-Control-Request-Headers': 'authorization' } });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization/);
+    const res = await api('/api/stats', { headers: { Origin: 'app://hopscope' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('app://hopscope');
+    const foreign = await fetch(`${server.origin}/api/stats`, { method: 'OPTIONS', headers: { Origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+  });
+});
+
+describe('reading', () => {
+  beforeEach(async () => {
+    await start();
+    await store.write(twoTraces());
+  });
+
+  it('lists traces newest first with error counts, and filters by service, status, duration and attribute', async () => {
+    const all = await api<WirePage<WireTraceSummary>>('/api/traces');
+    expect(all.body.items.map((t) => t.traceId)).toEqual([traceId(3), traceId(2), traceId(1)]);
+    const pay = all.body.items.find((t) => t.traceId === traceId(2))!;
+    expect(pay).toMatchObject({ rootService: 'checkout', rootOperation: 'POST /pay', errorCount: 1, durationNs: '80000000', findingCount: 0 });
+
+    const errors = await api<WirePage<WireTraceSummary>>('/api/traces?status=error');
+    expect(errors.body.items.map((t) => t.traceId)).toEqual([traceId(2)]);
+    const slow = await api<WirePage<WireTraceSummary>>('/api/traces?minDurationNs=50000000');
+    expect(slow.body.items.map((t) => t.traceId)).toEqual([traceId(2)]);
+    const byService = await api<WirePage<WireTraceSummary>>('/api/traces?service=db');
+    expect(byService.body.items.map((t) => t.traceId).sort()).toEqual([traceId(1), traceId(3)]);
+    const byAttr = await api<WirePage<WireTraceSummary>>(`/api/traces?attr=${encodeURIComponent('http.route=/cart')}`);
+    expect(byAttr.body.items.map((t) => t.traceId)).toEqual([traceId(1)]);
+  });
+
+  it('pages with a cursor', async () => {
+    const first = await api<WirePage<WireTraceSummary>>('/api/traces?limit=2');
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.nextCursor).toBeTruthy();
+    const second = await api<WirePage<WireTraceSummary>>(`/api/traces?limit=2&cursor=${encodeURIComponent(first.body.nextCursor!)}`);
+    expect(second.body.items.map((t) => t.traceId)).toEqual([traceId(1)]);
+  });
+
+  it('answers a bad search parameter with 400 naming it', async () => {
+    const res = await api<{ error: string }>('/api/traces?minDurationNs=fast');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('minDurationNs');
+    const attr = await api<{ error: string }>('/api/traces?attr=novalue');
+    expect(attr.status).toBe(400);
+    expect(attr.body.error).toContain('key=value');
+  });
+
+  it('returns one trace in tree order with its tree, its logs, and attribute types kept', async () => {
+    const res = await api<WireTrace>(`/api/traces/${traceId(1)}`);
+    expect(res.status).toBe(200);
+    const t = res.body;
+    expect(t.spans.map((s) => s.name)).toEqual(['GET /cart', 'SELECT', 'orphan']);
+    expect(t.tree.parent).toEqual([-1, 0, -1]);
+    expect(t.tree.tops.map((top) => top.kind)).toEqual(['root', 'missing-parent']);
+    expect(t.tree.tops[1].parentSpanId).toBe(spanId(99));
+    expect(t.spans[0].attributes.retries).toEqual({ int: '3' });
+    expect(t.spans[0].startNs).toBe(T0.toString());
+    expect(t.resources[t.spans[1].resource].service).toBe('db');
+    expect(t.resources).toHaveLength(2);
+    expect(t.logs.map((l) => l.body)).toEqual(['slow query']);
+    expect(t.logs[0].spanId).toBe(spanId(2));
+  });
+
+  it('answers an unknown trace with 404 and an unknown path with 404', async () => {
+    expect((await api(`/api/traces/${traceId(77)}`)).status).toBe(404);
+    expect((await api('/api/nothing')).status).toBe(404);
+    expect((await api('/api/traces', { method: 'POST' })).status).toBe(405);
+  });
+
+  it('searches logs by text and trace, and lists services and operations', async () => {
+    const logs = await api<WireLogPage>('/api/logs?text=slow');
+    expect(logs.body.items.map((l) => l.body)).toEqual(['slow query']);
+    expect(logs.body.resources[logs.body.items[0].resource].service).toBe('db');
+    const byTrace = await api<WireLogPage>(`/api/logs?traceId=${traceId(1)}`);
+    expect(byTrace.body.items).toHaveLength(1);
+    const bad = await api<{ error: string }>('/api/logs?traceId=xyz');
+    expect(bad.status).toBe(400);
+    expect((await api<{ services: string[] }>('/api/services')).body.services).toEqual(['checkout', 'db']);
+    expect((await api<{ operations: string[] }>('/api/operations?service=checkout')).body.operations).toEqual(['GET /cart', 'POST /pay']);
+  });
+
+  it('runs read-only SQL and refuses writes', async () => {
+    const ok = await api<{ columns: string[]; rows: unknown[][] }>('/api/sql', { method: 'POST', body: JSON.stringify({ sql: 'SELECT count(*) AS n FROM spans' }) });
+    expect(ok.status).toBe(200);
+    expect(ok.body.columns).toEqual(['n']);
+    expect(Number(ok.body.rows[0][0])).toBe(5);
+    const write = await api<{ error: string }>('/api/sql', { method: 'POST', body: JSON.stringify({ sql: 'DELETE FROM spans' }) });
+    expect(write.status).toBe(400);
+    const notJson = await api<{ error: string }>('/api/sql', { method: 'POST', body: 'SELECT 1' });
+    expect(notJson.status).toBe(400);
+  });
+});
+
+describe('findings', () => {
+  const findings: WireFindings = {
+    findings: [
+      {
+        kind: 'async-hop',
+        subkind: 'goroutine',
+        severity: 'warning',
+        service: 'db',
+        operation: 'consume',
+        title: '1 span of `db` lost its context',
+        count: 1,
+        fingerprint: 'f00d',
+        occurrences: [{ traceId: traceId(3), spanId: spanId(20) }],
+        evidence: { gapMs: 10 },
+      },
+    ],
+    stitches: [{ kind: 'async-hop', confidence: 0.9, from: { traceId: traceId(2), spanId: spanId(10) }, to: { traceId: traceId(3), spanId: spanId(20) }, signals: ['timing'] }],
+  };
+
+  beforeEach(async () => {
+    await start({ analysis: { findings: () => findings } });
+    await store.write(twoTraces());
+  });
+
+  it('counts findings per trace and filters on them', async () => {
+    const withFindings = await api<WirePage<WireTraceSummary>>('/api/traces?hasFinding=true');
+    expect(withFindings.body.items.map((t) => [t.traceId, t.findingCount])).toEqual([[traceId(3), 1]]);
+    const without = await api<WirePage<WireTraceSummary>>('/api/traces?hasFinding=false');
+    expect(without.body.items.map((t) => t.traceId)).toEqual([traceId(2), traceId(1)]);
+    const stats = await api<WireStats>('/api/stats');
+    expect(stats.body.findings).toBe(1);
+  });
+
+  it('marks the spans of a trace that findings point at', async () => {
+    const t = await api<WireTrace>(`/api/traces/${traceId(3)}`);
+    expect(t.body.findings).toEqual([{ spanId: spanId(20), fingerprint: 'f00d', kind: 'async-hop', subkind: 'goroutine', severity: 'warning', title: findings.findings[0].title }]);
+  });
+
+  it('shows a stitch as one tree with the consumer under its producer, as received', async () => {
+    const res = await api<WireTrace>(`/api/stitched?from=${traceId(2)}:${spanId(10)}&to=${traceId(3)}:${spanId(20)}`);
+    expect(res.status).toBe(200);
+    const t = res.body;
+    const producer = t.spans.findIndex((s) => s.spanId === spanId(10));
+    const consumer = t.spans.findIndex((s) => s.spanId === spanId(20));
+    expect(t.tree.parent[consumer]).toBe(producer);
+    expect(t.spans[consumer].parentSpanId).toBe('');
+    expect(t.stitch?.confidence).toBe(0.9);
+    const unknown = await api(`/api/stitched?from=${traceId(1)}:${spanId(1)}&to=${traceId(3)}:${spanId(20)}`);
+    expect(unknown.status).toBe(404);
+  });
+
+  it('pushes a findings event when the analysis reports a change, and re-reads only then', async () => {
+    await server.close();
+    let listener: (() => void) | undefined;
+    let reads = 0;
+    const source: AnalysisSource = {
+      findings: () => {
+        reads++;
+        return findings;
+      },
+      onChange: (l) => {
+        listener = l;
+        return () => (listener = undefined);
+      },
+    };
+    await start({ analysis: source });
+    await api('/api/stats');
+    await api('/api/findings');
+    expect(reads).toBe(1);
+    const events = await openEvents();
+    listener!();
+    const event = await events.next('findings');
+    expect(event).toEqual({ count: 1 });
+    expect(reads).toBe(2);
+    events.close();
+  });
+});
+
+/** A minimal SSE reader for tests: waits for the next event of a name. */
+async function openEvents() {
+  const abort = new AbortController();
+  const res = await fetch(`${server.origin}/api/events`, { headers: auth, signal: abort.signal });
+  expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const queue: { event: string; data: unknown }[] = [];
+  async function next<E extends keyof WireEventMap>(name: E, match: (d: WireEventMap[E]) => boolean = () => true): Promise<WireEventMap[E]> {
+    while (true) {
+      const i = queue.findIndex((e) => e.event === name && match(e.data as WireEventMap[E]));
+      if (i >= 0) return queue.splice(i, 1)[0].data as WireEventMap[E];
+      const { value, done } = await reader.read();
+      if (done) throw new Error('event stream ended');
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1];
+        const data = /^data: (.*)$/m.exec(block)?.[1];
+        if (event && data) queue.push({ event, data: JSON.parse(data) });
+      }
+    }
+  }
+  return { next, close: () => abort.abort() };
+}
+
+describe('live events', () => {
+  beforeEach(() => start());
+
+  it('sends stats on connect and new traces after a commit, coalesced', async () => {
+    const events = await openEvents();
+    expect(await events.next('stats')).toMatchObject({ spans: 0 });
+    await store.write(twoTraces());
+    const pushed = await events.next('traces');
+    expect(pushed.newTraceIds.sort()).toEqual([traceId(1), traceId(2), traceId(3)]);
+    expect(pushed.updated.map((t) => t.traceId).sort()).toEqual([traceId(1), traceId(2), traceId(3)]);
+    expect(await events.next('stats', (s) => s.spans === 5)).toMatchObject({ spans: 5, traces: 3 });
+    events.close();
+  });
+
+  it('sends a test trace through ingest: several services, logs in context, an error', async () => {
+    const events = await openEvents();
+    const res = await api<{ traceId: string }>('/api/test-trace', { method: 'POST' });
+    expect(res.status).toBe(200);
+    const pushed = await events.next('traces');
+    expect(pushed.newTraceIds).toEqual([res.body.traceId]);
+    const t = (await api<WireTrace>(`/api/traces/${res.body.traceId}`)).body;
+    expect(new Set(t.resources.map((r) => r.service))).toEqual(new Set(['frontend', 'checkout', 'cart', 'payment', 'email']));
+    expect(t.tree.tops).toHaveLength(1);
+    expect(t.spans.some((s) => s.status.code === 2)).toBe(true);
+    expect(t.logs.length).toBeGreaterThan(3);
+    expect(t.logs.every((l) => t.spans.some((s) => s.spanId === l.spanId))).toBe(true);
+    events.close();
+  });
+});
+
+describe('import', () => {
+  it('imports an uploaded corpus file and reports progress over the event stream', async () => {
+    await start();
+    const events = await openEvents();
+    const body = await readFile(corpusPath('otel-tui/test_data.json'));
+    const res = await api<{ format: string; spans: number; logs: number }>('/api/import?name=test_data.json&id=up-1', { method: 'POST', body });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ spans: 547, logs: 23 });
+    const done = await events.next('import', (p) => p.phase === 'done');
+    expect(done).toMatchObject({ id: 'up-1', name: 'test_data.json', spans: 547, logs: 23 });
+    const stats = await api<WireStats>('/api/stats');
+    expect(stats.body).toMatchObject({ spans: 547, logs: 23, traces: 141 });
+    events.close();
+  });
+
+  it('refuses a file over the limit with 413 and names its own name, not a temp path, in errors', async () => {
+    await start({ maxImportBytes: 1000 });
+    const events = await openEvents();
+    const declared = await api<{ error: string }>('/api/import?name=big.json', { method: 'POST', body: 'x'.repeat(5000) });
+    expect(declared.status).toBe(413);
+    expect(declared.body.error).toMatch(/limit/);
+    // Without a Content-Length the limit is enforced while streaming.
+    const chunks = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (let i = 0; i < 5; i++) c.enqueue(new Uint8Array(400).fill(120));
+        c.close();
+      },
+    });
+    const streamed = await api<{ error: string }>('/api/import?name=streamed.json', { method: 'POST', body: chunks, duplex: 'half' } as RequestInit);
+    expect(streamed.status).toBe(413);
+    const failed = await events.next('import', (p) => p.name === 'streamed.json' && p.phase === 'failed');
+    expect(failed.error).toMatch(/limit/);
+
+    const junk = await api<{ error: string }>('/api/import?name=notes.txt', { method: 'POST', body: 'hello, this is not telemetry' });
+    expect(junk.status).toBe(400);
+    expect(junk.body.error).toContain('notes.txt');
+    expect(junk.body.error).not.toContain('hopscope-upload-');
+    const failedImport: WireImportProgress = await events.next('import', (p) => p.name === 'notes.txt' && p.phase === 'failed');
+    expect(failedImport.error).toBe(junk.body.error);
+    events.close();
+  });
+
+  it('says when import is not available', async () => {
+    await start({ importFile: undefined });
+    const res = await api<{ error: string }>('/api/import?name=a.json', { method: 'POST', body: '{}' });
+    expect(res.status).toBe(501);
+  });
+});
+
+describe('renderer files', () => {
+  it('serves the built renderer behind the token, falls back to index.html for app routes, and refuses traversal', async () => {
+    const root = dir.file('renderer');
+    mkdirSync(path.join(root, 'assets'), { recursive: true });
+    writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>Hopscope</title>');
+    writeFileSync(path.join(root, 'assets', 'app-1234.js'), 'console.log(1)');
+    writeFileSync(dir.file('secret.txt'), 'TOP-SECRET');
+    await start({ rendererDir: root });
+
+    const html = await fetch(`${server.origin}/`, { headers: auth });
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(await html.text()).toContain('<title>Hopscope</title>');
+    const asset = await fetch(`${server.origin}/assets/app-1234.js`, { headers: auth });
+    expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    expect(asset.headers.get('cache-control')).toMatch(/immutable/);
+    const route = await fetch(`${server.origin}/traces/whatever`, { headers: auth });
+    expect(await route.text()).toContain('<title>Hopscope</title>');
+    const missing = await fetch(`${server.origin}/assets/missing.js`, { headers: auth });
+    expect(missing.status).toBe(404);
+    const traversal = await rawGet('/../secret.txt', { Host: `127.0.0.1:${server.port}`, ...auth });
+    expect(traversal.body).not.toContain('TOP-SECRET');
+    const encoded = await rawGet('/%2e%2e/secret.txt', { Host: `127.0.0.1:${server.port}`, ...auth });
+    expect(encoded.body).not.toContain('TOP-SECRET');
+    const anonymous = await fetch(`${server.origin}/assets/app-1234.js`);
+    expect(anonymous.status).toBe(401);
+  });
+});

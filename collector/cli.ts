@@ -1,0 +1,228 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { InputError } from './errors';
+import { ListenError } from './net';
+import { defaultDbPath } from './paths';
+import { startCollector } from './collector';
+import { openStore } from './store';
+import type { Store } from './store/types';
+import { importFile } from './importers';
+import { analyzeStore, renderAnalysisText, failOnMatches, type Severity } from './analyze';
+import { ImportProgress } from './progress';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const USAGE = `Usage:
+  hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
+                   [--max-body-mib 20] [--cors-origin ORIGIN]... [--open]
+  hopscope import  FILE... [--db FILE]
+  hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
+
+Files may be OTLP JSON, OTLP JSON lines, OTLP protobuf, Jaeger or Zipkin JSON (detected from content).
+The database defaults to ${defaultDbPath()}.`;
+
+/** Bad flags or arguments: exit code 2 with a one-line message. */
+class UsageError extends Error {}
+
+const EXIT_OK = 0;
+const EXIT_FINDINGS = 1;
+const EXIT_BAD_INPUT = 2;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(rest);
+      case 'import':
+        return await importCommand(rest);
+      case 'analyze':
+        return await analyze(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? EXIT_BAD_INPUT : EXIT_OK;
+      default:
+        throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`hopscope: ${err.message}\n\n${USAGE}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    if (err instanceof InputError || err instanceof ListenError) {
+      process.stderr.write(`hopscope: ${err.message}\n`);
+      return EXIT_BAD_INPUT;
+    }
+    throw err;
+  }
+}
+
+function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function portFlag(value: string | undefined, fallback: number, flag: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${flag} wants a port number from 0 to 65535, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    'otlp-grpc': { type: 'string' },
+    'otlp-http': { type: 'string' },
+    ui: { type: 'string' },
+    'max-body-mib': { type: 'string' },
+    'cors-origin': { type: 'string', multiple: true },
+    open: { type: 'boolean', default: false },
+  });
+  if (positionals.length) throw new UsageError(`serve takes no files (got ${positionals.join(' ')}); use hopscope import`);
+  const maxBodyMib = values['max-body-mib'] === undefined ? 20 : Number(values['max-body-mib']);
+  if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib wants a positive number, got ${values['max-body-mib']}`);
+  const dbPath = values.db ?? defaultDbPath();
+  // Listen for signals before anything starts, so a stop during start-up still closes cleanly.
+  const stopRequested = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
+  const collector = await startCollector({
+    dbPath,
+    host: values.host,
+    grpcPort: portFlag(values['otlp-grpc'], 4317, '--otlp-grpc'),
+    httpPort: portFlag(values['otlp-http'], 4318, '--otlp-http'),
+    maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
+    corsOrigins: values['cors-origin'],
+    ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir: path.join(repoRoot, 'dist', 'renderer') },
+  });
+  const out = process.stdout;
+  out.write(`Hopscope is receiving OpenTelemetry data. Database: ${dbPath}\n`);
+  out.write(`OTLP/gRPC: ${collector.grpc.address.replace('grpc://', '')}\n`);
+  out.write(`OTLP/HTTP: ${collector.http.address}\n`);
+  out.write(`UI: ${collector.ui!.url}\n`);
+  out.write(`Point a Go service here: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:${collector.http.port} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n`);
+
+  if (values.open) openInBrowser(collector.ui!.url);
+
+  const signal = await stopRequested;
+  process.stderr.write(`\n${signal}: flushing and stopping…\n`);
+  await collector.close();
+  const c = collector.counters;
+  process.stderr.write(`Stored ${c.spans} spans and ${c.logs} log records from ${c.requests} requests this run.\n`);
+  return EXIT_OK;
+}
+
+function openInBrowser(url: string): void {
+  const [cmd, ...args] = process.platform === 'darwin' ? ['open', url] : process.platform === 'win32' ? ['cmd', '/c', 'start', '', url] : ['xdg-open', url];
+  const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
+  child.on('error', () => process.stderr.write(`Could not open a browser; open the UI address above yourself.\n`));
+  child.unref();
+}
+
+async function importCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { db: { type: 'string' } });
+  if (!positionals.length) throw new UsageError('import needs at least one FILE');
+  const dbPath = values.db ?? defaultDbPath();
+  const store = openStoreFor(dbPath);
+  try {
+    const totals = await importAll(store, positionals);
+    if (totals.aborted) return 130;
+    process.stdout.write(`Imported ${totals.spans} spans and ${totals.logs} log records from ${positionals.length} file(s) into ${dbPath}\n`);
+    return EXIT_OK;
+  } finally {
+    await store.close();
+  }
+}
+
+function openStoreFor(dbPath: string): Store {
+  mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+  return openStore({ path: dbPath });
+}
+
+async function importAll(store: Store, files: string[]): Promise<{ spans: number; logs: number; aborted: boolean }> {
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  let spans = 0;
+  let logs = 0;
+  try {
+    for (const file of files) {
+      const progress = new ImportProgress(process.stderr, file);
+      try {
+        const result = await importFile(file, (batch) => store.write(batch), {
+          signal: abort.signal,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.done(result);
+        spans += result.spans;
+        logs += result.logs;
+      } catch (err) {
+        progress.clear();
+        if (abort.signal.aborted) {
+          process.stderr.write(`Interrupted while importing ${file}; what was read before is stored.\n`);
+          return { spans, logs, aborted: true };
+        }
+        if (err instanceof InputError) throw err.message.includes(file) ? err : err.inFile(file);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError(`${file}: no such file`);
+        if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw new InputError(`${file}: is a directory, not a trace file`);
+        throw err;
+      }
+    }
+    return { spans, logs, aborted: false };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function analyze(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    db: { type: 'string' },
+    format: { type: 'string', default: 'text' },
+    'fail-on': { type: 'string' },
+  });
+  const format = values.format;
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--format is text or json, got ${JSON.stringify(format)}`);
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && failOn !== 'error' && failOn !== 'warning') throw new UsageError(`--fail-on is error or warning, got ${JSON.stringify(failOn)}`);
+  if (!positionals.length && !values.db) throw new UsageError('analyze needs FILE... or --db FILE');
+
+  const tempDir = values.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'hopscope-analyze-'));
+  const store = openStoreFor(values.db ?? path.join(tempDir!, 'analyze.db'));
+  try {
+    if (positionals.length) {
+      const totals = await importAll(store, positionals);
+      if (totals.aborted) return 130;
+    }
+    await store.flush();
+    const report = analyzeStore(store);
+    process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));
+    return failOn && failOnMatches(report, failOn as Severity) ? EXIT_FINDINGS : EXIT_OK;
+  } finally {
+    await store.close();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+const isEntryPoint = process.argv[1] && /hopscope(\.mjs)?$|cli\.ts$/.test(process.argv[1]);
+if (isEntryPoint) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`hopscope: unexpected error: ${(err as Error).stack ?? err}\n`);
+      process.exit(70);
+    },
+  );
+}

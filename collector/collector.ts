@@ -1,0 +1,96 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { openStore } from './store';
+import type { Store } from './store/types';
+import { IngestCounters, type IngestSink } from './receivers/ingest';
+import { startHttpReceiver, type RunningReceiver } from './receivers/http';
+import { startGrpcReceiver } from './receivers/grpc';
+import { startApiServer, type RunningApiServer } from './api/server';
+import { importFile } from './importers';
+import { hostPort } from './net';
+
+export interface CollectorOptions {
+  dbPath: string;
+  host: string;
+  grpcPort: number;
+  httpPort: number;
+  maxBodyBytes?: number;
+  corsOrigins?: string[];
+  retention?: { maxBytes?: number; maxAgeMs?: number };
+  /** The UI API and renderer; omitted, only the receivers run. */
+  ui?: { port: number; rendererDir?: string };
+}
+
+export interface RunningCollector {
+  store: Store;
+  sink: IngestSink;
+  counters: IngestCounters;
+  grpc: RunningReceiver;
+  http: RunningReceiver;
+  ui?: RunningApiServer;
+  /** Per-run secret the UI API requires. */
+  token: string;
+  /** Stops accepting, flushes what was acknowledged, closes the database. */
+  close(): Promise<void>;
+}
+
+/** Everything `hopscope serve` runs, in one place so the CLI, the Electron shell and tests start it alike. */
+export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
+  mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
+  const store = openStore({ path: options.dbPath, ...options.retention });
+  const counters = new IngestCounters();
+  const sink: IngestSink = { write: (batch) => store.write(batch), overloaded: () => store.overloaded() };
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const grpc = await startGrpcReceiver({ host: options.host, port: options.grpcPort, sink, counters, maxMessageBytes: options.maxBodyBytes });
+    started.push(grpc);
+    const http = await startHttpReceiver({
+      host: options.host,
+      port: options.httpPort,
+      sink,
+      counters,
+      maxBodyBytes: options.maxBodyBytes,
+      corsOrigins: options.corsOrigins,
+    });
+    started.push(http);
+    const token = randomBytes(24).toString('base64url');
+    let ui: RunningApiServer | undefined;
+    if (options.ui) {
+      ui = await startApiServer({
+        host: options.host,
+        port: options.ui.port,
+        token,
+        store,
+        ingest: (batch) => sink.write(batch),
+        importFile: (file, onProgress) => importFile(file, (batch) => sink.write(batch), { onProgress }),
+        rendererDir: options.ui.rendererDir,
+        receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },
+      });
+      started.push(ui);
+    }
+    let closing: Promise<void> | undefined;
+    return {
+      store,
+      sink,
+      counters,
+      grpc,
+      http,
+      ui,
+      token,
+      close: () => (closing ??= (async () => {
+        await Promise.all(started.map((r) => r.close()));
+        await store.close();
+      })()),
+    };
+  } catch (err) {
+    await Promise.all(started.map((r) => r.close()));
+    await store.close();
+    throw err;
+  }
+}
+
+/** Loopback binds are shown as localhost, which is what users type into exporter settings. */
+function displayHost(host: string): string {
+  return host === '127.0.0.1' || host === '::1' ? 'localhost' : host;
+}

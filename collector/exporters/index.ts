@@ -1,0 +1,1 @@
+export { exportOtlpJson, type ExportCounts, type ExportSelection } from './otlp-json';

@@ -1,0 +1,906 @@
+// Hand-written decoder for the OTLP protobuf requests (opentelemetry-proto v1), straight into the model.
+import {
+  emptyResource,
+  emptyScope,
+  setAttribute,
+  type AnyValue,
+  type Attributes,
+  type LogRecord,
+  type Resource,
+  type Scope,
+  type Span,
+  type SpanEvent,
+  type SpanKind,
+  type SpanLink,
+  type StatusCode,
+} from '../model';
+import { FieldFault, toInputError, within } from './fault';
+import { checkLogIds, checkSpanIds, Rejects, type IdFieldNames } from './ids';
+import { MAX_DEPTH, ProtoReader, WireType } from './proto-reader';
+
+const { VARINT, I64, LEN, I32 } = WireType;
+
+export interface DecodedSpans {
+  spans: Span[];
+  rejected: number;
+  rejectReason?: string;
+}
+
+export interface DecodedLogs {
+  logs: LogRecord[];
+  rejected: number;
+  rejectReason?: string;
+}
+
+const PROTO_ID_NAMES: IdFieldNames = { traceId: 'trace_id', spanId: 'span_id', parentSpanId: 'parent_span_id' };
+
+type FieldNames = Readonly<Record<number, string>>;
+
+/** Adds the field being decoded when a fault passed through (field 0: the fault was in a tag). */
+function inField(e: unknown, names: FieldNames, field: number, index = -1): unknown {
+  return field === 0 ? e : within(e, names[field] ?? `field ${field}`, index);
+}
+
+/** ExportTraceServiceRequest → spans. Spans with unusable ids are counted in `rejected`, not returned. */
+export function decodeTracesProto(buf: Uint8Array): DecodedSpans {
+  const r = new ProtoReader(buf);
+  const spans: Span[] = [];
+  const rejects = new Rejects();
+  try {
+    readTopLevel(r, 'resource_spans', (end, index) => readResourceSpans(r, end, index, spans, rejects));
+  } catch (e) {
+    throw toInputError(e);
+  }
+  return withRejects({ spans, rejected: 0 }, rejects);
+}
+
+/** ExportLogsServiceRequest → log records. Records with ids of the wrong length are counted in `rejected`. */
+export function decodeLogsProto(buf: Uint8Array): DecodedLogs {
+  const r = new ProtoReader(buf);
+  const logs: LogRecord[] = [];
+  const rejects = new Rejects();
+  try {
+    readTopLevel(r, 'resource_logs', (end, index) => readResourceLogs(r, end, index, logs, rejects));
+  } catch (e) {
+    throw toInputError(e);
+  }
+  return withRejects({ logs, rejected: 0 }, rejects);
+}
+
+/** Data points in an ExportMetricsServiceRequest; the whole message is walked so a corrupt body is an error. */
+export function countMetricPointsProto(buf: Uint8Array): number {
+  const r = new ProtoReader(buf);
+  let points = 0;
+  try {
+    readTopLevel(r, 'resource_metrics', (end) => {
+      points += countResourceMetrics(r, end);
+    });
+  } catch (e) {
+    throw toInputError(e);
+  }
+  return points;
+}
+
+function withRejects<T extends { rejected: number; rejectReason?: string }>(result: T, rejects: Rejects): T {
+  result.rejected = rejects.rejected;
+  if (rejects.rejectReason !== undefined) result.rejectReason = rejects.rejectReason;
+  return result;
+}
+
+/** The Export*ServiceRequest: field 1 repeated, everything else unknown. */
+function readTopLevel(r: ProtoReader, name: string, readEntry: (end: number, index: number) => void): void {
+  const end = r.buf.length;
+  let field = 0;
+  let index = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        readEntry(r.lengthEnd(end), index);
+        index++;
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, { 1: name }, field, field === 1 ? index : -1);
+  }
+}
+
+const RESOURCE_SPANS_FIELDS: FieldNames = { 1: 'resource', 2: 'scope_spans', 3: 'schema_url' };
+
+function readResourceSpans(r: ProtoReader, end: number, rsIndex: number, spans: Span[], rejects: Rejects): void {
+  // Filled in place: `resource` may come after the spans that share it.
+  const resource = emptyResource();
+  let field = 0;
+  let nScopes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          readResource(r, r.lengthEnd(end), resource);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          readScopeSpans(r, r.lengthEnd(end), resource, rsIndex, nScopes, spans, rejects);
+          nScopes++;
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          resource.schemaUrl = r.string(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, RESOURCE_SPANS_FIELDS, field, field === 2 ? nScopes : -1);
+  }
+}
+
+const SCOPE_SPANS_FIELDS: FieldNames = { 1: 'scope', 2: 'spans', 3: 'schema_url' };
+
+function readScopeSpans(
+  r: ProtoReader,
+  end: number,
+  resource: Resource,
+  rsIndex: number,
+  ssIndex: number,
+  spans: Span[],
+  rejects: Rejects,
+): void {
+  const scope = emptyScope();
+  let field = 0;
+  let nSpans = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          readScope(r, r.lengthEnd(end), scope);
+          break;
+        case 2: {
+          r.expect(tag, LEN);
+          const span = readSpan(r, r.lengthEnd(end), resource, scope);
+          const problem = checkSpanIds(span, PROTO_ID_NAMES);
+          if (problem === undefined) spans.push(span);
+          else rejects.add(`resource_spans[${rsIndex}].scope_spans[${ssIndex}].spans[${nSpans}]`, problem);
+          nSpans++;
+          break;
+        }
+        case 3:
+          r.expect(tag, LEN);
+          scope.schemaUrl = r.string(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, SCOPE_SPANS_FIELDS, field, field === 2 ? nSpans : -1);
+  }
+}
+
+const SPAN_FIELDS: FieldNames = {
+  1: 'trace_id',
+  2: 'span_id',
+  3: 'trace_state',
+  4: 'parent_span_id',
+  5: 'name',
+  6: 'kind',
+  7: 'start_time_unix_nano',
+  8: 'end_time_unix_nano',
+  9: 'attributes',
+  10: 'dropped_attributes_count',
+  11: 'events',
+  12: 'dropped_events_count',
+  13: 'links',
+  14: 'dropped_links_count',
+  15: 'status',
+  16: 'flags',
+};
+
+function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope): Span {
+  const span: Span = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    traceState: '',
+    flags: 0,
+    name: '',
+    kind: 0,
+    startNs: 0n,
+    endNs: 0n,
+    attributes: {},
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    resource,
+    scope,
+  };
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          span.traceId = r.hex(end);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          span.spanId = r.hex(end);
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          span.traceState = r.string(end);
+          break;
+        case 4:
+          r.expect(tag, LEN);
+          span.parentSpanId = r.hex(end);
+          break;
+        case 5:
+          r.expect(tag, LEN);
+          span.name = r.string(end);
+          break;
+        case 6:
+          r.expect(tag, VARINT);
+          span.kind = (r.varint32(end) | 0) as SpanKind;
+          break;
+        case 7:
+          r.expect(tag, I64);
+          span.startNs = r.fixed64(end);
+          break;
+        case 8:
+          r.expect(tag, I64);
+          span.endNs = r.fixed64(end);
+          break;
+        case 9:
+          r.expect(tag, LEN);
+          readKeyValue(r, r.lengthEnd(end), span.attributes, 0);
+          nAttributes++;
+          break;
+        case 10:
+          r.expect(tag, VARINT);
+          span.droppedAttributesCount = r.varint32(end);
+          break;
+        case 11:
+          r.expect(tag, LEN);
+          span.events.push(readEvent(r, r.lengthEnd(end)));
+          break;
+        case 12:
+          r.expect(tag, VARINT);
+          span.droppedEventsCount = r.varint32(end);
+          break;
+        case 13:
+          r.expect(tag, LEN);
+          span.links.push(readLink(r, r.lengthEnd(end)));
+          break;
+        case 14:
+          r.expect(tag, VARINT);
+          span.droppedLinksCount = r.varint32(end);
+          break;
+        case 15:
+          r.expect(tag, LEN);
+          readStatus(r, r.lengthEnd(end), span);
+          break;
+        case 16:
+          r.expect(tag, I32);
+          span.flags = r.fixed32(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    const index = field === 9 ? nAttributes : field === 11 ? span.events.length : field === 13 ? span.links.length : -1;
+    throw inField(e, SPAN_FIELDS, field, index);
+  }
+  return span;
+}
+
+const STATUS_FIELDS: FieldNames = { 2: 'message', 3: 'code' };
+
+function readStatus(r: ProtoReader, end: number, span: Span): void {
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 2) {
+        r.expect(tag, LEN);
+        span.status.message = r.string(end);
+      } else if (field === 3) {
+        r.expect(tag, VARINT);
+        span.status.code = (r.varint32(end) | 0) as StatusCode;
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, STATUS_FIELDS, field);
+  }
+}
+
+const EVENT_FIELDS: FieldNames = { 1: 'time_unix_nano', 2: 'name', 3: 'attributes', 4: 'dropped_attributes_count' };
+
+function readEvent(r: ProtoReader, end: number): SpanEvent {
+  const event: SpanEvent = { timeNs: 0n, name: '', attributes: {}, droppedAttributesCount: 0 };
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, I64);
+          event.timeNs = r.fixed64(end);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          event.name = r.string(end);
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          readKeyValue(r, r.lengthEnd(end), event.attributes, 0);
+          nAttributes++;
+          break;
+        case 4:
+          r.expect(tag, VARINT);
+          event.droppedAttributesCount = r.varint32(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, EVENT_FIELDS, field, field === 3 ? nAttributes : -1);
+  }
+  return event;
+}
+
+const LINK_FIELDS: FieldNames = {
+  1: 'trace_id',
+  2: 'span_id',
+  3: 'trace_state',
+  4: 'attributes',
+  5: 'dropped_attributes_count',
+  6: 'flags',
+};
+
+/** Link ids are kept as sent: a link to a malformed context is evidence, not a reason to drop the span. */
+function readLink(r: ProtoReader, end: number): SpanLink {
+  const link: SpanLink = { traceId: '', spanId: '', traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 };
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          link.traceId = r.hex(end);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          link.spanId = r.hex(end);
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          link.traceState = r.string(end);
+          break;
+        case 4:
+          r.expect(tag, LEN);
+          readKeyValue(r, r.lengthEnd(end), link.attributes, 0);
+          nAttributes++;
+          break;
+        case 5:
+          r.expect(tag, VARINT);
+          link.droppedAttributesCount = r.varint32(end);
+          break;
+        case 6:
+          r.expect(tag, I32);
+          link.flags = r.fixed32(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, LINK_FIELDS, field, field === 4 ? nAttributes : -1);
+  }
+  return link;
+}
+
+const RESOURCE_FIELDS: FieldNames = { 1: 'attributes', 2: 'dropped_attributes_count' };
+
+function readResource(r: ProtoReader, end: number, resource: Resource): void {
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        readKeyValue(r, r.lengthEnd(end), resource.attributes, 0);
+        nAttributes++;
+      } else if (field === 2) {
+        r.expect(tag, VARINT);
+        resource.droppedAttributesCount = r.varint32(end);
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, RESOURCE_FIELDS, field, field === 1 ? nAttributes : -1);
+  }
+}
+
+const SCOPE_FIELDS: FieldNames = { 1: 'name', 2: 'version', 3: 'attributes', 4: 'dropped_attributes_count' };
+
+function readScope(r: ProtoReader, end: number, scope: Scope): void {
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          scope.name = r.string(end);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          scope.version = r.string(end);
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          readKeyValue(r, r.lengthEnd(end), scope.attributes, 0);
+          nAttributes++;
+          break;
+        case 4:
+          r.expect(tag, VARINT);
+          scope.droppedAttributesCount = r.varint32(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, SCOPE_FIELDS, field, field === 3 ? nAttributes : -1);
+  }
+}
+
+const KEY_VALUE_FIELDS: FieldNames = { 1: 'key', 2: 'value' };
+
+/** A KeyValue into `attributes` (a key sent twice keeps its last value; no value is the empty value, null). */
+function readKeyValue(r: ProtoReader, end: number, attributes: Attributes, depth: number): void {
+  let key = '';
+  let value: AnyValue = null;
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        key = r.string(end);
+      } else if (field === 2) {
+        r.expect(tag, LEN);
+        value = readAnyValue(r, r.lengthEnd(end), depth + 1);
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, KEY_VALUE_FIELDS, field);
+  }
+  setAttribute(attributes, key, value);
+}
+
+const ANY_VALUE_FIELDS: FieldNames = {
+  1: 'string_value',
+  2: 'bool_value',
+  3: 'int_value',
+  4: 'double_value',
+  5: 'array_value',
+  6: 'kvlist_value',
+  7: 'bytes_value',
+};
+
+/** An AnyValue (a oneof: the last kind on the wire wins; none set is the empty value, null). */
+function readAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
+  if (depth > MAX_DEPTH) throw new FieldFault(`values nested deeper than ${MAX_DEPTH} levels at byte ${r.pos}`, r.pos);
+  let value: AnyValue = null;
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          value = r.string(end);
+          break;
+        case 2:
+          r.expect(tag, VARINT);
+          value = r.int64(end) !== 0n;
+          break;
+        case 3:
+          r.expect(tag, VARINT);
+          value = r.int64(end);
+          break;
+        case 4:
+          r.expect(tag, I64);
+          value = r.double(end);
+          break;
+        case 5:
+          r.expect(tag, LEN);
+          value = readValues(r, r.lengthEnd(end), depth);
+          break;
+        case 6: {
+          r.expect(tag, LEN);
+          const kvlist: Attributes = {};
+          readKeyValueList(r, r.lengthEnd(end), kvlist, depth);
+          value = { kvlist };
+          break;
+        }
+        case 7:
+          r.expect(tag, LEN);
+          value = r.bytes(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, ANY_VALUE_FIELDS, field);
+  }
+  return value;
+}
+
+const VALUES_FIELDS: FieldNames = { 1: 'values' };
+
+/** ArrayValue.values */
+function readValues(r: ProtoReader, end: number, depth: number): AnyValue[] {
+  const values: AnyValue[] = [];
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        values.push(readAnyValue(r, r.lengthEnd(end), depth + 1));
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, VALUES_FIELDS, field, field === 1 ? values.length : -1);
+  }
+  return values;
+}
+
+/** KeyValueList.values */
+function readKeyValueList(r: ProtoReader, end: number, kvlist: Attributes, depth: number): void {
+  let field = 0;
+  let n = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        readKeyValue(r, r.lengthEnd(end), kvlist, depth + 1);
+        n++;
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, VALUES_FIELDS, field, field === 1 ? n : -1);
+  }
+}
+
+const RESOURCE_LOGS_FIELDS: FieldNames = { 1: 'resource', 2: 'scope_logs', 3: 'schema_url' };
+
+function readResourceLogs(r: ProtoReader, end: number, rlIndex: number, logs: LogRecord[], rejects: Rejects): void {
+  const resource = emptyResource();
+  let field = 0;
+  let nScopes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          readResource(r, r.lengthEnd(end), resource);
+          break;
+        case 2:
+          r.expect(tag, LEN);
+          readScopeLogs(r, r.lengthEnd(end), resource, rlIndex, nScopes, logs, rejects);
+          nScopes++;
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          resource.schemaUrl = r.string(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, RESOURCE_LOGS_FIELDS, field, field === 2 ? nScopes : -1);
+  }
+}
+
+const SCOPE_LOGS_FIELDS: FieldNames = { 1: 'scope', 2: 'log_records', 3: 'schema_url' };
+
+function readScopeLogs(
+  r: ProtoReader,
+  end: number,
+  resource: Resource,
+  rlIndex: number,
+  slIndex: number,
+  logs: LogRecord[],
+  rejects: Rejects,
+): void {
+  const scope = emptyScope();
+  let field = 0;
+  let nRecords = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, LEN);
+          readScope(r, r.lengthEnd(end), scope);
+          break;
+        case 2: {
+          r.expect(tag, LEN);
+          const log = readLogRecord(r, r.lengthEnd(end), resource, scope);
+          const problem = checkLogIds(log, PROTO_ID_NAMES);
+          if (problem === undefined) logs.push(log);
+          else rejects.add(`resource_logs[${rlIndex}].scope_logs[${slIndex}].log_records[${nRecords}]`, problem);
+          nRecords++;
+          break;
+        }
+        case 3:
+          r.expect(tag, LEN);
+          scope.schemaUrl = r.string(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, SCOPE_LOGS_FIELDS, field, field === 2 ? nRecords : -1);
+  }
+}
+
+const LOG_RECORD_FIELDS: FieldNames = {
+  1: 'time_unix_nano',
+  2: 'severity_number',
+  3: 'severity_text',
+  5: 'body',
+  6: 'attributes',
+  7: 'dropped_attributes_count',
+  8: 'flags',
+  9: 'trace_id',
+  10: 'span_id',
+  11: 'observed_time_unix_nano',
+  12: 'event_name',
+};
+
+function readLogRecord(r: ProtoReader, end: number, resource: Resource, scope: Scope): LogRecord {
+  const log: LogRecord = {
+    timeNs: 0n,
+    observedNs: 0n,
+    severityNumber: 0,
+    severityText: '',
+    body: null,
+    attributes: {},
+    droppedAttributesCount: 0,
+    flags: 0,
+    traceId: '',
+    spanId: '',
+    eventName: '',
+    resource,
+    scope,
+  };
+  let field = 0;
+  let nAttributes = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+          r.expect(tag, I64);
+          log.timeNs = r.fixed64(end);
+          break;
+        case 2:
+          r.expect(tag, VARINT);
+          log.severityNumber = r.varint32(end) | 0;
+          break;
+        case 3:
+          r.expect(tag, LEN);
+          log.severityText = r.string(end);
+          break;
+        case 5:
+          r.expect(tag, LEN);
+          log.body = readAnyValue(r, r.lengthEnd(end), 0);
+          break;
+        case 6:
+          r.expect(tag, LEN);
+          readKeyValue(r, r.lengthEnd(end), log.attributes, 0);
+          nAttributes++;
+          break;
+        case 7:
+          r.expect(tag, VARINT);
+          log.droppedAttributesCount = r.varint32(end);
+          break;
+        case 8:
+          r.expect(tag, I32);
+          log.flags = r.fixed32(end);
+          break;
+        case 9:
+          r.expect(tag, LEN);
+          log.traceId = r.hex(end);
+          break;
+        case 10:
+          r.expect(tag, LEN);
+          log.spanId = r.hex(end);
+          break;
+        case 11:
+          r.expect(tag, I64);
+          log.observedNs = r.fixed64(end);
+          break;
+        case 12:
+          r.expect(tag, LEN);
+          log.eventName = r.string(end);
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, LOG_RECORD_FIELDS, field, field === 6 ? nAttributes : -1);
+  }
+  return log;
+}
+
+const RESOURCE_METRICS_FIELDS: FieldNames = { 1: 'resource', 2: 'scope_metrics', 3: 'schema_url' };
+const SCOPE_METRICS_FIELDS: FieldNames = { 1: 'scope', 2: 'metrics', 3: 'schema_url' };
+const METRIC_FIELDS: FieldNames = {
+  1: 'name',
+  2: 'description',
+  3: 'unit',
+  5: 'gauge',
+  7: 'sum',
+  9: 'histogram',
+  10: 'exponential_histogram',
+  11: 'summary',
+  12: 'metadata',
+};
+const DATA_FIELDS: FieldNames = { 1: 'data_points' };
+
+function countResourceMetrics(r: ProtoReader, end: number): number {
+  return countNested(r, end, RESOURCE_METRICS_FIELDS, (scopeEnd) =>
+    countNested(r, scopeEnd, SCOPE_METRICS_FIELDS, (metricEnd) => countMetric(r, metricEnd)),
+  );
+}
+
+/** ResourceMetrics and ScopeMetrics alike: 1 resource/scope, 2 repeated children, 3 schema_url. */
+function countNested(r: ProtoReader, end: number, names: FieldNames, countChild: (end: number) => number): number {
+  let points = 0;
+  let field = 0;
+  let n = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        walkMessage(r, r.lengthEnd(end));
+      } else if (field === 2) {
+        r.expect(tag, LEN);
+        points += countChild(r.lengthEnd(end));
+        n++;
+      } else if (field === 3) {
+        r.expect(tag, LEN);
+        r.pos = r.lengthEnd(end);
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, names, field, field === 2 ? n : -1);
+  }
+  return points;
+}
+
+/** Metric: one of gauge/sum/histogram/exponential_histogram/summary, each with repeated data_points (field 1). */
+function countMetric(r: ProtoReader, end: number): number {
+  let points = 0;
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      switch (field) {
+        case 1:
+        case 2:
+        case 3:
+          r.expect(tag, LEN);
+          r.pos = r.lengthEnd(end);
+          break;
+        case 5:
+        case 7:
+        case 9:
+        case 10:
+        case 11:
+          r.expect(tag, LEN);
+          points += countDataPoints(r, r.lengthEnd(end));
+          break;
+        case 12:
+          r.expect(tag, LEN);
+          walkMessage(r, r.lengthEnd(end));
+          break;
+        default:
+          r.skip(tag, end);
+      }
+    }
+  } catch (e) {
+    throw inField(e, METRIC_FIELDS, field);
+  }
+  return points;
+}
+
+function countDataPoints(r: ProtoReader, end: number): number {
+  let points = 0;
+  let field = 0;
+  try {
+    while (r.pos < end) {
+      field = 0;
+      const tag = r.tag(end);
+      field = tag >>> 3;
+      if (field === 1) {
+        r.expect(tag, LEN);
+        walkMessage(r, r.lengthEnd(end));
+        points++;
+      } else r.skip(tag, end);
+    }
+  } catch (e) {
+    throw inField(e, DATA_FIELDS, field, field === 1 ? points : -1);
+  }
+  return points;
+}
+
+/** Checks that a message we do not decode is well-formed protobuf (tags, lengths, groups). */
+function walkMessage(r: ProtoReader, end: number): void {
+  while (r.pos < end) r.skip(r.tag(end), end);
+}

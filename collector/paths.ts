@@ -1,0 +1,15 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/** Where Hopscope keeps its database by default: the platform's per-user data directory. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env.HOPSCOPE_DATA_DIR) return env.HOPSCOPE_DATA_DIR;
+  const home = os.homedir();
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Hopscope');
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Hopscope');
+  return path.join(env.XDG_DATA_HOME || path.join(home, '.local', 'share'), 'hopscope');
+}
+
+export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  return path.join(defaultDataDir(env, platform), 'hopscope.db');
+}

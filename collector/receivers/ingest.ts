@@ -1,0 +1,72 @@
+import type { TelemetryBatch } from '../model';
+import { InputError } from '../errors';
+import {
+  countMetricPointsJson,
+  countMetricPointsProto,
+  decodeLogsJson,
+  decodeLogsProto,
+  decodeTracesJson,
+  decodeTracesProto,
+} from '../otlp';
+
+/** Where receivers hand decoded telemetry: the store's writer, or anything that acknowledges after commit. */
+export interface IngestSink {
+  write(batch: TelemetryBatch): Promise<void>;
+  overloaded(): boolean;
+}
+
+export type Signal = 'traces' | 'logs' | 'metrics';
+export type BodyFormat = 'proto' | 'json';
+
+export interface DecodedRequest {
+  batch: TelemetryBatch;
+  /** Items refused individually (invalid ids); reported back as partial_success. */
+  rejected: number;
+  rejectReason?: string;
+}
+
+/** Decodes one Export*ServiceRequest body; throws InputError when the body cannot be decoded at all. */
+export function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Array): DecodedRequest {
+  const doc = format === 'json' ? parseJsonBody(body) : undefined;
+  switch (signal) {
+    case 'traces': {
+      const r = format === 'json' ? decodeTracesJson(doc) : decodeTracesProto(body);
+      return { batch: { spans: r.spans, logs: [], metricPoints: 0 }, rejected: r.rejected, rejectReason: r.rejectReason };
+    }
+    case 'logs': {
+      const r = format === 'json' ? decodeLogsJson(doc) : decodeLogsProto(body);
+      return { batch: { spans: [], logs: r.logs, metricPoints: 0 }, rejected: r.rejected, rejectReason: r.rejectReason };
+    }
+    case 'metrics': {
+      const points = format === 'json' ? countMetricPointsJson(doc) : countMetricPointsProto(body);
+      return { batch: { spans: [], logs: [], metricPoints: points }, rejected: 0 };
+    }
+  }
+}
+
+function parseJsonBody(body: Uint8Array): unknown {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Counts of what the receivers accepted since start, for the status line and the API. */
+export class IngestCounters {
+  spans = 0;
+  logs = 0;
+  metricPoints = 0;
+  rejected = 0;
+  requests = 0;
+  failedRequests = 0;
+
+  add(decoded: DecodedRequest): void {
+    this.requests++;
+    this.spans += decoded.batch.spans.length;
+    this.logs += decoded.batch.logs.length;
+    this.metricPoints += decoded.batch.metricPoints;
+    this.rejected += decoded.rejected;
+  }
+}

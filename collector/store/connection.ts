@@ -1,0 +1,49 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { upgradeSchema } from './schema';
+
+export type Db = Database.Database;
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+// Electron has its own ABI: its copy of the native module lives apart from the one npm built for Node.
+function nativeBinding(): string | undefined {
+  if (!process.versions.electron) return undefined;
+  return process.env.HOPSCOPE_SQLITE_BINDING ?? path.join(repoRoot, 'dist/electron-native/better_sqlite3.node');
+}
+
+/** The writer's connection is opened first: it refuses a file that is not ours and brings the schema up to date. */
+export function openConnection(file: string, role: 'writer' | 'reader' | 'console'): Db {
+  const readonly = role !== 'writer';
+  const db = new Database(file, { readonly, fileMustExist: readonly, timeout: 5000, nativeBinding: nativeBinding() });
+  if (role === 'writer') {
+    try {
+      upgradeSchema(db, file);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    // WAL (set by the schema step) + NORMAL: a commit reaches the OS before it is acknowledged, so it survives a crash of the process.
+    db.pragma('synchronous = NORMAL');
+    db.pragma('cache_size = -65536');
+  } else {
+    db.pragma('query_only = ON');
+  }
+  db.pragma('temp_store = MEMORY');
+  return db;
+}
+
+const statementCache = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * The connection's prepared statement for this SQL, prepared once. Integers come back as bigint
+ * (nanosecond timestamps need all 64 bits); callers turn small ones into numbers.
+ */
+export function prepared<P extends unknown[] = unknown[], R = unknown>(db: Db, sql: string): Database.Statement<P, R> {
+  let cache = statementCache.get(db);
+  if (!cache) statementCache.set(db, (cache = new Map()));
+  let stmt = cache.get(sql);
+  if (!stmt) cache.set(sql, (stmt = db.prepare(sql).safeIntegers(true)));
+  return stmt as Database.Statement<P, R>;
+}

@@ -1,0 +1,167 @@
+// Every schema change is one entry appended here; `user_version` records how many have run.
+// SQL lives in TypeScript so a bundler packages it with the code.
+
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'spans, logs, trace summaries, search indexes, retention marks',
+    sql: `
+      -- A trace id gets a small key on first sight (from a span or a log) so hot indexes grow in order.
+      -- Keys and log ids are never reused (AUTOINCREMENT): age retention deletes by key ranges.
+      CREATE TABLE trace_ids (
+        trace_key INTEGER PRIMARY KEY AUTOINCREMENT,
+        trace_id TEXT NOT NULL UNIQUE
+      );
+
+      CREATE TABLE resources (
+        id INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        schema_url TEXT NOT NULL,
+        UNIQUE (attributes, dropped_attributes_count, schema_url)
+      );
+
+      CREATE TABLE scopes (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        schema_url TEXT NOT NULL,
+        UNIQUE (name, version, attributes, dropped_attributes_count, schema_url)
+      );
+
+      -- No uniqueness on (trace_key, span_id): duplicate span ids are evidence the analysis reports.
+      CREATE TABLE spans (
+        id INTEGER PRIMARY KEY,
+        trace_key INTEGER NOT NULL,
+        span_id TEXT NOT NULL,
+        parent_span_id TEXT NOT NULL,
+        trace_state TEXT NOT NULL,
+        flags INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        kind INTEGER NOT NULL,
+        start_ns INTEGER NOT NULL,
+        end_ns INTEGER NOT NULL,
+        status_code INTEGER NOT NULL,
+        status_message TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        events TEXT NOT NULL,
+        dropped_events_count INTEGER NOT NULL,
+        links TEXT NOT NULL,
+        dropped_links_count INTEGER NOT NULL,
+        resource_id INTEGER NOT NULL,
+        scope_id INTEGER NOT NULL
+      );
+      CREATE INDEX spans_by_trace ON spans (trace_key);
+
+      -- One row per trace with spans, kept current by the writer whatever order spans arrive in.
+      -- The root is the smallest (root_has_parent, root_start_ns, root_span_id).
+      CREATE TABLE traces (
+        trace_key INTEGER PRIMARY KEY,
+        start_ns INTEGER NOT NULL,
+        end_ns INTEGER NOT NULL,
+        duration_ns INTEGER GENERATED ALWAYS AS (end_ns - start_ns) VIRTUAL,
+        span_count INTEGER NOT NULL,
+        error_count INTEGER NOT NULL,
+        root_span_id TEXT NOT NULL,
+        root_has_parent INTEGER NOT NULL,
+        root_start_ns INTEGER NOT NULL,
+        root_service TEXT NOT NULL,
+        root_operation TEXT NOT NULL,
+        services TEXT NOT NULL
+      );
+      CREATE INDEX traces_by_start ON traces (start_ns);
+      CREATE INDEX traces_by_duration ON traces (duration_ns);
+      CREATE INDEX traces_with_errors ON traces (start_ns) WHERE error_count > 0;
+
+      CREATE INDEX traces_by_root_operation ON traces (root_operation, start_ns);
+
+      CREATE TABLE services (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE
+      );
+
+      -- Posting lists: the traces with a span of each service, ordered by trace start for newest-first search.
+      CREATE TABLE trace_services (
+        service_id INTEGER NOT NULL,
+        start_ns INTEGER NOT NULL,
+        trace_key INTEGER NOT NULL,
+        PRIMARY KEY (service_id, start_ns, trace_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX trace_services_by_trace ON trace_services (trace_key);
+
+      -- Operations offered for search: names of parentless root spans, per service.
+      CREATE TABLE root_operations (
+        service TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        PRIMARY KEY (service, operation)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE logs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        trace_key INTEGER,
+        span_id TEXT NOT NULL,
+        time_ns INTEGER NOT NULL,
+        observed_ns INTEGER NOT NULL,
+        -- The time a log is sorted and searched by: its own, or when it was observed if it has none.
+        at_ns INTEGER GENERATED ALWAYS AS (CASE WHEN time_ns <> 0 THEN time_ns ELSE observed_ns END) VIRTUAL,
+        severity_number INTEGER NOT NULL,
+        severity_text TEXT NOT NULL,
+        body TEXT NOT NULL,
+        attributes TEXT NOT NULL,
+        dropped_attributes_count INTEGER NOT NULL,
+        flags INTEGER NOT NULL,
+        event_name TEXT NOT NULL,
+        resource_id INTEGER NOT NULL,
+        scope_id INTEGER NOT NULL,
+        service_id INTEGER NOT NULL
+      );
+      CREATE INDEX logs_by_time ON logs (at_ns);
+      CREATE INDEX logs_by_service ON logs (service_id, at_ns);
+      CREATE INDEX logs_by_trace ON logs (trace_key, span_id) WHERE trace_key IS NOT NULL;
+
+      -- Age retention goes by when data arrived, not by its timestamps, so an imported old file is kept.
+      CREATE TABLE ingest_marks (
+        minute_ms INTEGER PRIMARY KEY,
+        last_trace_key INTEGER NOT NULL,
+        last_log_id INTEGER NOT NULL
+      );
+
+      CREATE TABLE totals (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        spans INTEGER NOT NULL,
+        logs INTEGER NOT NULL,
+        traces INTEGER NOT NULL
+      );
+      INSERT INTO totals VALUES (1, 0, 0, 0);
+
+      -- Readable shapes for the SQL console.
+      CREATE VIEW span_view AS
+        SELECT i.trace_id, s.span_id, s.parent_span_id, s.name, r.service, s.kind,
+               s.start_ns, s.end_ns, s.end_ns - s.start_ns AS duration_ns, s.status_code, s.status_message,
+               s.attributes, r.attributes AS resource_attributes, sc.name AS scope_name, sc.version AS scope_version,
+               s.events, s.links, s.trace_state, s.flags
+        FROM spans s
+        JOIN trace_ids i ON i.trace_key = s.trace_key
+        JOIN resources r ON r.id = s.resource_id
+        JOIN scopes sc ON sc.id = s.scope_id;
+      CREATE VIEW log_view AS
+        SELECT l.id, l.at_ns, l.time_ns, l.observed_ns, r.service, l.severity_number, l.severity_text, l.body,
+               l.attributes, i.trace_id, l.span_id, l.flags, l.event_name, r.attributes AS resource_attributes,
+               sc.name AS scope_name
+        FROM logs l
+        LEFT JOIN trace_ids i ON i.trace_key = l.trace_key
+        JOIN resources r ON r.id = l.resource_id
+        JOIN scopes sc ON sc.id = l.scope_id;
+    `,
+  },
+];

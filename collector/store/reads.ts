@@ -1,0 +1,376 @@
+// Reads for the UI and analysis, on the reader connection. Rows come back as model objects.
+import { InputError } from '../errors';
+import type { Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model';
+import { decodeAttributes, decodeParsedAttributes, decodeValue, valueText } from './attributes';
+import { prepared, type Db } from './connection';
+import type { LogQuery, Page, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/** SQL functions the reader's queries use: attribute and body matching as a person reads the values. */
+export function registerReadFunctions(db: Db): void {
+  db.function('hopscope_attribute_is', { deterministic: true }, (json: unknown, key: unknown, value: unknown) => {
+    const k = String(key);
+    if (typeof json !== 'string' || !json.includes(JSON.stringify(k))) return 0;
+    const attrs = decodeAttributes(json);
+    return Object.hasOwn(attrs, k) && valueText(attrs[k]) === value ? 1 : 0;
+  });
+  db.function('hopscope_body_contains', { deterministic: true }, (json: unknown, needle: unknown) =>
+    valueText(decodeValue(String(json))).toLowerCase().includes(String(needle)) ? 1 : 0,
+  );
+}
+
+interface SpanRecord {
+  span_id: string;
+  parent_span_id: string;
+  trace_state: string;
+  flags: bigint;
+  name: string;
+  kind: bigint;
+  start_ns: bigint;
+  end_ns: bigint;
+  status_code: bigint;
+  status_message: string;
+  attributes: string;
+  dropped_attributes_count: bigint;
+  events: string;
+  dropped_events_count: bigint;
+  links: string;
+  dropped_links_count: bigint;
+  resource_id: bigint;
+  scope_id: bigint;
+}
+
+export const TRACE_SPANS_SQL = `SELECT s.* FROM trace_ids i JOIN spans s ON s.trace_key = i.trace_key WHERE i.trace_id = ? ORDER BY s.start_ns, s.id`;
+
+export function getTrace(db: Db, traceId: string): Span[] {
+  const rows = prepared<[string], SpanRecord>(db, TRACE_SPANS_SQL).all(traceId.toLowerCase());
+  const parts = new ResourceScopeReader(db);
+  return rows.map((r) => ({
+    traceId: traceId.toLowerCase(),
+    spanId: r.span_id,
+    parentSpanId: r.parent_span_id,
+    traceState: r.trace_state,
+    flags: Number(r.flags),
+    name: r.name,
+    kind: Number(r.kind) as SpanKind,
+    startNs: r.start_ns,
+    endNs: r.end_ns,
+    attributes: decodeAttributes(r.attributes),
+    droppedAttributesCount: Number(r.dropped_attributes_count),
+    events: decodeEvents(r.events),
+    droppedEventsCount: Number(r.dropped_events_count),
+    links: decodeLinks(r.links),
+    droppedLinksCount: Number(r.dropped_links_count),
+    status: { code: Number(r.status_code) as StatusCode, message: r.status_message },
+    resource: parts.resource(r.resource_id),
+    scope: parts.scope(r.scope_id),
+  }));
+}
+
+function decodeEvents(json: string): SpanEvent[] {
+  if (json === '[]') return [];
+  return (JSON.parse(json) as (Omit<SpanEvent, 'timeNs'> & { timeNs: string })[]).map((e) => ({
+    timeNs: BigInt(e.timeNs),
+    name: e.name,
+    attributes: decodeParsedAttributes(e.attributes),
+    droppedAttributesCount: e.droppedAttributesCount,
+  }));
+}
+
+function decodeLinks(json: string): SpanLink[] {
+  if (json === '[]') return [];
+  return (JSON.parse(json) as SpanLink[]).map((l) => ({ ...l, attributes: decodeParsedAttributes(l.attributes) }));
+}
+
+/** Rebuilds each resource and scope once per read, shared by reference like the model's. */
+class ResourceScopeReader {
+  private readonly resources = new Map<bigint, Resource>();
+  private readonly scopes = new Map<bigint, Scope>();
+  constructor(private readonly db: Db) {}
+
+  resource(id: bigint): Resource {
+    let r = this.resources.get(id);
+    if (!r) {
+      const row = prepared<[bigint], { attributes: string; dropped_attributes_count: bigint; schema_url: string }>(
+        this.db,
+        `SELECT attributes, dropped_attributes_count, schema_url FROM resources WHERE id = ?`,
+      ).get(id)!;
+      r = { attributes: decodeAttributes(row.attributes), droppedAttributesCount: Number(row.dropped_attributes_count), schemaUrl: row.schema_url };
+      this.resources.set(id, r);
+    }
+    return r;
+  }
+
+  scope(id: bigint): Scope {
+    let s = this.scopes.get(id);
+    if (!s) {
+      const row = prepared<[bigint], { name: string; version: string; attributes: string; dropped_attributes_count: bigint; schema_url: string }>(
+        this.db,
+        `SELECT name, version, attributes, dropped_attributes_count, schema_url FROM scopes WHERE id = ?`,
+      ).get(id)!;
+      s = {
+        name: row.name,
+        version: row.version,
+        attributes: decodeAttributes(row.attributes),
+        droppedAttributesCount: Number(row.dropped_attributes_count),
+        schemaUrl: row.schema_url,
+      };
+      this.scopes.set(id, s);
+    }
+    return s;
+  }
+}
+
+interface SummaryRecord {
+  trace_id: string;
+  trace_key: bigint;
+  start_ns: bigint;
+  duration_ns: bigint;
+  span_count: bigint;
+  error_count: bigint;
+  root_service: string;
+  root_operation: string;
+  services: string;
+}
+
+const SUMMARY_COLUMNS = `i.trace_id, t.trace_key, t.start_ns, t.duration_ns, t.span_count, t.error_count, t.root_service,
+  t.root_operation, t.services`;
+
+function toSummary(r: SummaryRecord): TraceSummary {
+  return {
+    traceId: r.trace_id,
+    rootService: r.root_service,
+    rootOperation: r.root_operation,
+    startNs: r.start_ns,
+    durationNs: r.duration_ns,
+    spanCount: Number(r.span_count),
+    errorCount: Number(r.error_count),
+    services: JSON.parse(r.services) as string[],
+  };
+}
+
+export const TRACE_SUMMARY_SQL = `SELECT ${SUMMARY_COLUMNS} FROM trace_ids i JOIN traces t ON t.trace_key = i.trace_key WHERE i.trace_id = ?`;
+
+export function getTraceSummary(db: Db, traceId: string): TraceSummary | undefined {
+  const row = prepared<[string], SummaryRecord>(db, TRACE_SUMMARY_SQL).get(traceId.toLowerCase());
+  return row && toSummary(row);
+}
+
+/**
+ * Newest first by trace start. `service` matches a trace with any span of that service; `operation`
+ * matches the root span's name (and, with `service`, the root's service), as offered by `operations()`.
+ */
+export function searchTraces(db: Db, q: TraceQuery): Page<TraceSummary> {
+  const query = traceSearch(db, q);
+  if (!query) return { items: [] };
+  const rows = prepared<unknown[], SummaryRecord>(db, query.sql).all(...query.params);
+  return page(rows.slice(0, query.limit).map(toSummary), rows.length > query.limit, () => {
+    const last = rows[query.limit - 1];
+    return encodeCursor(last.start_ns, last.trace_key);
+  });
+}
+
+interface BuiltQuery {
+  sql: string;
+  params: unknown[];
+  limit: number;
+}
+
+/** The SQL for a trace search (one row more than a page, to know whether another follows), or null when nothing can match. */
+export function traceSearch(db: Db, q: TraceQuery): BuiltQuery | null {
+  const limit = pageLimit(q.limit);
+  const { where, params, filter } = conditions();
+  let from = `traces t`;
+  let start = 't.start_ns';
+  let key = 't.trace_key';
+  if (q.operation !== undefined) {
+    filter('t.root_operation = ?', q.operation);
+    if (q.service !== undefined) filter('t.root_service = ?', q.service);
+  } else if (q.service !== undefined) {
+    const service = serviceId(db, q.service);
+    if (service === undefined) return null;
+    from = `trace_services p JOIN traces t ON t.trace_key = p.trace_key`;
+    start = 'p.start_ns';
+    key = 'p.trace_key';
+    filter('p.service_id = ?', service);
+  }
+  if (q.fromNs !== undefined) filter(`${start} >= ?`, q.fromNs);
+  if (q.toNs !== undefined) filter(`${start} <= ?`, q.toNs);
+  if (q.minDurationNs !== undefined) filter('t.duration_ns >= ?', q.minDurationNs);
+  if (q.maxDurationNs !== undefined) filter('t.duration_ns <= ?', q.maxDurationNs);
+  if (q.status === 'error') filter('t.error_count > 0');
+  if (q.status === 'ok') filter('t.error_count = 0');
+  for (const { key: attr, value } of q.attributes ?? []) {
+    filter(
+      `EXISTS (SELECT 1 FROM spans s JOIN resources r ON r.id = s.resource_id WHERE s.trace_key = t.trace_key
+               AND (hopscope_attribute_is(s.attributes, ?, ?) OR hopscope_attribute_is(r.attributes, ?, ?)))`,
+      attr, value, attr, value,
+    );
+  }
+  if (q.cursor !== undefined) {
+    const [cursorStart, cursorKey] = decodeCursor(q.cursor);
+    filter(`${start} <= ? AND (${start} < ? OR ${key} < ?)`, cursorStart, cursorStart, cursorKey);
+  }
+  const sql =
+    `SELECT ${SUMMARY_COLUMNS} FROM ${from} JOIN trace_ids i ON i.trace_key = t.trace_key` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY ${start} DESC, ${key} DESC LIMIT ?`;
+  return { sql, params: [...params, limit + 1], limit };
+}
+
+function serviceId(db: Db, name: string): bigint | undefined {
+  return prepared<[string], { id: bigint }>(db, `SELECT id FROM services WHERE name = ?`).get(name)?.id;
+}
+
+interface LogRecordRow {
+  id: bigint;
+  trace_id: string | null;
+  span_id: string;
+  time_ns: bigint;
+  observed_ns: bigint;
+  at_ns: bigint;
+  severity_number: bigint;
+  severity_text: string;
+  body: string;
+  attributes: string;
+  dropped_attributes_count: bigint;
+  flags: bigint;
+  event_name: string;
+  resource_id: bigint;
+  scope_id: bigint;
+}
+
+const LOG_COLUMNS = `l.id, i.trace_id, l.span_id, l.time_ns, l.observed_ns, l.at_ns, l.severity_number, l.severity_text, l.body,
+  l.attributes, l.dropped_attributes_count, l.flags, l.event_name, l.resource_id, l.scope_id`;
+
+function toLogs(db: Db, rows: LogRecordRow[]): StoredLog[] {
+  const parts = new ResourceScopeReader(db);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    timeNs: r.time_ns,
+    observedNs: r.observed_ns,
+    severityNumber: Number(r.severity_number),
+    severityText: r.severity_text,
+    body: decodeValue(r.body),
+    attributes: decodeAttributes(r.attributes),
+    droppedAttributesCount: Number(r.dropped_attributes_count),
+    flags: Number(r.flags),
+    traceId: r.trace_id ?? '',
+    spanId: r.span_id,
+    eventName: r.event_name,
+    resource: parts.resource(r.resource_id),
+    scope: parts.scope(r.scope_id),
+  }));
+}
+
+/** Oldest first. */
+export const TRACE_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM trace_ids i JOIN logs l ON l.trace_key = i.trace_key WHERE i.trace_id = ? ORDER BY l.at_ns, l.id`;
+
+export function logsForTrace(db: Db, traceId: string): StoredLog[] {
+  const rows = prepared<[string], LogRecordRow>(db, TRACE_LOGS_SQL).all(traceId.toLowerCase());
+  return toLogs(db, rows);
+}
+
+/** Newest first by the record's time (its observed time when it has none). */
+export function searchLogs(db: Db, q: LogQuery): Page<StoredLog> {
+  const query = logSearch(db, q);
+  if (!query) return { items: [] };
+  const rows = prepared<unknown[], LogRecordRow>(db, query.sql).all(...query.params);
+  return page(toLogs(db, rows.slice(0, query.limit)), rows.length > query.limit, () => {
+    const last = rows[query.limit - 1];
+    return encodeCursor(last.at_ns, last.id);
+  });
+}
+
+/** The SQL for a log search, or null when nothing can match. */
+export function logSearch(db: Db, q: LogQuery): BuiltQuery | null {
+  const limit = pageLimit(q.limit);
+  const { where, params, filter } = conditions();
+  if (q.service !== undefined) {
+    const service = serviceId(db, q.service);
+    if (service === undefined) return null;
+    filter('l.service_id = ?', service);
+  }
+  if (q.traceId !== undefined) {
+    const trace = prepared<[string], { trace_key: bigint }>(db, `SELECT trace_key FROM trace_ids WHERE trace_id = ?`).get(q.traceId.toLowerCase());
+    if (!trace) return null;
+    filter('l.trace_key = ?', trace.trace_key);
+  }
+  if (q.spanId !== undefined) filter('l.span_id = ?', q.spanId.toLowerCase());
+  if (q.minSeverity !== undefined) filter('l.severity_number >= ?', q.minSeverity);
+  if (q.fromNs !== undefined) filter('l.at_ns >= ?', q.fromNs);
+  if (q.toNs !== undefined) filter('l.at_ns <= ?', q.toNs);
+  if (q.text !== undefined && q.text !== '') filter('hopscope_body_contains(l.body, ?)', q.text.toLowerCase());
+  if (q.cursor !== undefined) {
+    const [cursorAt, cursorId] = decodeCursor(q.cursor);
+    filter('l.at_ns <= ? AND (l.at_ns < ? OR l.id < ?)', cursorAt, cursorAt, cursorId);
+  }
+  const sql =
+    `SELECT ${LOG_COLUMNS} FROM logs l LEFT JOIN trace_ids i ON i.trace_key = l.trace_key` +
+    (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
+    ` ORDER BY l.at_ns DESC, l.id DESC LIMIT ?`;
+  return { sql, params: [...params, limit + 1], limit };
+}
+
+export function services(db: Db): string[] {
+  return prepared<[], { name: string }>(db, `SELECT name FROM services ORDER BY name`)
+    .all()
+    .map((r) => r.name);
+}
+
+/** Names of the service's parentless root spans: what `searchTraces({ service, operation })` can match. */
+export function operations(db: Db, service: string): string[] {
+  return prepared<[string], { operation: string }>(db, `SELECT operation FROM root_operations WHERE service = ? ORDER BY operation`)
+    .all(service)
+    .map((r) => r.operation);
+}
+
+export function stats(db: Db): StoreStats {
+  const totals = prepared<[], { spans: bigint; logs: bigint; traces: bigint }>(db, `SELECT spans, logs, traces FROM totals`).get()!;
+  const serviceCount = prepared<[], { n: bigint }>(db, `SELECT count(*) AS n FROM services`).get()!;
+  const bytes = prepared<[], { n: bigint }>(db, `SELECT page_count * page_size AS n FROM pragma_page_count(), pragma_page_size()`).get()!;
+  return {
+    spans: Number(totals.spans),
+    logs: Number(totals.logs),
+    traces: Number(totals.traces),
+    services: Number(serviceCount.n),
+    dbBytes: Number(bytes.n),
+  };
+}
+
+/** WHERE terms and their parameters, added in step. */
+function conditions() {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  return {
+    where,
+    params,
+    filter(sql: string, ...values: unknown[]) {
+      where.push(sql);
+      params.push(...values);
+    },
+  };
+}
+
+function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) throw new InputError(`limit must be a positive integer, got ${limit}`, { field: 'limit' });
+  return Math.min(limit, MAX_LIMIT);
+}
+
+function page<T>(items: T[], more: boolean, cursor: () => string): Page<T> {
+  return more ? { items, nextCursor: cursor() } : { items };
+}
+
+// A cursor is the (time, key) of the last item of a page, opaque to clients.
+function encodeCursor(at: bigint, key: bigint): string {
+  return Buffer.from(`${at}.${key}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [bigint, bigint] {
+  const m = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  if (!m) throw new InputError(`invalid cursor ${JSON.stringify(cursor)}: pass nextCursor from the previous page unchanged`, { field: 'cursor' });
+  return [BigInt(m[1]), BigInt(m[2])];
+}

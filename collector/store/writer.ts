@@ -1,0 +1,83 @@
+// Group commit: writes queue up while the event loop serves other requests; one transaction then
+// commits all of them and only after COMMIT are their promises resolved.
+import type { LogRecord, Span } from '../model';
+import type { Db } from './connection';
+import { encodeBatch, type EncodedBatch } from './encode';
+import { forget, insertBatches, newIdCache } from './ingest';
+import type { CommitInfo } from './types';
+
+/** Queued items at which a write commits at once instead of waiting for the next turn of the event loop. */
+const COMMIT_AT_ITEMS = 16_384;
+
+interface QueuedWrite {
+  batch: EncodedBatch;
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+export interface Writer {
+  write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+  overloaded(): boolean;
+  onCommit(listener: (info: CommitInfo) => void): () => void;
+  /** Commits whatever is queued, now. */
+  commitQueued(): void;
+}
+
+export function createWriter(db: Db, maxPendingItems: number): Writer {
+  const ids = newIdCache();
+  const commit = db.transaction((batches: EncodedBatch[]) => insertBatches(db, ids, batches, Date.now()));
+  const listeners = new Set<(info: CommitInfo) => void>();
+  let queue: QueuedWrite[] = [];
+  let queuedItems = 0;
+  let scheduled: NodeJS.Immediate | undefined;
+
+  function commitQueued(): void {
+    if (scheduled) clearImmediate(scheduled);
+    scheduled = undefined;
+    if (queue.length === 0) return;
+    const held = queue;
+    queue = [];
+    queuedItems = 0;
+    let info: CommitInfo;
+    try {
+      info = commit(held.map((w) => w.batch));
+    } catch (e) {
+      // The transaction rolled back, so ids it assigned no longer exist.
+      forget(ids);
+      for (const w of held) w.reject(e);
+      return;
+    }
+    for (const w of held) w.resolve();
+    for (const listener of listeners) {
+      try {
+        listener(info);
+      } catch (e) {
+        console.error('store: commit listener failed', e);
+      }
+    }
+  }
+
+  return {
+    write(batch) {
+      if (batch.spans.length === 0 && batch.logs.length === 0) return Promise.resolve();
+      let encoded: EncodedBatch;
+      try {
+        encoded = encodeBatch(batch);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      return new Promise<void>((resolve, reject) => {
+        queue.push({ batch: encoded, resolve, reject });
+        queuedItems += encoded.spans.length + encoded.logs.length;
+        if (queuedItems >= COMMIT_AT_ITEMS) commitQueued();
+        else scheduled ??= setImmediate(commitQueued);
+      });
+    },
+    overloaded: () => queuedItems > maxPendingItems,
+    onCommit(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    commitQueued,
+  };
+}

@@ -1,0 +1,46 @@
+// Runs in an Electron utilityProcess: the whole collector (SQLite included) stays off the window's thread.
+import { startCollector, type RunningCollector } from '../collector/collector';
+import { importFile } from '../collector/importers';
+import type { CollectorCommand, CollectorLaunch, CollectorMessage } from './contract';
+
+const parentPort = (process as unknown as { parentPort: { postMessage(m: CollectorMessage): void; on(e: 'message', l: (e: { data: CollectorCommand }) => void): void } }).parentPort;
+const launch = JSON.parse(process.argv[2] ?? '{}') as CollectorLaunch;
+const send = (m: CollectorMessage) => parentPort.postMessage(m);
+
+async function run(): Promise<void> {
+  let collector: RunningCollector;
+  try {
+    collector = await startCollector({
+      dbPath: launch.dbPath,
+      host: '127.0.0.1',
+      grpcPort: launch.grpcPort,
+      httpPort: launch.httpPort,
+      ui: { port: 0, rendererDir: launch.rendererDir },
+    });
+  } catch (err) {
+    send({ type: 'failed', message: (err as Error).message });
+    return;
+  }
+  const ui = collector.ui!;
+  send({ type: 'ready', uiUrl: ui.url, apiBaseUrl: ui.origin, apiToken: collector.token, grpcPort: collector.grpc.port, httpPort: collector.http.port });
+
+  parentPort.on('message', ({ data }) => {
+    if (data.type === 'stop') void collector.close().then(() => process.exit(0));
+    if (data.type === 'import') void importPaths(collector, data.paths);
+  });
+}
+
+async function importPaths(collector: RunningCollector, paths: string[]): Promise<void> {
+  for (const file of paths) {
+    try {
+      const result = await importFile(file, (batch) => collector.store.write(batch), {
+        onProgress: (p) => send({ type: 'import-progress', file, fraction: p.totalBytes ? p.bytesRead / p.totalBytes : 0 }),
+      });
+      send({ type: 'import-done', file, spans: result.spans, logs: result.logs });
+    } catch (err) {
+      send({ type: 'import-failed', file, message: (err as Error).message });
+    }
+  }
+}
+
+void run();

@@ -1,0 +1,280 @@
+// The Electron main process: owns windows, menus, dialogs and the collector process. Thin by design —
+// everything it shows comes from the same collector API a browser reaches.
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, utilityProcess, type IpcMainEvent, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Channel, type CollectorCommand, type CollectorLaunch, type CollectorMessage, type ConnectionInfo } from './contract';
+
+const appRoot = app.getAppPath();
+const distDir = path.join(appRoot, 'dist');
+const dbPath = path.join(app.getPath('userData'), 'hopscope.db');
+const recentFile = path.join(app.getPath('userData'), 'recent.json');
+const MAX_RECENT = 10;
+
+/** Content Security Policy for the UI; monaco needs inline styles and blob workers. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self' data:",
+  "worker-src 'self' blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+let window: BrowserWindow | undefined;
+let collector: UtilityProcess | undefined;
+let connection: (ConnectionInfo & { uiUrl: string; grpcPort: number; httpPort: number }) | undefined;
+let tray: Tray | undefined;
+const pendingImports: string[] = [];
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', (_event, argv) => {
+    importPaths(filesIn(argv));
+    if (window) {
+      if (window.isMinimized()) window.restore();
+      window.focus();
+    }
+  });
+  app.whenReady().then(start, (err: unknown) => fail(`Hopscope could not start: ${(err as Error).message}`));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', () => {
+    if (!window && connection) createWindow();
+  });
+  app.on('before-quit', () => send({ type: 'stop' }));
+  app.on('open-file', (event, file) => {
+    event.preventDefault();
+    importPaths([file]);
+  });
+  pendingImports.push(...filesIn(process.argv.slice(1)));
+}
+
+function filesIn(argv: string[]): string[] {
+  return argv.filter((a) => !a.startsWith('-') && a !== '.' && existsSync(a) && !a.endsWith('.js'));
+}
+
+function start(): void {
+  lockDownSession();
+  registerIpc();
+  startCollectorProcess();
+}
+
+function lockDownSession(): void {
+  const ses = session.defaultSession;
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+  ses.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } });
+  });
+}
+
+function startCollectorProcess(): void {
+  const launch: CollectorLaunch = { dbPath, rendererDir: path.join(distDir, 'renderer'), grpcPort: 4317, httpPort: 4318 };
+  collector = utilityProcess.fork(path.join(distDir, 'main', 'collector-process.cjs'), [JSON.stringify(launch)], {
+    serviceName: 'Hopscope collector',
+    stdio: 'inherit',
+  });
+  collector.on('message', (message: CollectorMessage) => onCollectorMessage(message));
+  collector.on('exit', (code) => {
+    collector = undefined;
+    if (code !== 0 && connection) fail(`The Hopscope collector stopped unexpectedly (exit code ${code}).`);
+  });
+}
+
+function onCollectorMessage(message: CollectorMessage): void {
+  switch (message.type) {
+    case 'ready':
+      connection = message;
+      createWindow();
+      createTray();
+      importPaths(pendingImports.splice(0));
+      break;
+    case 'failed':
+      fail(message.message);
+      break;
+    case 'import-progress':
+      window?.setProgressBar(message.fraction);
+      break;
+    case 'import-done':
+      window?.setProgressBar(-1);
+      addRecent(message.file);
+      break;
+    case 'import-failed':
+      window?.setProgressBar(-1);
+      void dialog.showMessageBox({ type: 'error', message: `Could not open ${path.basename(message.file)}`, detail: message.message });
+      break;
+  }
+}
+
+function send(command: CollectorCommand): void {
+  collector?.postMessage(command);
+}
+
+function createWindow(): void {
+  if (!connection) return;
+  const uiOrigin = new URL(connection.uiUrl).origin;
+  window = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Hopscope',
+    show: false,
+    webPreferences: {
+      preload: path.join(distDir, 'preload', 'preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  window.once('ready-to-show', () => window?.show());
+  window.on('closed', () => (window = undefined));
+  const contents = window.webContents;
+  contents.on('will-navigate', (event, url) => {
+    if (new URL(url).origin !== uiOrigin) event.preventDefault();
+  });
+  contents.setWindowOpenHandler(({ url }) => {
+    openExternal(url);
+    return { action: 'deny' };
+  });
+  void window.loadURL(connection.uiUrl);
+  Menu.setApplicationMenu(buildMenu());
+}
+
+function createTray(): void {
+  if (!connection) return;
+  const icon = path.join(appRoot, 'assets', 'tray.png');
+  tray = new Tray(existsSync(icon) ? nativeImage.createFromPath(icon) : nativeImage.createEmpty());
+  tray.setToolTip(`Hopscope — OTLP gRPC :${connection.grpcPort}, HTTP :${connection.httpPort}`);
+  tray.setContextMenu(Menu.buildFromTemplate([
+    { label: `Receiving on gRPC :${connection.grpcPort} · HTTP :${connection.httpPort}`, enabled: false },
+    { type: 'separator' },
+    { label: 'Show Hopscope', click: () => (window ? window.show() : createWindow()) },
+    { label: 'Quit', role: 'quit' },
+  ]));
+}
+
+/** Only parsed http(s) URLs leave the app, and only through the system browser. */
+function openExternal(url: string): void {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') void shell.openExternal(parsed.toString());
+  } catch {
+    // Not a URL: nothing to open.
+  }
+}
+
+function isOwnWindow(event: IpcMainEvent | IpcMainInvokeEvent): boolean {
+  if (!connection || !window || event.sender !== window.webContents) return false;
+  const frameUrl = event.senderFrame?.url;
+  return frameUrl !== undefined && new URL(frameUrl).origin === new URL(connection.uiUrl).origin;
+}
+
+function registerIpc(): void {
+  ipcMain.on(Channel.connection, (event) => {
+    event.returnValue = isOwnWindow(event) && connection ? { apiBaseUrl: connection.apiBaseUrl, apiToken: connection.apiToken } : null;
+  });
+  ipcMain.handle(Channel.openTraceFiles, (event) => (isOwnWindow(event) ? openTraceFiles() : undefined));
+  ipcMain.handle(Channel.importPaths, (event, paths: unknown) => {
+    if (!isOwnWindow(event) || !Array.isArray(paths) || !paths.every((p) => typeof p === 'string')) return;
+    importPaths(paths);
+  });
+  ipcMain.handle(Channel.openExternal, (event, url: unknown) => {
+    if (isOwnWindow(event) && typeof url === 'string') openExternal(url);
+  });
+}
+
+async function openTraceFiles(): Promise<void> {
+  const options = {
+    title: 'Open trace or log files',
+    properties: ['openFile', 'multiSelections'] as ('openFile' | 'multiSelections')[],
+    filters: [{ name: 'Traces and logs', extensions: ['json', 'jsonl', 'pb', 'gz', 'bin'] }, { name: 'All files', extensions: ['*'] }],
+  };
+  const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options);
+  if (!result.canceled) importPaths(result.filePaths);
+}
+
+function importPaths(paths: string[]): void {
+  if (!paths.length) return;
+  if (!connection) {
+    pendingImports.push(...paths);
+    return;
+  }
+  send({ type: 'import', paths });
+}
+
+function readRecent(): string[] {
+  try {
+    const list = JSON.parse(readFileSync(recentFile, 'utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function addRecent(file: string): void {
+  const list = [file, ...readRecent().filter((p) => p !== file)].slice(0, MAX_RECENT);
+  writeFileSync(recentFile, JSON.stringify(list));
+  app.addRecentDocument(file);
+  Menu.setApplicationMenu(buildMenu());
+}
+
+async function clearData(): Promise<void> {
+  const answer = await dialog.showMessageBox({
+    type: 'warning',
+    buttons: ['Clear', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Delete every stored trace, log and finding?',
+    detail: `This empties ${dbPath}. Receiving continues afterwards.`,
+  });
+  if (answer.response !== 0) return;
+  const exited = new Promise<void>((resolve) => collector?.once('exit', () => resolve()) ?? resolve());
+  connection = undefined;
+  send({ type: 'stop' });
+  await exited;
+  for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
+  window?.close();
+  startCollectorProcess();
+}
+
+function buildMenu(): Menu {
+  const recent = readRecent();
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Trace File…', accelerator: 'CmdOrCtrl+O', click: () => void openTraceFiles() },
+        {
+          label: 'Open Recent',
+          submenu: recent.length
+            ? recent.map((file) => ({ label: file, click: () => importPaths([file]) }))
+            : [{ label: 'No recent files', enabled: false }],
+        },
+        { type: 'separator' },
+        { label: 'Clear Data…', click: () => void clearData() },
+        { type: 'separator' },
+        process.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
+    { role: 'editMenu' },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+  return Menu.buildFromTemplate(template);
+}
+
+function fail(message: string): void {
+  dialog.showErrorBox('Hopscope', message);
+  app.exit(1);
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration } from './format';
+
+describe('formatDuration', () => {
+  it('uses three significant digits and the largest unit that fits', () => {
+    expect(formatDuration(850)).toBe('850 ns');
+    expect(formatDuration(12_345)).toBe('12.3 µs');
+    expect(formatDuration(182_400_000)).toBe('182 ms');
+    expect(formatDuration(1_820_000_000)).toBe('1.82 s');
+    expect(formatDuration(123_000_000_000)).toBe('2m 03s');
+    expect(formatDuration(0)).toBe('0 ms');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads units, fractions and a bare number as milliseconds', () => {
+    expect(parseDuration('250ms')).toBe('250000000');
+    expect(parseDuration('1.5s')).toBe('1500000000');
+    expect(parseDuration('300 µs')).toBe('300000');
+    expect(parseDuration('300us')).toBe('300000');
+    expect(parseDuration('2m')).toBe('120000000000');
+    expect(parseDuration('12')).toBe('12000000');
+    expect(parseDuration('fast')).toBeUndefined();
+    expect(parseDuration('-1ms')).toBeUndefined();
+  });
+});
+
+describe('formatTimestamp', () => {
+  it('shows the time alone today and the date otherwise', () => {
+    const now = new Date(2025, 2, 3, 14, 5, 0);
+    const todayNs = (BigInt(new Date(2025, 2, 3, 14, 3, 27, 412).getTime()) * 1_000_000n).toString();
+    expect(formatTimestamp(todayNs, now)).toBe('14:03:27.412');
+    const earlierNs = (BigInt(new Date(2025, 2, 1, 9, 0, 0, 5).getTime()) * 1_000_000n).toString();
+    expect(formatTimestamp(earlierNs, now)).toBe('Mar 1 09:00:00.005');
+  });
+});
+
+describe('formatListTime', () => {
+  it('drops what the reader knows: the date today, the year this year', () => {
+    const now = new Date(2025, 2, 3, 14, 5, 0);
+    const at = (d: Date) => (BigInt(d.getTime()) * 1_000_000n).toString();
+    expect(formatListTime(at(new Date(2025, 2, 3, 14, 3, 27, 412)), now)).toBe('14:03:27.412');
+    expect(formatListTime(at(new Date(2025, 0, 9, 8, 1, 2)), now)).toBe('Jan 9 08:01:02');
+    expect(formatListTime(at(new Date(2024, 9, 30, 23, 59, 1)), now)).toBe('2024-10-30 23:59');
+  });
+});
+
+describe('formatCount', () => {
+  it('abbreviates thousands and millions', () => {
+    expect(formatCount(999)).toBe('999');
+    expect(formatCount(12_400)).toBe('12.4k');
+    expect(formatCount(3_000_000)).toBe('3M');
+  });
+});

@@ -1,0 +1,78 @@
+// Text for numbers a person reads: durations with three significant digits, local times to the millisecond.
+
+const UNITS: [number, string][] = [
+  [1e9, 's'],
+  [1e6, 'ms'],
+  [1e3, 'µs'],
+];
+
+function significant(v: number): string {
+  if (v >= 100) return v.toFixed(0);
+  if (v >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+/** 850 ns, 12.3 µs, 182 ms, 1.82 s, 2m 03s, 3h 04m. */
+export function formatDuration(ns: number): string {
+  if (!Number.isFinite(ns) || ns <= 0) return ns === 0 ? '0 ms' : '—';
+  if (ns >= 60e9) {
+    const totalSeconds = Math.round(ns / 1e9);
+    const h = Math.floor(totalSeconds / 3600);
+    const m = Math.floor((totalSeconds % 3600) / 60);
+    const s = totalSeconds % 60;
+    return h > 0 ? `${h}h ${String(m).padStart(2, '0')}m` : `${m}m ${String(s).padStart(2, '0')}s`;
+  }
+  for (const [size, unit] of UNITS) if (ns >= size) return `${significant(ns / size)} ${unit}`;
+  return `${Math.round(ns)} ns`;
+}
+
+/** Milliseconds since the epoch from a decimal nanosecond string. */
+export function nsToMs(ns: string): number {
+  return ns === '' ? 0 : Number(BigInt(ns) / 1_000_000n);
+}
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** 14:03:27.412 today, otherwise Mar 3 14:03:27.412. */
+export function formatTimestamp(ns: string, now: Date = new Date()): string {
+  const d = new Date(nsToMs(ns));
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  const sameDay = d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  if (sameDay) return time;
+  const day = d.toLocaleDateString('en', { month: 'short', day: 'numeric', ...(d.getFullYear() !== now.getFullYear() ? { year: 'numeric' } : {}) });
+  return `${day} ${time}`;
+}
+
+/** For dense lists: 14:03:27.412 today, Mar 3 14:03:27 this year, 2024-10-30 14:03 before. */
+export function formatListTime(ns: string, now: Date = new Date()): string {
+  const d = new Date(nsToMs(ns));
+  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  if (d.getFullYear() !== now.getFullYear()) return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
+  if (d.getMonth() === now.getMonth() && d.getDate() === now.getDate()) return formatTimestamp(ns, now);
+  return `${d.toLocaleDateString('en', { month: 'short', day: 'numeric' })} ${hm}:${pad(d.getSeconds())}`;
+}
+
+const DURATION_UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };
+
+/** "250ms", "1.5s", "300 µs", "2m" → nanoseconds as a decimal string; a bare number means milliseconds. */
+export function parseDuration(text: string): string | undefined {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h)?\s*$/i.exec(text);
+  if (!m) return undefined;
+  const unit = DURATION_UNITS[(m[2] ?? 'ms').toLowerCase()];
+  const [whole, fraction = ''] = m[1].split('.');
+  const scale = 10n ** BigInt(fraction.length);
+  return ((BigInt(whole + fraction) * unit) / scale).toString();
+}
+
+export function formatCount(n: number): string {
+  if (n < 1000) return String(n);
+  if (n < 1e6) return `${significant(n / 1e3).replace(/\.0+$/, '')}k`;
+  return `${significant(n / 1e6).replace(/\.0+$/, '')}M`;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${significant(n / 1024)} KiB`;
+  if (n < 1024 ** 3) return `${significant(n / 1024 ** 2)} MiB`;
+  return `${significant(n / 1024 ** 3)} GiB`;
+}

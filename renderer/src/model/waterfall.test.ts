@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import type { WireResource, WireSpan, WireTrace } from '../../../collector/api/wire';
+import { buildWaterfall, collapseBelow, positionOf, revealRow, searchRows, visibleRows } from './waterfall';
+
+const resource = (service: string, host: string): WireResource => ({ service, attributes: { 'service.name': service, 'host.name': host }, droppedAttributesCount: 0, schemaUrl: '' });
+
+function wireSpan(spanId: string, parentSpanId: string, name: string, res: number, attributes: WireSpan['attributes'] = {}): WireSpan {
+  return {
+    traceId: 'a'.repeat(32),
+    spanId,
+    parentSpanId,
+    traceState: '',
+    flags: 1,
+    name,
+    kind: 1,
+    startNs: '0',
+    endNs: '0',
+    attributes,
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0, message: '' },
+    resource: res,
+    scope: 0,
+  };
+}
+
+/**
+ * Tree order as the assembly sends it: A ▸ B ▸ C, then two orphans D (▸ E) and F whose parent
+ * `ff…` never arrived. C runs on another host and starts before its parent B.
+ */
+function sample(): WireTrace {
+  return {
+    traceId: 'a'.repeat(32),
+    resources: [resource('api', 'h1'), resource('db', 'h2')],
+    scopes: [{ name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' }],
+    spans: [
+      wireSpan('01', '', 'GET /orders', 0),
+      wireSpan('02', '01', 'load', 0),
+      wireSpan('03', '02', 'SELECT orders', 1, { 'db.statement': 'SELECT * FROM orders' }),
+      wireSpan('04', 'ff', 'consume', 1),
+      wireSpan('05', '04', 'write', 1),
+      wireSpan('06', 'ff', 'ack', 0),
+    ],
+    tree: {
+      startNs: '1000',
+      endNs: '101000',
+      parent: [-1, 0, 1, -1, 3, -1],
+      depth: [0, 1, 2, 1, 2, 1],
+      subtreeEnd: [3, 3, 3, 5, 5, 6],
+      flags: [0, 0, 0, 1, 0, 1],
+      start: [0, 10_000, 8_000, 60_000, 61_000, 90_000],
+      end: [100_000, 50_000, 20_000, 80_000, 70_000, 95_000],
+      selfTime: [0, 0, 0, 0, 0, 0],
+      criticalPath: [
+        { row: 0, start: 50_000, end: 100_000 },
+        { row: 1, start: 20_000, end: 50_000 },
+        { row: 2, start: 10_000, end: 20_000 },
+      ],
+      tops: [
+        { kind: 'root', firstRow: 0, endRow: 3, parentSpanId: '', rows: [0] },
+        { kind: 'missing-parent', firstRow: 3, endRow: 6, parentSpanId: 'ff', rows: [3, 5] },
+      ],
+    },
+    logs: [],
+    findings: [],
+  };
+}
+
+describe('buildWaterfall', () => {
+  it('puts one placeholder row above the orphans of a missing parent instead of promoting them', () => {
+    const w = buildWaterfall(sample());
+    expect(w.size).toBe(7);
+    expect(Array.from(w.spanRow)).toEqual([0, 1, 2, -1, 3, 4, 5]);
+    expect(w.missingParent.get(3)).toBe('ff');
+    expect(Array.from(w.depth)).toEqual([0, 1, 2, 0, 1, 2, 1]);
+    expect(Array.from(w.parent)).toEqual([-1, 0, 1, -1, 3, 4, 3]);
+    expect(Array.from(w.end)).toEqual([3, 3, 3, 7, 6, 6, 7]);
+    expect(w.placeholderSpan.get(3)).toEqual([60_000, 95_000]);
+    expect(w.durationNs).toBe(100_000);
+  });
+
+  it('marks a child on another host that starts before its parent as clock skew', () => {
+    const w = buildWaterfall(sample());
+    expect([...w.skewed]).toEqual([2]);
+  });
+
+  it('groups the critical path by row', () => {
+    const w = buildWaterfall(sample());
+    expect(w.critical.get(1)).toEqual([[20_000, 50_000]]);
+    expect(w.critical.has(3)).toBe(false);
+  });
+});
+
+describe('visibleRows', () => {
+  it('hides exactly the subtree of each collapsed row', () => {
+    const w = buildWaterfall(sample());
+    expect(Array.from(visibleRows(w, new Set()))).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(visibleRows(w, new Set([1])))).toEqual([0, 1, 3, 4, 5, 6]);
+    expect(Array.from(visibleRows(w, new Set([3])))).toEqual([0, 1, 2, 3]);
+    expect(Array.from(visibleRows(w, new Set([0, 4])))).toEqual([0, 3, 4, 6]);
+  });
+
+  it('collapses below a depth and reveals a row by expanding its ancestors only', () => {
+    const w = buildWaterfall(sample());
+    const top = collapseBelow(w, 1);
+    expect([...top].sort()).toEqual([1, 4]);
+    expect(Array.from(visibleRows(w, top))).toEqual([0, 1, 3, 4, 6]);
+    const revealed = revealRow(w, new Set([0, 3, 4]), 2);
+    expect([...revealed].sort()).toEqual([3, 4]);
+    const unchanged = new Set([3]);
+    expect(revealRow(w, unchanged, 1)).toBe(unchanged);
+  });
+
+  it('finds a row among the visible ones by binary search', () => {
+    const visible = Int32Array.from([0, 3, 4, 6]);
+    expect(positionOf(visible, 4)).toBe(2);
+    expect(positionOf(visible, 5)).toBe(-1);
+  });
+
+  it('collapses and reveals rows in a 100,000-deep chain', () => {
+    const n = 100_000;
+    const base = sample();
+    const spans = Array.from({ length: n }, (_, i) => wireSpan(i.toString(16).padStart(16, '0'), i ? (i - 1).toString(16).padStart(16, '0') : '', `op${i}`, 0));
+    const trace: WireTrace = {
+      ...base,
+      spans,
+      tree: {
+        ...base.tree,
+        parent: spans.map((_, i) => i - 1),
+        depth: spans.map((_, i) => i),
+        subtreeEnd: spans.map(() => n),
+        flags: spans.map(() => 0),
+        start: spans.map((_, i) => i),
+        end: spans.map(() => n),
+        selfTime: spans.map(() => 1),
+        criticalPath: [],
+        tops: [{ kind: 'root', firstRow: 0, endRow: n, parentSpanId: '', rows: [0] }],
+      },
+    };
+    const w = buildWaterfall(trace);
+    expect(visibleRows(w, new Set()).length).toBe(n);
+    expect(Array.from(visibleRows(w, new Set([50_000])))).toHaveLength(50_001);
+    expect([...revealRow(w, new Set([10, 500, 90_000]), 99_999)]).toEqual([]);
+  });
+});
+
+describe('searchRows', () => {
+  it('matches names, services and attribute values, case-insensitively', () => {
+    const w = buildWaterfall(sample());
+    expect(Array.from(searchRows(w, 'select'))).toEqual([2]);
+    expect(Array.from(searchRows(w, 'FROM ORDERS'))).toEqual([2]);
+    expect(Array.from(searchRows(w, 'db'))).toEqual([2, 4, 5]);
+    expect(Array.from(searchRows(w, '  '))).toEqual([]);
+  });
+});

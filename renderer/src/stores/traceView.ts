@@ -1,0 +1,163 @@
+import { create } from 'zustand';
+import type { WireTrace } from '../../../collector/api/wire';
+import { buildWaterfall, positionOf, revealRow, searchRows, visibleRows, type Waterfall } from '../model/waterfall';
+
+export type DetailTab = 'attributes' | 'events' | 'links' | 'logs' | 'json';
+
+interface TraceViewState {
+  /** The trace id, or `from>to` for a stitched view. */
+  key?: string;
+  status: 'idle' | 'loading' | 'ready' | 'error';
+  error?: string;
+  waterfall?: Waterfall;
+  collapsed: ReadonlySet<number>;
+  /** Selected display row, or -1. */
+  selected: number;
+  search: string;
+  matches: Int32Array;
+  /** Position in `matches` of the last match jumped to. */
+  matchIndex: number;
+  showCritical: boolean;
+  detailTab: DetailTab;
+  /** Bumped when the selection should be scrolled into view (keyboard, search, links). */
+  scrollRequest: number;
+
+  open(key: string, load: (signal: AbortSignal) => Promise<WireTrace>, spanId?: string): void;
+  selectSpan(spanId: string): void;
+  select(row: number, scroll?: boolean): void;
+  toggle(row: number): void;
+  setCollapsed(collapsed: ReadonlySet<number>): void;
+  move(delta: number): void;
+  collapseOrParent(): void;
+  expandOrChild(): void;
+  setSearch(text: string): void;
+  nextMatch(direction: 1 | -1): void;
+  setShowCritical(show: boolean): void;
+  setDetailTab(tab: DetailTab): void;
+}
+
+let lastVisible: { w: Waterfall; collapsed: ReadonlySet<number>; rows: Int32Array } | undefined;
+
+/** `visibleRows`, remembered for the last (waterfall, collapsed set) pair: every consumer shares one array. */
+export function memoVisibleRows(w: Waterfall, collapsed: ReadonlySet<number>): Int32Array {
+  if (lastVisible?.w !== w || lastVisible.collapsed !== collapsed) lastVisible = { w, collapsed, rows: visibleRows(w, collapsed) };
+  return lastVisible.rows;
+}
+
+let loading: AbortController | undefined;
+const NO_MATCHES = new Int32Array(0);
+
+/** Interaction state of the open trace (jaeger-ui's store.timeline): reset whenever another trace opens. */
+export const useTraceView = create<TraceViewState>()((set, get) => ({
+  status: 'idle',
+  collapsed: new Set(),
+  selected: -1,
+  search: '',
+  matches: NO_MATCHES,
+  matchIndex: -1,
+  showCritical: true,
+  detailTab: 'attributes',
+  scrollRequest: 0,
+
+  open(key, load, spanId) {
+    if (get().key === key && get().status !== 'error') {
+      if (spanId) get().selectSpan(spanId);
+      return;
+    }
+    loading?.abort();
+    const abort = (loading = new AbortController());
+    set({ key, status: 'loading', error: undefined, waterfall: undefined, collapsed: new Set(), selected: -1, search: '', matches: NO_MATCHES, matchIndex: -1 });
+    performance.mark('hopscope:trace-fetch');
+    load(abort.signal).then(
+      (trace) => {
+        if (abort.signal.aborted) return;
+        performance.mark('hopscope:trace-build');
+        const waterfall = buildWaterfall(trace);
+        performance.measure('hopscope:trace-build', 'hopscope:trace-build');
+        set({ status: 'ready', waterfall, selected: waterfall.size > 0 ? 0 : -1 });
+        if (spanId) get().selectSpan(spanId);
+      },
+      (err: unknown) => {
+        if (!abort.signal.aborted) set({ status: 'error', error: (err as Error).message });
+      },
+    );
+  },
+
+  selectSpan(spanId) {
+    const w = get().waterfall;
+    const r = w?.spanRowById.get(spanId);
+    if (w && r !== undefined) get().select(w.displayOf[r], true);
+  },
+
+  select(row, scroll = false) {
+    const w = get().waterfall;
+    if (row === -1) set({ selected: -1 });
+    if (!w || row < 0 || row >= w.size) return;
+    const collapsed = revealRow(w, get().collapsed, row);
+    set((s) => ({ selected: row, collapsed, scrollRequest: scroll ? s.scrollRequest + 1 : s.scrollRequest }));
+  },
+
+  toggle(row) {
+    const w = get().waterfall;
+    if (!w || !w.hasChildren(row)) return;
+    const collapsed = new Set(get().collapsed);
+    if (!collapsed.delete(row)) collapsed.add(row);
+    // The selection may not disappear inside a collapsed subtree.
+    const selected = get().selected;
+    set({ collapsed, selected: selected > row && selected < w.end[row] && collapsed.has(row) ? row : selected });
+  },
+
+  setCollapsed(collapsed) {
+    const { waterfall: w, selected } = get();
+    if (!w) return;
+    let sel = selected;
+    for (let p = w.parent[sel]; sel >= 0 && p >= 0; p = w.parent[p]) if (collapsed.has(p)) sel = p;
+    set({ collapsed, selected: sel });
+  },
+
+  move(delta) {
+    const { waterfall: w, collapsed, selected } = get();
+    if (!w) return;
+    const visible = memoVisibleRows(w, collapsed);
+    const at = Math.max(0, positionOf(visible, selected));
+    const next = visible[Math.min(visible.length - 1, Math.max(0, at + delta))];
+    get().select(next, true);
+  },
+
+  collapseOrParent() {
+    const { waterfall: w, collapsed, selected } = get();
+    if (!w || selected < 0) return;
+    if (w.hasChildren(selected) && !collapsed.has(selected)) get().toggle(selected);
+    else if (w.parent[selected] >= 0) get().select(w.parent[selected], true);
+  },
+
+  expandOrChild() {
+    const { waterfall: w, collapsed, selected } = get();
+    if (!w || selected < 0 || !w.hasChildren(selected)) return;
+    if (collapsed.has(selected)) get().toggle(selected);
+    else get().select(selected + 1, true);
+  },
+
+  setSearch(text) {
+    const w = get().waterfall;
+    set({ search: text, matches: w ? searchRows(w, text) : NO_MATCHES, matchIndex: -1 });
+  },
+
+  nextMatch(direction) {
+    const { matches, matchIndex, selected } = get();
+    if (matches.length === 0) return;
+    let i: number;
+    if (matchIndex < 0) {
+      // Start from the selection: the first match after it (or before it, going up).
+      i = direction > 0 ? matches.findIndex((m) => m > selected) : matches.findLastIndex((m) => m < selected);
+      if (i < 0) i = direction > 0 ? 0 : matches.length - 1;
+    } else {
+      i = (matchIndex + direction + matches.length) % matches.length;
+    }
+    set({ matchIndex: i });
+    get().select(matches[i], true);
+  },
+
+  setShowCritical: (showCritical) => set({ showCritical }),
+  setDetailTab: (detailTab) => set({ detailTab }),
+}));

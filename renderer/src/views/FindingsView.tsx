@@ -1,0 +1,141 @@
+import { useEffect } from 'react';
+import type { WireFinding, WireStitch } from '../../../collector/api/wire';
+import { Icon } from '../components/Icon';
+import { serviceColor } from '../model/colors';
+import { useFindings } from '../stores/findings';
+import { useLive } from '../stores/live';
+import { navigate, routeHash, traceHref, type Route } from '../stores/route';
+
+const MAX_OCCURRENCES_SHOWN = 50;
+
+function EvidenceTable({ evidence }: { evidence: unknown }) {
+  if (evidence === null || typeof evidence !== 'object') return <pre className="evidence-raw">{JSON.stringify(evidence, null, 2)}</pre>;
+  const entries = Object.entries(evidence as Record<string, unknown>);
+  if (entries.length === 0) return <div className="muted small">No evidence recorded.</div>;
+  return (
+    <dl className="attr-table evidence">
+      {entries.map(([k, v]) => (
+        <div className="attr-row" key={k}>
+          <dt>{k}</dt>
+          <dd className="attr-value">
+            <span className="attr-text">{typeof v === 'string' ? v : JSON.stringify(v)}</span>
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+function stitchHref(s: WireStitch): string {
+  return routeHash({ view: 'stitch', from: `${s.from.traceId}:${s.from.spanId}`, to: `${s.to.traceId}:${s.to.spanId}`, spanId: s.to.spanId });
+}
+
+function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: WireStitch[] }) {
+  const traces = new Set(finding.occurrences.map((o) => o.traceId));
+  const related = stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId));
+  return (
+    <div className="finding-detail" data-testid="finding-detail">
+      <div className="finding-detail-head">
+        <span className={`sev-pill ${finding.severity}`}>{finding.severity}</span>
+        <code>
+          {finding.kind}/{finding.subkind}
+        </code>
+        <span className="muted mono small">#{finding.fingerprint}</span>
+      </div>
+      <h2>{finding.title}</h2>
+      <div className="finding-where">
+        <span className="svc-dot" style={{ background: serviceColor(finding.service) }} />
+        <b>{finding.service}</b> <span className="muted">·</span> {finding.operation}
+        <span className="muted"> · {finding.count.toLocaleString()} occurrences</span>
+      </div>
+      <section className="detail-section">
+        <h4>Evidence</h4>
+        <EvidenceTable evidence={finding.evidence} />
+      </section>
+      <section className="detail-section">
+        <h4>
+          Occurrences <span className="muted">{finding.occurrences.length}</span>
+        </h4>
+        <div className="occurrences">
+          {finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN).map((o) => (
+            <a key={`${o.traceId}:${o.spanId}`} className="occurrence mono" href={traceHref(o.traceId, o.spanId)} data-testid="occurrence">
+              <Icon name="layers" size={12} /> {o.traceId.slice(0, 16)}… <span className="muted">span</span> {o.spanId}
+            </a>
+          ))}
+          {finding.occurrences.length > MAX_OCCURRENCES_SHOWN && <div className="muted small">and {finding.occurrences.length - MAX_OCCURRENCES_SHOWN} more</div>}
+        </div>
+      </section>
+      {related.length > 0 && (
+        <section className="detail-section">
+          <h4>Stitched traces</h4>
+          {related.map((s) => (
+            <a key={`${s.from.spanId}>${s.to.spanId}`} className="stitch-row" href={stitchHref(s)} data-testid="stitch-link">
+              <span className="stitch-ends mono">
+                {s.from.spanId} <span className="stitch-arrow">⇢</span> {s.to.spanId}
+              </span>
+              <span className="muted small">{s.signals.join(' · ')}</span>
+              <span className="confidence" title="Confidence">
+                {Math.round(s.confidence * 100)}%
+              </span>
+            </a>
+          ))}
+        </section>
+      )}
+    </div>
+  );
+}
+
+export function FindingsView({ route }: { route: Extract<Route, { view: 'findings' }> }) {
+  const data = useFindings((s) => s.data);
+  const loading = useFindings((s) => s.loading);
+  const error = useFindings((s) => s.error);
+  const version = useLive((s) => s.findingsVersion);
+
+  useEffect(() => {
+    void useFindings.getState().load();
+  }, [version]);
+
+  const findings = data?.findings ?? [];
+  const current = findings.find((f) => f.fingerprint === route.fingerprint) ?? findings[0];
+
+  if (!data) {
+    return <div className="page-message muted">{error ?? (loading ? 'Loading findings…' : '')}</div>;
+  }
+  if (findings.length === 0) {
+    return (
+      <div className="page-message" data-testid="findings-empty">
+        <Icon name="flag" size={22} />
+        <h2>No findings</h2>
+        <p className="muted">
+          Hopscope checks every trace for broken parent links, traces split at async hops, request IDs that disagree with trace IDs, sampling skew and logs that lost their span.
+          Nothing is wrong in what it has seen so far.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div className="findings-view" data-testid="findings-view">
+      <div className="finding-list">
+        {findings.map((f) => (
+          <button
+            key={f.fingerprint}
+            type="button"
+            className={`finding-item ${f === current ? 'active' : ''}`}
+            onClick={() => navigate({ view: 'findings', fingerprint: f.fingerprint }, { replace: true })}
+            data-testid="finding-item"
+          >
+            <span className={`sev-bar ${f.severity}`} />
+            <span className="finding-item-main">
+              <span className="finding-item-title">{f.title}</span>
+              <span className="muted small">
+                {f.kind}/{f.subkind} · {f.service}
+              </span>
+            </span>
+            <span className="finding-count">{f.count.toLocaleString()}</span>
+          </button>
+        ))}
+      </div>
+      {current && <FindingDetail finding={current} stitches={data.stitches} />}
+    </div>
+  );
+}

@@ -1,0 +1,132 @@
+import { useState } from 'react';
+import { Icon } from '../components/Icon';
+import { formatDuration, formatTimestamp, parseDuration } from '../model/format';
+import { useTraceSearch } from '../stores/traceSearch';
+
+function DurationInput({ label, value, onChange }: { label: string; value?: string; onChange(ns?: string): void }) {
+  const [text, setText] = useState(value ? formatDuration(Number(value)).replace(' ', '') : '');
+  const [bad, setBad] = useState(false);
+  const commit = () => {
+    if (text.trim() === '') {
+      setBad(false);
+      onChange(undefined);
+      return;
+    }
+    const ns = parseDuration(text);
+    setBad(ns === undefined);
+    if (ns !== undefined) onChange(ns);
+  };
+  return (
+    <label className={`field duration-field ${bad ? 'invalid' : ''}`}>
+      <span className="field-label">{label}</span>
+      <input
+        value={text}
+        placeholder="e.g. 100ms"
+        aria-label={`${label} duration`}
+        data-testid={`duration-${label}`}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => e.key === 'Enter' && commit()}
+      />
+    </label>
+  );
+}
+
+export function TraceSearchBar() {
+  const filter = useTraceSearch((s) => s.filter);
+  const services = useTraceSearch((s) => s.services);
+  const operations = useTraceSearch((s) => s.operations);
+  const setFilter = useTraceSearch((s) => s.setFilter);
+  const [attr, setAttr] = useState('');
+  const [attrBad, setAttrBad] = useState(false);
+
+  const addAttr = () => {
+    const pair = attr.trim();
+    if (!pair) return;
+    if (pair.indexOf('=') <= 0) {
+      setAttrBad(true);
+      return;
+    }
+    setAttrBad(false);
+    setFilter({ attributes: [...(filter.attributes ?? []).filter((a) => a !== pair), pair] });
+    setAttr('');
+  };
+
+  return (
+    <div className="searchbar" role="search">
+      <label className="field">
+        <span className="field-label">Service</span>
+        <select value={filter.service ?? ''} onChange={(e) => setFilter({ service: e.target.value || undefined })} data-testid="filter-service">
+          <option value="">All services</option>
+          {services.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      </label>
+      <label className="field">
+        <span className="field-label">Operation</span>
+        <select value={filter.operation ?? ''} disabled={!filter.service} onChange={(e) => setFilter({ operation: e.target.value || undefined })} data-testid="filter-operation">
+          <option value="">All operations</option>
+          {operations.map((o) => (
+            <option key={o}>{o}</option>
+          ))}
+        </select>
+      </label>
+      <DurationInput label="Min" value={filter.minDurationNs} onChange={(minDurationNs) => setFilter({ minDurationNs })} />
+      <DurationInput label="Max" value={filter.maxDurationNs} onChange={(maxDurationNs) => setFilter({ maxDurationNs })} />
+      <div className="field">
+        <span className="field-label">Status</span>
+        <div className="segmented" role="radiogroup" aria-label="Status">
+          {(
+            [
+              [undefined, 'Any'],
+              ['error', 'Errors'],
+              ['ok', 'OK'],
+            ] as const
+          ).map(([value, label]) => (
+            <button key={label} type="button" role="radio" aria-checked={filter.status === value} className={filter.status === value ? 'on' : ''} onClick={() => setFilter({ status: value })}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <label className={`field attr-field ${attrBad ? 'invalid' : ''}`}>
+        <span className="field-label">Attribute</span>
+        <input
+          value={attr}
+          placeholder="key=value, Enter to add"
+          data-testid="filter-attribute"
+          onChange={(e) => setAttr(e.target.value)}
+          onKeyDown={(e) => e.key === 'Enter' && addAttr()}
+          onBlur={addAttr}
+        />
+      </label>
+      <div className="field">
+        <span className="field-label">&nbsp;</span>
+        <button type="button" className={`toggle ${filter.hasFinding ? 'on' : ''}`} aria-pressed={!!filter.hasFinding} onClick={() => setFilter({ hasFinding: filter.hasFinding ? undefined : true })}>
+          <Icon name="flag" size={14} /> With findings
+        </button>
+      </div>
+      {(filter.attributes?.length || filter.fromNs) && (
+        <div className="chips">
+          {filter.attributes?.map((a) => (
+            <span className="chip" key={a}>
+              <code>{a}</code>
+              <button type="button" aria-label={`Remove ${a}`} onClick={() => setFilter({ attributes: filter.attributes!.filter((x) => x !== a) })}>
+                <Icon name="close" size={12} />
+              </button>
+            </span>
+          ))}
+          {filter.fromNs && filter.toNs && (
+            <span className="chip" data-testid="time-range-chip">
+              <Icon name="clock" size={12} /> {formatTimestamp(filter.fromNs)} – {formatTimestamp(filter.toNs)}
+              <button type="button" aria-label="Clear time range" onClick={() => setFilter({ fromNs: undefined, toNs: undefined })}>
+                <Icon name="close" size={12} />
+              </button>
+            </span>
+          )}
+        </div>
+      )}
+    </div>
+  );
+}

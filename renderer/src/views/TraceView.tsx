@@ -1,0 +1,240 @@
+import { useEffect, useRef } from 'react';
+import { api } from '../api';
+import { CopyButton } from '../components/CopyButton';
+import { Icon } from '../components/Icon';
+import { serviceColor } from '../model/colors';
+import { formatDuration, formatTimestamp } from '../model/format';
+import { collapseBelow } from '../model/waterfall';
+import { resolvedTheme, usePrefs } from '../stores/prefs';
+import { navigate, type Route } from '../stores/route';
+import { useTraceView } from '../stores/traceView';
+import { SpanDetail } from './SpanDetail';
+import { Waterfall } from './Waterfall';
+
+function spanRef(key: string) {
+  const [traceId, spanId] = key.split(':');
+  return { traceId, spanId };
+}
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable || !!el.closest('.monaco-editor'));
+}
+
+export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | 'stitch' }> }) {
+  const status = useTraceView((s) => s.status);
+  const error = useTraceView((s) => s.error);
+  const w = useTraceView((s) => s.waterfall);
+  const selected = useTraceView((s) => s.selected);
+  const search = useTraceView((s) => s.search);
+  const matches = useTraceView((s) => s.matches);
+  const matchIndex = useTraceView((s) => s.matchIndex);
+  const showCritical = useTraceView((s) => s.showCritical);
+  const theme = resolvedTheme(usePrefs((s) => s.theme));
+  const detailWidth = usePrefs((s) => s.detailWidth);
+  const setDetailWidth = usePrefs((s) => s.setDetailWidth);
+  const searchInput = useRef<HTMLInputElement>(null);
+  const key = route.view === 'trace' ? route.traceId : `${route.from}>${route.to}`;
+
+  useEffect(() => {
+    const view = useTraceView.getState();
+    if (route.view === 'trace') view.open(key, (signal) => api.trace(route.traceId, signal), route.spanId);
+    else view.open(key, (signal) => api.stitched(spanRef(route.from), spanRef(route.to), signal), route.spanId);
+  }, [key, route]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const view = useTraceView.getState();
+      if (e.key === '/' && !isTyping(e.target)) {
+        e.preventDefault();
+        searchInput.current?.focus();
+        searchInput.current?.select();
+        return;
+      }
+      if (isTyping(e.target) || e.metaKey || e.ctrlKey || e.altKey) return;
+      const keys: Record<string, () => void> = {
+        j: () => view.move(1),
+        ArrowDown: () => view.move(1),
+        k: () => view.move(-1),
+        ArrowUp: () => view.move(-1),
+        PageDown: () => view.move(20),
+        PageUp: () => view.move(-20),
+        Home: () => view.move(-Infinity),
+        End: () => view.move(Infinity),
+        ArrowLeft: () => view.collapseOrParent(),
+        h: () => view.collapseOrParent(),
+        ArrowRight: () => view.expandOrChild(),
+        l: () => view.expandOrChild(),
+        Enter: () => view.toggle(view.selected),
+        ' ': () => view.toggle(view.selected),
+        n: () => view.nextMatch(1),
+        N: () => view.nextMatch(-1),
+        Escape: () => view.select(-1),
+      };
+      const action = keys[e.key];
+      if (action) {
+        e.preventDefault();
+        action();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  if (status === 'error') {
+    return (
+      <div className="trace-view">
+        <div className="page-message">
+          <Icon name="alert" size={20} />
+          <div>{error}</div>
+          <a href="#/traces" className="button">
+            Back to traces
+          </a>
+        </div>
+      </div>
+    );
+  }
+  if (!w) {
+    return (
+      <div className="trace-view">
+        <div className="trace-head skeleton-head" />
+        <div className="page-message muted">
+          <span className="spinner" /> Loading trace…
+        </div>
+      </div>
+    );
+  }
+
+  const { trace } = w;
+  const rootRow = trace.tree.tops.find((t) => t.kind === 'root')?.firstRow ?? 0;
+  const root = trace.spans[rootRow];
+  const rootService = w.service[rootRow];
+  const services = [...new Set(w.service)];
+  const errors = trace.spans.reduce((n, s) => n + (s.status.code === 2 ? 1 : 0), 0);
+  const orphanGroups = w.missingParent.size;
+  const view = useTraceView.getState();
+
+  return (
+    <div className="trace-view" data-testid="trace-view">
+      <div className="trace-head">
+        <div className="trace-title-row">
+          <button type="button" className="icon-button" onClick={() => (window.history.length > 1 ? window.history.back() : navigate({ view: 'traces' }))} aria-label="Back">
+            <Icon name="chevronLeft" />
+          </button>
+          <span className="svc-dot" style={{ background: serviceColor(rootService) }} />
+          <h1 className="trace-title">
+            <span className="root-service">{rootService}</span> {root?.name}
+          </h1>
+          {trace.stitch && (
+            <span className="badge stitch" title={`Signals: ${trace.stitch.signals.join(', ')}`}>
+              <Icon name="link" size={12} /> stitched · {trace.stitch.kind} · {Math.round(trace.stitch.confidence * 100)}%
+            </span>
+          )}
+        </div>
+        <div className="trace-facts">
+          <span className="mono id" data-testid="trace-id">
+            {trace.traceId}
+            <CopyButton text={trace.traceId} label="Copy trace ID" />
+          </span>
+          <span>{formatTimestamp(trace.tree.startNs)}</span>
+          <span>
+            <b>{formatDuration(w.durationNs)}</b>
+          </span>
+          <span>
+            <b>{trace.spans.length.toLocaleString()}</b> spans
+          </span>
+          <span className="fact-services">
+            {services.slice(0, 8).map((s) => (
+              <span key={s} className="svc-tag">
+                <span className="svc-dot small" style={{ background: serviceColor(s) }} />
+                {s}
+              </span>
+            ))}
+            {services.length > 8 && <span className="muted">+{services.length - 8}</span>}
+          </span>
+          {errors > 0 && (
+            <span className="badge error">
+              <Icon name="alert" size={12} /> {errors} {errors === 1 ? 'error' : 'errors'}
+            </span>
+          )}
+          {trace.findings.length > 0 && (
+            <span className="badge finding">
+              <Icon name="flag" size={12} /> {trace.findings.length} {trace.findings.length === 1 ? 'finding' : 'findings'}
+            </span>
+          )}
+          {orphanGroups > 0 && (
+            <span className="badge warn" title="Spans whose parent never arrived are shown under a placeholder row">
+              <Icon name="unlink" size={12} /> {orphanGroups} missing {orphanGroups === 1 ? 'parent' : 'parents'}
+            </span>
+          )}
+        </div>
+      </div>
+      <div className="trace-toolbar">
+        <div className={`search-box ${search && matches.length === 0 ? 'invalid' : ''}`}>
+          <Icon name="search" size={14} />
+          <input
+            ref={searchInput}
+            value={search}
+            placeholder="Search spans  ( / )"
+            aria-label="Search in trace"
+            data-testid="trace-search"
+            onChange={(e) => view.setSearch(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                view.nextMatch(e.shiftKey ? -1 : 1);
+              } else if (e.key === 'Escape') {
+                view.setSearch('');
+                e.currentTarget.blur();
+              }
+            }}
+          />
+          {search && (
+            <span className="match-count" data-testid="match-count">
+              {matches.length === 0 ? 'no match' : `${matchIndex >= 0 ? matchIndex + 1 : 0}/${matches.length}`}
+            </span>
+          )}
+        </div>
+        <button type="button" className={`toggle ${showCritical ? 'on' : ''}`} aria-pressed={showCritical} onClick={() => view.setShowCritical(!showCritical)}>
+          <Icon name="route" size={14} /> Critical path
+        </button>
+        <div className="toolbar-group">
+          <button type="button" className="button ghost small" onClick={() => view.setCollapsed(new Set())} title="Expand all">
+            <Icon name="expand" size={14} /> Expand
+          </button>
+          <button type="button" className="button ghost small" onClick={() => view.setCollapsed(collapseBelow(w, 1))} title="Show only the top level">
+            <Icon name="collapse" size={14} /> Collapse
+          </button>
+        </div>
+        <a className="button ghost small" href={`#/logs?trace=${trace.traceId}`}>
+          <Icon name="logs" size={14} /> Logs <span className="tab-count">{trace.logs.length}</span>
+        </a>
+        <span className="toolbar-hint muted small">j/k move · ←/→ fold · enter toggle · / search</span>
+      </div>
+      <div className="trace-body" style={{ gridTemplateColumns: selected >= 0 ? `minmax(0, 1fr) ${detailWidth}px` : 'minmax(0, 1fr)' }}>
+        <Waterfall w={w} theme={theme} />
+        {selected >= 0 && (
+          <div className="detail-wrap">
+            <div
+              className="resize-handle"
+              role="separator"
+              aria-orientation="vertical"
+              onPointerDown={(e) => {
+                const startX = e.clientX;
+                const startWidth = detailWidth;
+                const move = (ev: PointerEvent) => setDetailWidth(startWidth + (startX - ev.clientX));
+                const up = () => {
+                  window.removeEventListener('pointermove', move);
+                  window.removeEventListener('pointerup', up);
+                };
+                window.addEventListener('pointermove', move);
+                window.addEventListener('pointerup', up);
+              }}
+            />
+            <SpanDetail w={w} row={selected} theme={theme} onClose={() => view.select(-1)} />
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}

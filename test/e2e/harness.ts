@@ -1,0 +1,96 @@
+// What every end-to-end test stands on: a real store in its own data directory, the real API
+// server serving the built renderer, and a real Chromium.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startApiServer, type AnalysisSource, type RunningApiServer } from '../../collector/api/server';
+import { importFile } from '../../collector/importers';
+import { IngestCounters } from '../../collector/receivers/ingest';
+import { startHttpReceiver, type RunningReceiver } from '../../collector/receivers/http';
+import { openStore } from '../../collector/store';
+import type { Store } from '../../collector/store/types';
+import { repoRoot } from '../corpus';
+
+export const rendererDir = path.join(repoRoot, 'dist', 'renderer');
+export const screenshotDir = path.join(repoRoot, 'test-results', 'screenshots');
+const DEBIAN_CHROMIUM = '/usr/bin/chromium';
+
+/** Playwright's own Chromium when installed, else Debian's; a clear error when there is neither. */
+export function chromiumExecutable(): { path: string; args: string[] } {
+  const own = chromium.executablePath();
+  if (own && existsSync(own)) return { path: own, args: [] };
+  if (existsSync(DEBIAN_CHROMIUM)) {
+    return { path: DEBIAN_CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] };
+  }
+  throw new Error(`No Chromium for the end-to-end tests: neither Playwright's (${own}) nor ${DEBIAN_CHROMIUM} exists. Install one with \`apt-get install -y chromium\`.`);
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  const exe = chromiumExecutable();
+  return chromium.launch({ executablePath: exe.path, args: exe.args, headless: true });
+}
+
+export interface Hopscope {
+  store: Store;
+  ui: RunningApiServer;
+  /** OTLP/HTTP receiver base URL, when started with `receivers: true`. */
+  otlpHttp?: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fresh Hopscope with its own data directory, as `hopscope serve` runs it. */
+export async function startHopscope(options: { analysis?: AnalysisSource; receivers?: boolean } = {}): Promise<Hopscope> {
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`The renderer is not built (${rendererDir}/index.html is missing); run \`npm run build:renderer\` first.`);
+  }
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-'));
+  const store = openStore({ path: path.join(dataDir, 'hopscope.db') });
+  let receiver: RunningReceiver | undefined;
+  if (options.receivers) {
+    receiver = await startHttpReceiver({ host: '127.0.0.1', port: 0, sink: { write: (b) => store.write(b), overloaded: () => store.overloaded() }, counters: new IngestCounters() });
+  }
+  const ui = await startApiServer({
+    host: '127.0.0.1',
+    port: 0,
+    token: `e2e-${Math.random().toString(36).slice(2)}`,
+    store,
+    ingest: (batch) => store.write(batch),
+    importFile: (file, onProgress) => importFile(file, (batch) => store.write(batch), { onProgress }),
+    analysis: options.analysis,
+    rendererDir,
+    receivers: receiver ? { otlpHttp: receiver.address } : undefined,
+  });
+  return {
+    store,
+    ui,
+    otlpHttp: receiver?.address,
+    dataDir,
+    async close() {
+      await ui.close();
+      await receiver?.close();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Theme = 'light' | 'dark';
+
+/** A page at 1280×800 in the given colour scheme; the UI follows the system theme by default. */
+export async function newPage(browser: Browser, theme: Theme = 'light'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: theme, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(err.message));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  return { context, page, errors };
+}
+
+export async function screenshot(page: Page, name: string, theme: Theme): Promise<void> {
+  mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}-${theme}.png`) });
+}
