@@ -1,15 +1,18 @@
 // End-to-end ingest: the real `hopscope serve` as a child process, 4 keep-alive clients POSTing pre-serialized
-// 512-span OTLP/HTTP protobuf requests, each waiting for its 200 (sent only after commit) before the next.
+// 512-span OTLP/HTTP protobuf requests, each waiting for its 200 (sent only after commit) before the next;
+// against raw better-sqlite3 inserts of the same spans, interleaved run by run so machine load hits both alike.
 // Run alone with `npx tsx bench/ingest.ts`.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
+import { decodeTracesProto } from '../collector/otlp';
 import { median } from './decode';
 import { goServiceRequests } from './go-spans';
+import { measureRawInsert, type Rate } from './store';
 
 const SPANS_PER_REQUEST = 512;
 const REQUESTS = 400;
@@ -24,8 +27,14 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 const tmp = path.join(repoRoot, '.bench-tmp/ingest');
 
 export interface IngestRun {
-  /** Committed spans per second over the timed requests (warm-up excluded). */
-  spansPerSecond: number;
+  /** Committed spans over the timed requests (warm-up excluded), per second and per CPU-second of the serve process. */
+  ingest: Rate;
+  /** bench/store.ts's raw single-row INSERT of the same spans, measured just before. */
+  rawInsert: Rate;
+  /** ingest / rawInsert spans/s: a pair measured close together, so it drifts less with machine load. */
+  ratio: number;
+  /** The same per CPU-second: steadier still where other processes take the cores. */
+  cpuRatio: number;
   committedSpans: number;
   /** Median VmRSS of the serve process sampled during the timed requests, in bytes. */
   loadedRssBytes: number | undefined;
@@ -38,56 +47,61 @@ export interface IngestRun {
 }
 
 export interface IngestBenchResult {
-  /** Median over the runs. */
-  spansPerSecond: number;
+  /** Medians over the runs. */
+  ingest: Rate;
+  rawInsert: Rate;
+  ratio: number;
+  cpuRatio: number;
   /** Highest peak over the runs. */
   peakRssBytes: number | undefined;
   runs: IngestRun[];
+  /** The same load with the live analysis off: what analysis costs ingest. */
+  withoutAnalysis: Rate;
+  /** ingest with analysis / without, spans/s (target ≥ 0.9). */
+  analysisRatio: number;
 }
 
 interface RunningServe {
-  child: ChildProcess;
+  pid: number;
   url: URL;
+  /** SIGTERM makes serve flush and close the database; rejects unless it then exits cleanly. */
+  stop(): Promise<void>;
 }
 
-/** Starts `hopscope serve` on free ports and resolves once it prints its OTLP/HTTP address. */
-function startServe(dbPath: string): Promise<RunningServe> {
+/** Starts `hopscope serve` on loopback and free ports; resolves once it prints its OTLP/HTTP address. */
+function startServe(dbPath: string, analysis: boolean): Promise<RunningServe> {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0'],
+    [path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--host', '127.0.0.1', '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0',
+      // A 1 s settle window makes the live analysis work while the load runs, not after it.
+      '--settle', '1', ...(analysis ? [] : ['--no-analysis'])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const how = await exited;
+    clearTimeout(timer);
+    if (how !== 'exit code 0') throw new Error(`hopscope serve stopped with ${how}\n${stderr}`);
+  };
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`hopscope serve printed no OTLP/HTTP address within ${START_DEADLINE_MS / 1000} s\n${stderr}`));
     }, START_DEADLINE_MS);
-    child.once('exit', (code) => {
+    void exited.then((how) => {
       clearTimeout(timer);
-      reject(new Error(`hopscope serve exited with ${code} before listening\n${stderr}`));
+      reject(new Error(`hopscope serve stopped with ${how} before listening\n${stderr}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const address = /^OTLP\/HTTP: (\S+)/.exec(line)?.[1];
       if (address === undefined) return;
       clearTimeout(timer);
-      child.removeAllListeners('exit');
-      resolve({ child, url: new URL('/v1/traces', address) });
+      resolve({ pid: child.pid!, url: new URL('/v1/traces', address), stop });
     });
-  });
-}
-
-/** SIGTERM makes serve flush and close the database; the exit code tells whether it did so cleanly. */
-function stopServe(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
-      else reject(new Error(`hopscope serve stopped with ${signal ?? `exit code ${code}`}`));
-    });
-    child.kill('SIGTERM');
   });
 }
 
@@ -101,6 +115,19 @@ function residentMemory(pid: number): { rss: number; peak: number } | undefined 
   }
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+/** User + system CPU seconds of all the process's threads, from /proc (in USER_HZ ticks, 100 a second on Linux). */
+function cpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the parenthesized command name, which may itself hold spaces: utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function post(agent: http.Agent, url: URL, body: Uint8Array): Promise<{ status: number; retryAfterS: number }> {
@@ -145,46 +172,66 @@ async function send(agent: http.Agent, url: URL, requests: Uint8Array[], deadlin
   return acknowledged;
 }
 
-async function ingestRun(warmUp: Uint8Array[], timed: Uint8Array[], run: number): Promise<IngestRun> {
+async function ingestRun(warmUp: Uint8Array[], timed: Uint8Array[], run: number, analysis: boolean): Promise<IngestRun> {
+  // Decoded here rather than kept: ~1 GB of model spans would otherwise sit in the clients' heap.
+  const rawInsert = measureRawInsert(timed.flatMap((r) => decodeTracesProto(r).spans));
   mkdirSync(tmp, { recursive: true });
   const dbPath = path.join(tmp, `run-${run}.db`);
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
-  const { child, url } = await startServe(dbPath);
+  const serve = await startServe(dbPath, analysis);
   const agent = new http.Agent({ keepAlive: true, maxSockets: CLIENTS });
   const refusals = new Map<number, number>();
+  let warmedUp: number;
   let acknowledged: number;
   let seconds: number;
+  let cpu: number | undefined;
   let peakRssBytes: number | undefined;
   const rssSamples: number[] = [];
   const sampler = setInterval(() => {
-    const rss = residentMemory(child.pid!)?.rss;
+    const rss = residentMemory(serve.pid)?.rss;
     if (rss !== undefined) rssSamples.push(rss);
   }, RSS_SAMPLE_MS);
   try {
     const deadline = performance.now() + RUN_DEADLINE_MS;
-    await send(agent, url, warmUp, deadline, refusals);
+    warmedUp = await send(agent, serve.url, warmUp, deadline, refusals);
     rssSamples.length = 0;
     const start = performance.now();
-    acknowledged = await send(agent, url, timed, deadline, refusals);
+    const cpuStart = cpuSeconds(serve.pid);
+    acknowledged = await send(agent, serve.url, timed, deadline, refusals);
     seconds = (performance.now() - start) / 1000;
-    peakRssBytes = residentMemory(child.pid!)?.peak;
+    const cpuEnd = cpuSeconds(serve.pid);
+    cpu = cpuStart === undefined || cpuEnd === undefined ? undefined : cpuEnd - cpuStart;
+    peakRssBytes = residentMemory(serve.pid)?.peak;
   } finally {
     clearInterval(sampler);
     agent.destroy();
-    await stopServe(child);
+    await serve.stop();
   }
   // The database, not the responses, says what was committed: every span must be there once.
   const db = new Database(dbPath, { readonly: true });
   const stored = (db.prepare('SELECT count(*) AS n FROM spans').get() as { n: number }).n;
   db.close();
-  const expected = (warmUp.length + acknowledged) * SPANS_PER_REQUEST;
+  const expected = (warmedUp + acknowledged) * SPANS_PER_REQUEST;
   if (stored !== expected) throw new Error(`serve acknowledged ${expected} spans but the database holds ${stored}`);
   const committedSpans = acknowledged * SPANS_PER_REQUEST;
   const loadedRssBytes = rssSamples.length ? median(rssSamples) : undefined;
-  return { spansPerSecond: committedSpans / seconds, committedSpans, loadedRssBytes, peakRssBytes, refusals, timedOut: acknowledged < timed.length };
+  const ingest: Rate = { spansPerSec: committedSpans / seconds, spansPerCpuSec: cpu === undefined ? NaN : committedSpans / cpu };
+  return {
+    ingest,
+    rawInsert,
+    ratio: ingest.spansPerSec / rawInsert.spansPerSec,
+    cpuRatio: ingest.spansPerCpuSec / rawInsert.spansPerCpuSec,
+    committedSpans,
+    loadedRssBytes,
+    peakRssBytes,
+    refusals,
+    timedOut: acknowledged < timed.length,
+  };
 }
 
 const megabytes = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`);
+const rates = (r: Rate) => `${Math.round(r.spansPerSec)} spans/s (${Math.round(r.spansPerCpuSec)}/CPU-s)`;
+const medianRate = (rs: Rate[]): Rate => ({ spansPerSec: median(rs.map((r) => r.spansPerSec)), spansPerCpuSec: median(rs.map((r) => r.spansPerCpuSec)) });
 
 export async function benchIngest(): Promise<IngestBenchResult> {
   const requests = goServiceRequests(WARM_UP_REQUESTS + REQUESTS, SPANS_PER_REQUEST);
@@ -196,13 +243,18 @@ export async function benchIngest(): Promise<IngestBenchResult> {
       `(${(bytes / REQUESTS / SPANS_PER_REQUEST).toFixed(0)} bytes/span) after ${WARM_UP_REQUESTS} warm-up requests, ${RUNS} runs`,
   );
   const runs: IngestRun[] = [];
+  const withoutAnalysis: Rate[] = [];
   try {
     for (let run = 0; run < RUNS; run++) {
-      const r = await ingestRun(warmUp, timed, run);
+      const off = await ingestRun(warmUp, timed, run, false);
+      withoutAnalysis.push(off.ingest);
+      console.log(`run ${run + 1}, analysis off: ${rates(off.ingest)} committed`);
+      const r = await ingestRun(warmUp, timed, run, true);
       runs.push(r);
       const refused = [...r.refusals].map(([status, n]) => `${n}× ${status}`).join(', ') || 'none';
       console.log(
-        `run ${run + 1}: ${Math.round(r.spansPerSecond).toString().padStart(7)} spans/s committed, RSS under load ${megabytes(r.loadedRssBytes)}, peak ${megabytes(r.peakRssBytes)}, ` +
+        `run ${run + 1}: ${rates(r.ingest)} committed; raw INSERT of the same spans ${rates(r.rawInsert)}; ` +
+          `ratio ${r.ratio.toFixed(2)} (per CPU-s ${r.cpuRatio.toFixed(2)}); RSS under load ${megabytes(r.loadedRssBytes)}, peak ${megabytes(r.peakRssBytes)}; ` +
           `non-200 answers: ${refused}${r.timedOut ? `, stopped at the ${RUN_DEADLINE_MS / 1000} s deadline after ${r.committedSpans} spans` : ''}`,
       );
     }
@@ -211,11 +263,20 @@ export async function benchIngest(): Promise<IngestBenchResult> {
   }
   const peaks = runs.map((r) => r.peakRssBytes).filter((p) => p !== undefined);
   const result: IngestBenchResult = {
-    spansPerSecond: median(runs.map((r) => r.spansPerSecond)),
+    ingest: medianRate(runs.map((r) => r.ingest)),
+    rawInsert: medianRate(runs.map((r) => r.rawInsert)),
+    ratio: median(runs.map((r) => r.ratio)),
+    cpuRatio: median(runs.map((r) => r.cpuRatio)),
     peakRssBytes: peaks.length ? Math.max(...peaks) : undefined,
     runs,
+    withoutAnalysis: medianRate(withoutAnalysis),
+    analysisRatio: median(runs.map((r, i) => r.ingest.spansPerSec / withoutAnalysis[i].spansPerSec)),
   };
-  console.log(`median ${Math.round(result.spansPerSecond)} spans/s committed; highest peak RSS of serve ${megabytes(result.peakRssBytes)}`);
+  console.log(
+    `medians: ${rates(result.ingest)} committed; raw INSERT ${rates(result.rawInsert)}; ` +
+      `ratio ${result.ratio.toFixed(2)} (per CPU-s ${result.cpuRatio.toFixed(2)}); highest peak RSS of serve ${megabytes(result.peakRssBytes)}; ` +
+      `analysis off ${rates(result.withoutAnalysis)}, on/off ${result.analysisRatio.toFixed(2)}`,
+  );
   return result;
 }
 

@@ -3,16 +3,36 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { openStore } from '../collector/store';
-import { openConnection } from '../collector/store/connection';
+import type { Span } from '../collector/model';
+import { openStore, type Store, type StoreOptions } from '../collector/store';
+import { startCheckpointer } from '../collector/store/checkpointer';
+import { insertRows, nativeBinding, openConnection } from '../collector/store/connection';
 import { encodeBatch } from '../collector/store/encode';
+import { SPAN_COLUMNS } from '../collector/store/ingest';
 import { makeRealisticSpans } from './realistic-spans';
 
 const BATCH_SIZE = 512;
 const SPANS = 65_536;
 const WRITERS_IN_FLIGHT = 4;
 const RUNS = 5;
-const tmp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.bench-tmp/store');
+// Per process: several benches may run at once on a shared machine.
+const tmp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.bench-tmp/store-${process.pid}`);
+
+export interface Rate {
+  spansPerSec: number;
+  /** Spans per second of CPU time used by the whole process: steadier than wall time on a shared machine. */
+  spansPerCpuSec: number;
+}
+
+export interface StoreBenchResult {
+  /** The issue's baseline: one prepared single-row INSERT per span. */
+  rawInsert: Rate;
+  /** The same rows with the store's techniques: multi-row INSERTs, checkpoints in a worker. */
+  rawInsertAsStore: Rate;
+  storeWrite: Rate;
+  /** storeWrite / rawInsert. */
+  ratio: number;
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -26,64 +46,119 @@ function freshFile(name: string): string {
   return file;
 }
 
-/** Spans/s of prepared INSERTs of ready row values into the store's spans table (same connection settings), 512 rows a transaction. */
-function rawInsertRate(rows: unknown[][]): number {
-  const file = freshFile('raw.db');
-  const db = openConnection(file, 'writer');
-  const insert = db.prepare(
-    `INSERT INTO spans (trace_key, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns,
-                        status_code, status_message, attributes, dropped_attributes_count, events, dropped_events_count,
-                        links, dropped_links_count, resource_id, scope_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  const insertBatch = db.transaction((batch: unknown[][]) => {
-    for (const row of batch) insert.run(row);
-  });
-  const t = performance.now();
-  for (let i = 0; i < rows.length; i += BATCH_SIZE) insertBatch(rows.slice(i, i + BATCH_SIZE));
-  const rate = rows.length / ((performance.now() - t) / 1000);
-  db.close();
-  return rate;
+function startClock() {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return {
+    rate(spans: number): Rate {
+      const used = process.cpuUsage(cpu);
+      return { spansPerSec: spans / ((performance.now() - wall) / 1000), spansPerCpuSec: spans / ((used.user + used.system) / 1e6) };
+    },
+  };
 }
 
-/** Spans/s through store.write(): 512-span batches, several writers awaiting their acknowledgements. */
-async function storeWriteRate(spans: ReturnType<typeof makeRealisticSpans>): Promise<number> {
-  const store = openStore({ path: freshFile('store.db') });
-  const batches: (typeof spans)[] = [];
-  for (let i = 0; i < spans.length; i += BATCH_SIZE) batches.push(spans.slice(i, i + BATCH_SIZE));
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: WRITERS_IN_FLIGHT }, async () => {
-      while (next < batches.length) await store.write({ spans: batches[next++], logs: [] });
-    }),
-  );
-  const rate = spans.length / ((performance.now() - t) / 1000);
-  await store.close();
-  return rate;
-}
-
-export async function benchStore(): Promise<void> {
-  const spans = makeRealisticSpans(SPANS, 1);
+/** The spans table's row values for these spans, built outside any timing: trace keys in order of first sight, one resource and scope. */
+function spanRows(spans: Span[]): unknown[][] {
   const traceKeys = new Map<string, number>();
-  const rows = encodeBatch({ spans, logs: [] }).spans.map((r) => {
+  return encodeBatch({ spans, logs: [] }).spans.map((r) => {
     const key = traceKeys.get(r.traceId) ?? traceKeys.set(r.traceId, traceKeys.size + 1).size;
     return [key, r.spanId, r.parentSpanId, r.traceState, r.flags, r.name, r.kind, r.startNs, r.endNs, r.statusCode, r.statusMessage,
       r.attributes, r.droppedAttributesCount, r.events, r.droppedEventsCount, r.links, r.droppedLinksCount, 1, 1];
   });
-  const raw: number[] = [];
-  const store: number[] = [];
+}
+
+/**
+ * Spans/s of ready row values inserted into the store's spans table (same schema, indexes and connection
+ * settings), `batchSize` rows a transaction, one prepared single-row INSERT per span, SQLite checkpointing
+ * by itself: the issue's baseline.
+ */
+export function measureRawInsert(spans: Span[], options: { batchSize?: number } = {}): Rate {
+  const rows = spanRows(spans);
+  const batchSize = options.batchSize ?? BATCH_SIZE;
+  const db = openConnection(freshFile('raw.db'), 'writer');
+  const insert = db.prepare(`INSERT INTO spans (${SPAN_COLUMNS}) VALUES (${'?, '.repeat(18)}?)`);
+  const insertBatch = db.transaction((batch: unknown[][]) => {
+    for (const row of batch) insert.run(row);
+  });
+  const clock = startClock();
+  for (let i = 0; i < rows.length; i += batchSize) insertBatch(rows.slice(i, i + batchSize));
+  const rate = clock.rate(rows.length);
+  db.close();
+  return rate;
+}
+
+/** As measureRawInsert, with the store's own techniques: its multi-row INSERTs and its checkpoints in a worker. */
+export async function measureRawInsertAsStore(spans: Span[], options: { batchSize?: number } = {}): Promise<Rate> {
+  const rows = spanRows(spans);
+  const batchSize = options.batchSize ?? BATCH_SIZE;
+  const file = freshFile('raw.db');
+  const db = openConnection(file, 'writer');
+  const checkpointer = startCheckpointer(db, file, nativeBinding());
+  const insertBatch = db.transaction((batch: unknown[][]) => insertRows(db, `INSERT INTO spans (${SPAN_COLUMNS})`, 19, batch.flat()));
+  const clock = startClock();
+  for (let i = 0; i < rows.length; i += batchSize) {
+    insertBatch(rows.slice(i, i + batchSize));
+    checkpointer.committed(batchSize);
+    // Like the store's writer, yield between commits so the checkpointer's replies come in.
+    await new Promise(setImmediate);
+  }
+  const rate = clock.rate(rows.length);
+  await checkpointer.stop();
+  db.close();
+  return rate;
+}
+
+/** Spans/s through store.write() of model spans: `batchSize`-span batches, `writersInFlight` writers each awaiting its acknowledgement. */
+export async function measureStoreWrite(
+  spans: Span[],
+  options: { batchSize?: number; writersInFlight?: number; open?: (options: StoreOptions) => Store } = {},
+): Promise<Rate> {
+  const batchSize = options.batchSize ?? BATCH_SIZE;
+  const store = (options.open ?? openStore)({ path: freshFile('store.db') });
+  const batches: Span[][] = [];
+  for (let i = 0; i < spans.length; i += batchSize) batches.push(spans.slice(i, i + batchSize));
+  let next = 0;
+  const clock = startClock();
+  await Promise.all(
+    Array.from({ length: options.writersInFlight ?? WRITERS_IN_FLIGHT }, async () => {
+      while (next < batches.length) await store.write({ spans: batches[next++], logs: [] });
+    }),
+  );
+  const rate = clock.rate(spans.length);
+  await store.close();
+  return rate;
+}
+
+function medianRate(rates: Rate[]): Rate {
+  return { spansPerSec: median(rates.map((r) => r.spansPerSec)), spansPerCpuSec: median(rates.map((r) => r.spansPerCpuSec)) };
+}
+
+export async function benchStore(): Promise<StoreBenchResult> {
+  const spans = makeRealisticSpans(SPANS, 1);
+  const raw: Rate[] = [];
+  const rawAsStore: Rate[] = [];
+  const store: Rate[] = [];
   for (let run = 0; run < RUNS; run++) {
-    raw.push(rawInsertRate(rows));
-    store.push(await storeWriteRate(spans));
+    raw.push(measureRawInsert(spans));
+    rawAsStore.push(await measureRawInsertAsStore(spans));
+    store.push(await measureStoreWrite(spans));
   }
   rmSync(tmp, { recursive: true, force: true });
-  const r = median(raw);
-  const s = median(store);
+  const result: StoreBenchResult = {
+    rawInsert: medianRate(raw),
+    rawInsertAsStore: medianRate(rawAsStore),
+    storeWrite: medianRate(store),
+    ratio: median(store.map((r) => r.spansPerSec)) / median(raw.map((r) => r.spansPerSec)),
+  };
+  const line = (label: string, rate: Rate) =>
+    console.log(`${label.padEnd(66)}${Math.round(rate.spansPerSec).toString().padStart(8)} spans/s ${Math.round(rate.spansPerCpuSec).toString().padStart(8)} spans/CPU-s`);
   console.log(`Store ingest: ${SPANS} realistic spans (~15 attributes), ${BATCH_SIZE}-span batches, median of ${RUNS} interleaved runs`);
-  console.log(`raw better-sqlite3 INSERT (pre-built rows, same schema)  ${Math.round(r).toString().padStart(9)} spans/s`);
-  console.log(`store.write() (${WRITERS_IN_FLIGHT} writers in flight, model spans)       ${Math.round(s).toString().padStart(9)} spans/s`);
-  console.log(`store.write() / raw                                       ${(s / r).toFixed(2)}`);
+  line('raw better-sqlite3: single-row INSERTs, SQLite checkpoints (baseline)', result.rawInsert);
+  line('raw better-sqlite3 with the store\'s techniques (multi-row, checkpoints', result.rawInsertAsStore);
+  console.log('  in a worker)');
+  line(`store.write() (${WRITERS_IN_FLIGHT} writers in flight, model spans)`, result.storeWrite);
+  console.log(`store.write() / raw baseline ${result.ratio.toFixed(2)} (the issue's ratio); / raw with the store's techniques ${(result.storeWrite.spansPerSec / result.rawInsertAsStore.spansPerSec).toFixed(2)}`);
+  return result;
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await benchStore();

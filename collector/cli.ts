@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -11,6 +11,7 @@ import { startCollector } from './collector';
 import { openStore } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
+import { exportOtlpJson } from './exporters';
 import { analyzeStore, renderAnalysisText, failOnMatches, type Severity } from './analyze';
 import { ImportProgress } from './progress';
 
@@ -18,9 +19,10 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 const USAGE = `Usage:
   hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
-                   [--max-body-mib 20] [--cors-origin ORIGIN]... [--open]
+                   [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open]
   hopscope import  FILE... [--db FILE]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
+  hopscope export  --trace ID... | --all  [--db FILE] --out FILE
 
 Files may be OTLP JSON, OTLP JSON lines, OTLP protobuf, Jaeger or Zipkin JSON (detected from content).
 The database defaults to ${defaultDbPath()}.`;
@@ -42,6 +44,8 @@ export async function main(argv: string[]): Promise<number> {
         return await importCommand(rest);
       case 'analyze':
         return await analyze(rest);
+      case 'export':
+        return await exportCommand(rest);
       case undefined:
       case 'help':
       case '--help':
@@ -88,11 +92,15 @@ async function serve(args: string[]): Promise<number> {
     ui: { type: 'string' },
     'max-body-mib': { type: 'string' },
     'cors-origin': { type: 'string', multiple: true },
+    settle: { type: 'string' },
+    'no-analysis': { type: 'boolean', default: false },
     open: { type: 'boolean', default: false },
   });
   if (positionals.length) throw new UsageError(`serve takes no files (got ${positionals.join(' ')}); use hopscope import`);
   const maxBodyMib = values['max-body-mib'] === undefined ? 20 : Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib wants a positive number, got ${values['max-body-mib']}`);
+  const settleSeconds = values.settle === undefined ? 10 : Number(values.settle);
+  if (!(settleSeconds >= 0)) throw new UsageError(`--settle wants seconds (a number ≥ 0), got ${values.settle}`);
   const dbPath = values.db ?? defaultDbPath();
   // Listen for signals before anything starts, so a stop during start-up still closes cleanly.
   const stopRequested = new Promise<string>((resolve) => {
@@ -106,6 +114,8 @@ async function serve(args: string[]): Promise<number> {
     httpPort: portFlag(values['otlp-http'], 4318, '--otlp-http'),
     maxBodyBytes: Math.floor(maxBodyMib * 1024 * 1024),
     corsOrigins: values['cors-origin'],
+    settleMs: settleSeconds * 1000,
+    analysis: !values['no-analysis'],
     ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir: path.join(repoRoot, 'dist', 'renderer') },
   });
   const out = process.stdout;
@@ -184,6 +194,39 @@ async function importAll(store: Store, files: string[]): Promise<{ spans: number
     return { spans, logs, aborted: false };
   } finally {
     process.off('SIGINT', onSigint);
+  }
+}
+
+async function exportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    trace: { type: 'string', multiple: true },
+    all: { type: 'boolean', default: false },
+    db: { type: 'string' },
+    out: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`export takes no positional arguments (got ${positionals.join(' ')}); name traces with --trace`);
+  if (!values.out) throw new UsageError('export needs --out FILE');
+  if (values.all === Boolean(values.trace?.length)) throw new UsageError('export needs either --trace ID... or --all');
+  const dbPath = values.db ?? defaultDbPath();
+  if (!existsSync(dbPath)) throw new InputError(`${dbPath}: no such database; import or receive telemetry first, or pass --db`);
+  const store = openStore({ path: dbPath });
+  const abort = new AbortController();
+  const onSigint = () => abort.abort();
+  process.once('SIGINT', onSigint);
+  try {
+    const selection = values.all ? { all: true as const } : { traceIds: values.trace! };
+    const counts = await exportOtlpJson(store.reader, selection, values.out, undefined, abort.signal);
+    process.stdout.write(`Exported ${counts.traces} traces (${counts.spans} spans, ${counts.logs} log records) to ${values.out}\n`);
+    return EXIT_OK;
+  } catch (err) {
+    if (abort.signal.aborted) {
+      process.stderr.write(`Interrupted; ${values.out} was not written.\n`);
+      return 130;
+    }
+    throw err;
+  } finally {
+    process.off('SIGINT', onSigint);
+    await store.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { startGrpcReceiver } from './receivers/grpc';
 import { startApiServer, type RunningApiServer } from './api/server';
 import { importFile } from './importers';
 import { hostPort } from './net';
+import { startLiveAnalysis, type LiveAnalysis } from './live-analysis';
 
 export interface CollectorOptions {
   dbPath: string;
@@ -18,6 +19,10 @@ export interface CollectorOptions {
   maxBodyBytes?: number;
   corsOrigins?: string[];
   retention?: { maxBytes?: number; maxAgeMs?: number };
+  /** How long a trace must be quiet before it is analyzed (default 10 s). */
+  settleMs?: number;
+  /** Off only to measure what analysis costs ingest (`--no-analysis`). */
+  analysis?: boolean;
   /** The UI API and renderer; omitted, only the receivers run. */
   ui?: { port: number; rendererDir?: string };
 }
@@ -29,6 +34,7 @@ export interface RunningCollector {
   grpc: RunningReceiver;
   http: RunningReceiver;
   ui?: RunningApiServer;
+  analysis: LiveAnalysis;
   /** Per-run secret the UI API requires. */
   token: string;
   /** Stops accepting, flushes what was acknowledged, closes the database. */
@@ -55,6 +61,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     });
     started.push(http);
     const token = randomBytes(24).toString('base64url');
+    const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, paused: options.analysis === false });
+    started.push({ close: async () => analysis.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {
       ui = await startApiServer({
@@ -65,6 +73,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         ingest: (batch) => sink.write(batch),
         importFile: (file, onProgress) => importFile(file, (batch) => sink.write(batch), { onProgress }),
         rendererDir: options.ui.rendererDir,
+        analysis: {
+          findings: () => ({ findings: store.reader.findings(), stitches: store.reader.stitches() }),
+          onChange: (listener) => analysis.onChange(listener),
+        },
         receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },
       });
       started.push(ui);
@@ -77,6 +89,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       grpc,
       http,
       ui,
+      analysis,
       token,
       close: () => (closing ??= (async () => {
         await Promise.all(started.map((r) => r.close()));

@@ -1,6 +1,5 @@
 // Runs in an Electron utilityProcess: the whole collector (SQLite included) stays off the window's thread.
 import { startCollector, type RunningCollector } from '../collector/collector';
-import { importFile } from '../collector/importers';
 import type { CollectorCommand, CollectorLaunch, CollectorMessage } from './contract';
 
 const parentPort = (process as unknown as { parentPort: { postMessage(m: CollectorMessage): void; on(e: 'message', l: (e: { data: CollectorCommand }) => void): void } }).parentPort;
@@ -30,15 +29,14 @@ async function run(): Promise<void> {
   });
 }
 
+/** Through the API server, so the window shows the same progress and errors as for an upload. */
 async function importPaths(collector: RunningCollector, paths: string[]): Promise<void> {
   for (const file of paths) {
     try {
-      const result = await importFile(file, (batch) => collector.store.write(batch), {
-        onProgress: (p) => send({ type: 'import-progress', file, fraction: p.totalBytes ? p.bytesRead / p.totalBytes : 0 }),
-      });
+      const result = await collector.ui!.importPath(file);
       send({ type: 'import-done', file, spans: result.spans, logs: result.logs });
-    } catch (err) {
-      send({ type: 'import-failed', file, message: (err as Error).message });
+    } catch {
+      // The window already shows the failure: importPath reports it like a failed upload.
     }
   }
 }

@@ -17,9 +17,7 @@ export interface ConnectionInfo {
 export type CollectorMessage =
   | { type: 'ready'; uiUrl: string; apiBaseUrl: string; apiToken: string; grpcPort: number; httpPort: number }
   | { type: 'failed'; message: string }
-  | { type: 'import-progress'; file: string; fraction: number }
-  | { type: 'import-done'; file: string; spans: number; logs: number }
-  | { type: 'import-failed'; file: string; message: string };
+  | { type: 'import-done'; file: string; spans: number; logs: number };
 
 /** Messages main sends to the collector utility process. */
 export type CollectorCommand =

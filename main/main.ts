@@ -99,16 +99,8 @@ function onCollectorMessage(message: CollectorMessage): void {
     case 'failed':
       fail(message.message);
       break;
-    case 'import-progress':
-      window?.setProgressBar(message.fraction);
-      break;
     case 'import-done':
-      window?.setProgressBar(-1);
       addRecent(message.file);
-      break;
-    case 'import-failed':
-      window?.setProgressBar(-1);
-      void dialog.showMessageBox({ type: 'error', message: `Could not open ${path.basename(message.file)}`, detail: message.message });
       break;
   }
 }

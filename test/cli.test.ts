@@ -142,6 +142,22 @@ describe('hopscope import and analyze', () => {
     expect(hopscope('analyze', skew).code).toBe(0);
   });
 
+  it('exports traces as OTLP JSON that imports back to the same counts', () => {
+    const db = path.join(dir, 'src.db');
+    expect(hopscope('import', corpusPath('otel-tui/test_data.json'), '--db', db).code).toBe(0);
+    const out = path.join(dir, 'all.jsonl');
+    const all = hopscope('export', '--all', '--db', db, '--out', out);
+    expect(all.code).toBe(0);
+    expect(all.stdout).toMatch(/Exported 141 traces \(547 spans, 23 log records\)/);
+    const again = hopscope('import', out, '--db', path.join(dir, 'again.db'));
+    expect(again.stdout).toContain('Imported 547 spans and 23 log records');
+
+    const unknown = hopscope('export', '--trace', 'ab'.repeat(16), '--db', db, '--out', path.join(dir, 'one.json'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('ab'.repeat(16));
+    expect(hopscope('export', '--db', db, '--out', out).stderr).toContain('either --trace ID... or --all');
+  });
+
   it('exits 2 with usage on bad flags', () => {
     const r = hopscope('analyze', '--format', 'yaml', corpusPath('otlp2parquet/trace.json'));
     expect(r.code).toBe(2);

@@ -1,20 +1,28 @@
-// Entry points: one settled trace at a time (`hopscope serve`), or a whole set of traces (`hopscope analyze`).
-import type { Span } from '../model';
+// Entry points: one settled trace at a time and a window across traces (`hopscope serve`), or a whole
+// set of traces and logs (`hopscope analyze`).
+import type { LogRecord, Span } from '../model';
 import type { AssembledTrace } from './assemble';
 import { assembleTrace } from './assemble';
 import { findBrokenParents } from './broken-parent';
 import { findClockSkew } from './clock-skew';
 import type { AnalysisContext } from './context';
 import { memoryContext } from './context';
-import type { Finding, Observation } from './findings';
+import { analyzeCrossTrace } from './cross-trace';
+import type { Finding, Observation, Stitch } from './findings';
 import { FindingAggregator } from './findings';
 import { findMultipleRoots } from './multiple-roots';
+import type { CrossTraceOptions } from './options';
+import { resolveOptions } from './options';
+import { TraceSet } from './trace-set';
 
-export interface AnalysisOptions {
-  /** How far a synchronous child on another host may stick out of its parent; default 5 ms. */
-  clockSkewToleranceNs?: number;
+export interface AnalysisOptions extends CrossTraceOptions {
   /** Occurrences kept per finding; every occurrence is counted regardless. Default: all. */
   maxExamples?: number;
+}
+
+export interface AnalysisResult {
+  findings: Finding[];
+  stitches: Stitch[];
 }
 
 /** Every detector over one assembled trace. */
@@ -38,6 +46,20 @@ export function analyzeTraces(traces: Iterable<readonly Span[]>, ctx?: AnalysisC
     if (spans.length > 0) aggregator.add(analyzeTrace(assembleTrace(spans), context, options));
   }
   return aggregator.findings();
+}
+
+/**
+ * Everything `hopscope analyze` reports: the per-trace detectors on every trace, and the cross-trace ones
+ * (stitching, dual ids, sampling, log context) on all traces and logs together.
+ */
+export function analyzeAll(traces: Iterable<readonly Span[]>, logs: Iterable<LogRecord> = [], ctx?: AnalysisContext, options: AnalysisOptions = {}): AnalysisResult {
+  const all = [...traces].filter((spans) => spans.length > 0);
+  const context = ctx ?? memoryContext(all);
+  const aggregator = new FindingAggregator(options.maxExamples);
+  for (const spans of all) aggregator.add(analyzeTrace(assembleTrace(spans), context, options));
+  const cross = analyzeCrossTrace(TraceSet.of(all, logs, resolveOptions(options)));
+  aggregator.add(cross.observations);
+  return { findings: aggregator.findings(), stitches: cross.stitches };
 }
 
 /** Spans in any order → one array per trace id, in order of first appearance. */

@@ -10,7 +10,7 @@ import { openStore } from '../store';
 import { attributes, log, resource, span, spanId, T0, tempDir, traceId } from '../store/testing';
 import type { Store } from '../store/types';
 import { startApiServer, type AnalysisSource, type ApiServerOptions, type RunningApiServer } from './server';
-import type { WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireStats, WireTrace, WireTraceSummary } from './wire';
+import type { WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from './wire';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -194,20 +194,47 @@ describe('reading', () => {
     expect(attr.body.error).toContain('key=value');
   });
 
-  it('returns one trace in tree order with its tree, its logs, and attribute types kept', async () => {
+  it('returns one trace as a skeleton in tree order, with its tree and its logs', async () => {
     const res = await api<WireTrace>(`/api/traces/${traceId(1)}`);
     expect(res.status).toBe(200);
     const t = res.body;
-    expect(t.spans.map((s) => s.name)).toEqual(['GET /cart', 'SELECT', 'orphan']);
+    expect(t.rows.name.map((i) => t.names[i])).toEqual(['GET /cart', 'SELECT', 'orphan']);
+    expect(t.rows.spanId).toEqual([spanId(1), spanId(2), spanId(3)]);
     expect(t.tree.parent).toEqual([-1, 0, -1]);
     expect(t.tree.tops.map((top) => top.kind)).toEqual(['root', 'missing-parent']);
     expect(t.tree.tops[1].parentSpanId).toBe(spanId(99));
-    expect(t.spans[0].attributes.retries).toEqual({ int: '3' });
-    expect(t.spans[0].startNs).toBe(T0.toString());
-    expect(t.resources[t.spans[1].resource].service).toBe('db');
+    expect(t.tree.startNs).toBe(T0.toString());
+    expect(t.tree.end[0]).toBe(5_000_000);
+    expect(t.resources[t.rows.resource[1]].service).toBe('db');
     expect(t.resources).toHaveLength(2);
+    expect(t.rows.kind).toEqual([SpanKind.SERVER, SpanKind.CLIENT, SpanKind.INTERNAL]);
     expect(t.logs.map((l) => l.body)).toEqual(['slow query']);
     expect(t.logs[0].spanId).toBe(spanId(2));
+  });
+
+  it('returns one span in full, attribute types kept', async () => {
+    const res = await api<WireSpanDetail>(`/api/traces/${traceId(1)}/spans/${spanId(1)}`);
+    expect(res.status).toBe(200);
+    expect(res.body.span.attributes).toEqual({ 'http.route': '/cart', retries: { int: '3' } });
+    expect(res.body.span.startNs).toBe(T0.toString());
+    expect(res.body.resources[res.body.span.resource].service).toBe('checkout');
+    expect((await api(`/api/traces/${traceId(1)}/spans/${spanId(77)}`)).status).toBe(404);
+  });
+
+  it('searches the spans of a trace by name, service and attribute value', async () => {
+    const search = (q: string) => api<WireSpanSearch>(`/api/span-search?traceId=${traceId(1)}&q=${encodeURIComponent(q)}`).then((r) => r.body.matches.map((m) => m.spanId));
+    expect(await search('select')).toEqual([spanId(2)]);
+    expect(await search('retries=3')).toEqual([spanId(1)]);
+    expect((await search('db')).sort()).toEqual([spanId(2), spanId(3)]);
+    expect(await search('')).toEqual([]);
+    expect((await api('/api/span-search?q=x')).status).toBe(400);
+  });
+
+  it('shows spans that arrive after a trace was opened', async () => {
+    expect((await api<WireTrace>(`/api/traces/${traceId(2)}`)).body.rows.spanId).toHaveLength(1);
+    await store.write({ spans: [span({ traceId: traceId(2), spanId: spanId(11), parentSpanId: spanId(10), name: 'late', startNs: T0 + 20_000_000n, endNs: T0 + 30_000_000n })], logs: [] });
+    const after = await api<WireTrace>(`/api/traces/${traceId(2)}`);
+    expect(after.body.rows.spanId).toEqual([spanId(10), spanId(11)]);
   });
 
   it('answers an unknown trace with 404 and an unknown path with 404', async () => {
@@ -282,11 +309,13 @@ describe('findings', () => {
     const res = await api<WireTrace>(`/api/stitched?from=${traceId(2)}:${spanId(10)}&to=${traceId(3)}:${spanId(20)}`);
     expect(res.status).toBe(200);
     const t = res.body;
-    const producer = t.spans.findIndex((s) => s.spanId === spanId(10));
-    const consumer = t.spans.findIndex((s) => s.spanId === spanId(20));
+    const producer = t.rows.spanId.indexOf(spanId(10));
+    const consumer = t.rows.spanId.indexOf(spanId(20));
     expect(t.tree.parent[consumer]).toBe(producer);
-    expect(t.spans[consumer].parentSpanId).toBe('');
+    expect(t.traceIds[t.rows.trace[consumer]]).toBe(traceId(3));
     expect(t.stitch?.confidence).toBe(0.9);
+    const received = await api<WireSpanDetail>(`/api/traces/${traceId(3)}/spans/${spanId(20)}`);
+    expect(received.body.span.parentSpanId).toBe('');
     const unknown = await api(`/api/stitched?from=${traceId(1)}:${spanId(1)}&to=${traceId(3)}:${spanId(20)}`);
     expect(unknown.status).toBe(404);
   });
@@ -369,9 +398,9 @@ describe('live events', () => {
     const t = (await api<WireTrace>(`/api/traces/${res.body.traceId}`)).body;
     expect(new Set(t.resources.map((r) => r.service))).toEqual(new Set(['frontend', 'checkout', 'cart', 'payment', 'email']));
     expect(t.tree.tops).toHaveLength(1);
-    expect(t.spans.some((s) => s.status.code === 2)).toBe(true);
+    expect(t.rows.status).toContain(2);
     expect(t.logs.length).toBeGreaterThan(3);
-    expect(t.logs.every((l) => t.spans.some((s) => s.spanId === l.spanId))).toBe(true);
+    expect(t.logs.every((l) => t.rows.spanId.includes(l.spanId))).toBe(true);
     events.close();
   });
 });
@@ -415,6 +444,40 @@ describe('import', () => {
     expect(junk.body.error).not.toContain('hopscope-upload-');
     const failedImport: WireImportProgress = await events.next('import', (p) => p.name === 'notes.txt' && p.phase === 'failed');
     expect(failedImport.error).toBe(junk.body.error);
+    events.close();
+  });
+
+  it('imports a file by path (the desktop app) with the same progress events as an upload', async () => {
+    await start();
+    const events = await openEvents();
+    const result = await server.importPath(corpusPath('otel-tui/test_data.json'));
+    expect(result).toMatchObject({ spans: 547, logs: 23 });
+    const first = await events.next('import');
+    expect(first).toMatchObject({ name: 'test_data.json', phase: 'import' });
+    const done = await events.next('import', (p) => p.phase === 'done');
+    expect(done).toMatchObject({ id: first.id, name: 'test_data.json', spans: 547, logs: 23 });
+    expect(done.bytesRead).toBe(done.totalBytes);
+    expect(done.totalBytes).toBeGreaterThan(0);
+    expect(store.reader.stats()).toMatchObject({ spans: 547, logs: 23, traces: 141 });
+    events.close();
+  });
+
+  it('reports a file it cannot import by path as failed, naming the file by its base name', async () => {
+    await start();
+    const events = await openEvents();
+    const malformed = corpusPath('otlp2parquet/invalid/malformed.json');
+    const refused = await server.importPath(malformed).then(() => undefined, (err: Error) => err);
+    const failed = await events.next('import', (p) => p.phase === 'failed');
+    expect(failed.name).toBe('malformed.json');
+    expect(failed.error).toMatch(/^malformed\.json:21: not valid JSON/);
+    expect(refused?.message).toBe(failed.error);
+
+    const missing = dir.file('gone/missing.json');
+    await expect(server.importPath(missing)).rejects.toThrow(/missing\.json/);
+    const gone = await events.next('import', (p) => p.phase === 'failed' && p.name === 'missing.json');
+    expect(gone.error).toContain('missing.json');
+    expect(gone.error).not.toContain(path.dirname(missing));
+    expect(store.reader.stats()).toMatchObject({ spans: 0, logs: 0 });
     events.close();
   });
 

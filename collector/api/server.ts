@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors';
 import type { TelemetryBatch } from '../model';
@@ -70,6 +71,8 @@ export interface RunningApiServer {
   /** Scheme, host and port without the token. */
   origin: string;
   port: number;
+  /** Imports a file by path (the desktop app's File → Open and drag-and-drop), with progress in the UI like an upload. */
+  importPath(file: string): Promise<WireImportResult>;
   close(): Promise<void>;
 }
 
@@ -168,6 +171,35 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     return openTraces.holding(traceId) ?? openTraces.get(traceId, () => loadTrace(traceId));
   }
 
+  function importProgress(name: string, id: string, totalBytes: number) {
+    const progress: WireImportProgress = { id, name, phase: 'upload', bytesRead: 0, totalBytes, spans: 0, logs: 0 };
+    let lastSent = 0;
+    return (update: Partial<WireImportProgress>, force = false) => {
+      Object.assign(progress, update);
+      const now = Date.now();
+      if (!force && now - lastSent < PROGRESS_INTERVAL_MS) return;
+      lastSent = now;
+      hub.broadcast('import', { ...progress });
+    };
+  }
+
+  /** Imports a file on this machine, reporting progress to the UI like an upload; `name` is what the user knows it by. */
+  async function importLocal(file: string, name: string, report: ReturnType<typeof importProgress>, totalBytes: number): Promise<WireImportResult> {
+    if (!options.importFile) throw new HttpError(501, 'this Hopscope was started without file import');
+    try {
+      report({ phase: 'import', bytesRead: 0, totalBytes }, true);
+      const result = await options.importFile(file, (p) => report(p));
+      report({ phase: 'done', bytesRead: totalBytes, spans: result.spans, logs: result.logs }, true);
+      return result;
+    } catch (err) {
+      // Messages name the file they came from; the user knows it by its own name, not a temp path.
+      const said = (err as Error).message.split(file).join(name);
+      const message = said.includes(name) ? said : `${name}: ${said}`;
+      report({ phase: 'failed', error: message }, true);
+      throw err instanceof InputError ? new InputError(message, err.where) : new HttpError(500, message);
+    }
+  }
+
   async function importUpload(req: IncomingMessage, url: URL): Promise<WireImportResult> {
     if (!options.importFile) throw new HttpError(501, 'this Hopscope was started without file import');
     const maxBytes = maxImportBytes();
@@ -175,15 +207,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     if (declared > maxBytes) throw new HttpError(413, `the file is ${declared} bytes; the import limit is ${maxBytes}`);
     const name = path.basename(url.searchParams.get('name') || 'upload');
     const id = /^[\w-]{1,64}$/.test(url.searchParams.get('id') ?? '') ? url.searchParams.get('id')! : randomBytes(6).toString('hex');
-    const progress: WireImportProgress = { id, name, phase: 'upload', bytesRead: 0, totalBytes: Number.isFinite(declared) ? declared : 0, spans: 0, logs: 0 };
-    let lastSent = 0;
-    const report = (update: Partial<WireImportProgress>, force = false) => {
-      Object.assign(progress, update);
-      const now = Date.now();
-      if (!force && now - lastSent < PROGRESS_INTERVAL_MS) return;
-      lastSent = now;
-      hub.broadcast('import', { ...progress });
-    };
+    const report = importProgress(name, id, Number.isFinite(declared) ? declared : 0);
     report({}, true);
     let upload;
     try {
@@ -194,16 +218,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       throw new HttpError(err instanceof UploadTooLarge ? 413 : 400, message);
     }
     try {
-      report({ phase: 'import', bytesRead: 0, totalBytes: upload.bytes }, true);
-      const result = await options.importFile(upload.file, (p) => report(p));
-      report({ phase: 'done', bytesRead: upload.bytes, spans: result.spans, logs: result.logs }, true);
-      return result;
-    } catch (err) {
-      // Messages name the file they came from; the user knows it by its own name, not our temp path.
-      const said = (err as Error).message.split(upload.file).join(name);
-      const message = said.includes(name) ? said : `${name}: ${said}`;
-      report({ phase: 'failed', error: message }, true);
-      throw err instanceof InputError ? new InputError(message, err.where) : new HttpError(500, message);
+      return await importLocal(upload.file, name, report, upload.bytes);
     } finally {
       await upload.discard();
     }
@@ -380,6 +395,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     url: `${origin}/?token=${encodeURIComponent(options.token)}`,
     origin,
     port,
+    importPath: async (file) => {
+      const size = await stat(file).then((st) => st.size, () => 0);
+      return importLocal(file, path.basename(file), importProgress(path.basename(file), randomBytes(6).toString('hex'), size), size);
+    },
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const off of unsubscribe) off?.();

@@ -8,23 +8,31 @@ import type { SpanRef, WireSpanDetail, WireSpanFinding, WireStitch, WireTrace } 
 export interface OpenTrace {
   traceIds: string[];
   assembled: AssembledTrace;
-  /** The span as received, for each `traceId:spanId` (a stitched view re-parents a copy for assembly). */
-  received: Map<string, Span>;
+  /** A stitched view assembles a re-parented copy of the consumer; this maps it back to the span as received. */
+  moved: Map<Span, Span>;
   stitch?: WireStitch;
 }
 
-const refKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
-
 /** Assembles spans; with a stitch, the consumer (`to`) is assembled as a child of its producer (`from`). */
 export function openTrace(spans: Span[], traceIds: string[], stitch?: WireStitch): OpenTrace {
-  const received = new Map<string, Span>();
-  for (const s of spans) {
-    const key = refKey(s.traceId, s.spanId);
-    if (!received.has(key)) received.set(key, s);
-  }
-  const isTo = (s: Span) => stitch !== undefined && s.traceId === stitch.to.traceId && s.spanId === stitch.to.spanId;
-  const input = stitch ? spans.map((s) => (isTo(s) ? { ...s, parentSpanId: stitch.from.spanId } : s)) : spans;
-  return { traceIds, assembled: assembleTrace(input), received, stitch };
+  const moved = new Map<Span, Span>();
+  const input = stitch
+    ? spans.map((s) => {
+        if (s.traceId !== stitch.to.traceId || s.spanId !== stitch.to.spanId) return s;
+        const copy = { ...s, parentSpanId: stitch.from.spanId };
+        moved.set(copy, s);
+        return copy;
+      })
+    : spans;
+  return { traceIds, assembled: assembleTrace(input), moved, stitch };
+}
+
+function findSpan(open: OpenTrace, traceId: string, spanId: string): Span | undefined {
+  const { spans } = open.assembled;
+  const row = open.assembled.rowOfSpanId(spanId);
+  // Two traces of a stitched view may share a span id; then the owner found first may be the other one.
+  const span = row >= 0 && spans[row].traceId === traceId ? spans[row] : spans.find((s) => s.traceId === traceId && s.spanId === spanId);
+  return span && (open.moved.get(span) ?? span);
 }
 
 /** The waterfall's skeleton: tree and per-row columns, no attributes (those come with `spanDetail`). */
@@ -83,7 +91,7 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
 }
 
 export function spanDetail(open: OpenTrace, traceId: string, spanId: string): WireSpanDetail | undefined {
-  const span = open.received.get(refKey(traceId, spanId));
+  const span = findSpan(open, traceId, spanId);
   if (!span) return undefined;
   const tables = new TelemetryTables();
   return { span: encodeSpan(span, tables), ...tables.tables() };
@@ -95,7 +103,7 @@ export function searchSpans(open: OpenTrace, query: string): SpanRef[] {
   if (needle === '') return [];
   const has = (text: string) => text.toLowerCase().includes(needle);
   const matches: SpanRef[] = [];
-  for (const s of open.received.values()) {
+  for (const s of open.assembled.spans) {
     const hit =
       has(s.name) ||
       has(serviceName(s.resource)) ||

@@ -2,6 +2,7 @@
 // no bytes, so nanosecond timestamps travel as decimal strings and bytes as base64; attribute
 // values are tagged where a plain JSON value would lose their OTLP type.
 import type { CriticalSection, RowFlag, TraceTop } from '../analysis/assemble';
+import type { Finding, Severity, SpanRef, Stitch } from '../analysis/findings';
 
 /**
  * An attribute value: strings, booleans, finite doubles and null as themselves; int64 as
@@ -206,35 +207,13 @@ export interface WireStats {
   findings: number;
 }
 
-export type Severity = 'error' | 'warning' | 'info';
+export type { Severity, SpanRef };
 
-export interface SpanRef {
-  traceId: string;
-  spanId: string;
-}
-
-/** One finding, grouped by fingerprint (DESIGN.md, Detectors). */
-export interface WireFinding {
-  kind: string;
-  subkind: string;
-  severity: Severity;
-  service: string;
-  operation: string;
-  title: string;
-  count: number;
-  fingerprint: string;
-  occurrences: SpanRef[];
-  evidence: unknown;
-}
+/** One finding, grouped by fingerprint (DESIGN.md, Detectors); evidence is plain JSON already. */
+export type WireFinding = Finding;
 
 /** A split trace joined back: `from` is the producer/client span, `to` the span whose context was lost. */
-export interface WireStitch {
-  kind: string;
-  confidence: number;
-  from: SpanRef;
-  to: SpanRef;
-  signals: string[];
-}
+export type WireStitch = Stitch;
 
 /** `GET /api/findings` */
 export interface WireFindings {

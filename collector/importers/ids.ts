@@ -5,7 +5,8 @@
 // zeros to 32; a span id shorter than 16 digits (e.g. Jaeger's "ec2b4e0bcea566d", Zipkin's "1")
 // is left-padded to 16. Padding is how Jaeger and Zipkin themselves widen these ids, so a parent
 // written unpadded still matches its padded child. Anything not hex, or longer than 32/16 digits,
-// is an error naming the field. An all-zero trace or span id is invalid; an all-zero parent id
+// is an error naming the field — except that the Jaeger mapping hashes ids that are not hex at all
+// (hashedId; see jaeger.ts), since Jaeger UI shows such files. An all-zero trace or span id is invalid; an all-zero parent id
 // means "no parent". Times: Jaeger and Zipkin count microseconds; the model counts nanoseconds.
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors';

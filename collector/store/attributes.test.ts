@@ -33,6 +33,11 @@ const everyType: Attributes = attributes({
 });
 
 describe('attribute encoding', () => {
+  it('writes strings exactly as JSON.stringify does, with or without characters to escape', () => {
+    const strings = ['plain', '', 'quote " in', 'back \\ slash', 'tab\t nul\u0000 unit\u001f', 'del \u007f', 'pair 🔑', 'lone \ud800 high', 'lone \udfff low', 'ü \u2028'];
+    for (const s of strings) expect(encodeValue(s)).toBe(JSON.stringify(s));
+  });
+
   it('gives back every OTLP type unchanged', () => {
     const back = decodeAttributes(encodeAttributes(everyType));
     expect(back).toEqual(everyType);

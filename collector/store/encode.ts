@@ -85,12 +85,11 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }): Encode
   };
 
   const spans = batch.spans.map((s, i): SpanRow => {
-    const field = (name: string) => new InputError(`span ${i} (${JSON.stringify(s.name)}): invalid ${name}`, { field: `spans[${i}].${name}` });
-    if (!TRACE_ID.test(s.traceId)) throw field(`traceId ${JSON.stringify(s.traceId)} (need 32 lowercase hex digits)`);
-    if (!SPAN_ID.test(s.spanId)) throw field(`spanId ${JSON.stringify(s.spanId)} (need 16 lowercase hex digits)`);
-    if (s.parentSpanId !== '' && !SPAN_ID.test(s.parentSpanId)) throw field(`parentSpanId ${JSON.stringify(s.parentSpanId)}`);
-    if (!isTimestamp(s.startNs)) throw field(`startNs ${s.startNs}`);
-    if (!isTimestamp(s.endNs)) throw field(`endNs ${s.endNs}`);
+    if (!TRACE_ID.test(s.traceId)) throw invalidSpan(s, i, `traceId ${JSON.stringify(s.traceId)} (need 32 lowercase hex digits)`);
+    if (!SPAN_ID.test(s.spanId)) throw invalidSpan(s, i, `spanId ${JSON.stringify(s.spanId)} (need 16 lowercase hex digits)`);
+    if (s.parentSpanId !== '' && !SPAN_ID.test(s.parentSpanId)) throw invalidSpan(s, i, `parentSpanId ${JSON.stringify(s.parentSpanId)}`);
+    if (!isTimestamp(s.startNs)) throw invalidSpan(s, i, `startNs ${s.startNs}`);
+    if (!isTimestamp(s.endNs)) throw invalidSpan(s, i, `endNs ${s.endNs}`);
     return {
       traceId: s.traceId,
       spanId: s.spanId,
@@ -115,11 +114,10 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }): Encode
   });
 
   const logs = batch.logs.map((l, i): LogRow => {
-    const field = (name: string) => new InputError(`log record ${i}: invalid ${name}`, { field: `logs[${i}].${name}` });
-    if (l.traceId !== '' && !TRACE_ID.test(l.traceId)) throw field(`traceId ${JSON.stringify(l.traceId)} (need 32 lowercase hex digits or '')`);
-    if (l.spanId !== '' && !SPAN_ID.test(l.spanId)) throw field(`spanId ${JSON.stringify(l.spanId)} (need 16 lowercase hex digits or '')`);
-    if (!isTimestamp(l.timeNs)) throw field(`timeNs ${l.timeNs}`);
-    if (!isTimestamp(l.observedNs)) throw field(`observedNs ${l.observedNs}`);
+    if (l.traceId !== '' && !TRACE_ID.test(l.traceId)) throw invalidLog(i, `traceId ${JSON.stringify(l.traceId)} (need 32 lowercase hex digits or '')`);
+    if (l.spanId !== '' && !SPAN_ID.test(l.spanId)) throw invalidLog(i, `spanId ${JSON.stringify(l.spanId)} (need 16 lowercase hex digits or '')`);
+    if (!isTimestamp(l.timeNs)) throw invalidLog(i, `timeNs ${l.timeNs}`);
+    if (!isTimestamp(l.observedNs)) throw invalidLog(i, `observedNs ${l.observedNs}`);
     return {
       traceId: l.traceId,
       spanId: l.spanId,
@@ -137,6 +135,17 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }): Encode
     };
   });
   return { spans, logs };
+}
+
+// Made only on failure: a closure per span costs more than the checks themselves.
+function invalidSpan(s: Span, i: number, what: string): InputError {
+  const name = what.slice(0, what.indexOf(' '));
+  return new InputError(`span ${i} (${JSON.stringify(s.name)}): invalid ${what}`, { field: `spans[${i}].${name}` });
+}
+
+function invalidLog(i: number, what: string): InputError {
+  const name = what.slice(0, what.indexOf(' '));
+  return new InputError(`log record ${i}: invalid ${what}`, { field: `logs[${i}].${name}` });
 }
 
 function isTimestamp(ns: bigint): boolean {

@@ -1,6 +1,8 @@
 // The store: one SQLite file, a writer connection with group commit, a reader connection for the UI
 // and analysis, and a read-only connection for the SQL console.
-import { openConnection } from './connection';
+import { startCheckpointer } from './checkpointer';
+import { nativeBinding, openConnection } from './connection';
+import { analysisRecorder, findingCountsByTrace, findings, stitches } from './findings';
 import { getTrace, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
 import { startRetention } from './retention';
 import { querySql } from './sql-console';
@@ -26,12 +28,14 @@ export function openStore(options: StoreOptions): Store {
   const consoleDb = openConnection(options.path, 'console');
 
   const writer = createWriter(writerDb, options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS);
+  const checkpointer = startCheckpointer(writerDb, options.path, nativeBinding());
   const retention = startRetention(writerDb, {
     maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
     maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
   });
   let itemsSinceRetention = 0;
   writer.onCommit((info) => {
+    checkpointer.committed(info.spans + info.logs);
     itemsSinceRetention += info.spans + info.logs;
     if (itemsSinceRetention >= RETENTION_AFTER_ITEMS) {
       itemsSinceRetention = 0;
@@ -49,7 +53,11 @@ export function openStore(options: StoreOptions): Store {
     services: () => services(readerDb),
     operations: (service) => operations(readerDb, service),
     querySql: (sql, maxRows) => querySql(consoleDb, sql, maxRows),
+    findings: () => findings(readerDb),
+    stitches: (traceId) => stitches(readerDb, traceId),
+    findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
   };
+  const analysis = analysisRecorder(writerDb);
 
   let closed = false;
   return {
@@ -57,6 +65,9 @@ export function openStore(options: StoreOptions): Store {
     overloaded: writer.overloaded,
     reader,
     onCommit: writer.onCommit,
+    settledTraces: analysis.settledTraces,
+    recordTraceAnalysis: analysis.recordTraceAnalysis,
+    recordWindowAnalysis: analysis.recordWindowAnalysis,
     async flush() {
       writer.commitQueued();
     },
@@ -65,6 +76,7 @@ export function openStore(options: StoreOptions): Store {
       closed = true;
       retention.stop();
       writer.commitQueued();
+      await checkpointer.stop();
       consoleDb.close();
       readerDb.close();
       writerDb.close();

@@ -164,4 +164,76 @@ export const migrations: readonly Migration[] = [
         JOIN scopes sc ON sc.id = l.scope_id;
     `,
   },
+  {
+    version: 2,
+    description: 'analysis: pending traces, findings by fingerprint, examples, stitches',
+    sql: `
+      -- Traces that gained spans since their last analysis; analysed once quiet for the settle window.
+      -- touches counts the commits that touched it: analysis clears the row only if none came after it looked.
+      CREATE TABLE analysis_pending (
+        trace_key INTEGER PRIMARY KEY,
+        touched_ms INTEGER NOT NULL,
+        touches INTEGER NOT NULL
+      );
+      CREATE INDEX analysis_pending_by_touch ON analysis_pending (touched_ms);
+
+      -- One row per fingerprint (kind + subkind + service + operation); severity and evidence are the first occurrence's.
+      CREATE TABLE findings (
+        fingerprint TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        subkind TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        service TEXT NOT NULL,
+        operation TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        first_seen_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        evidence TEXT NOT NULL
+      ) WITHOUT ROWID;
+
+      -- What each analysis found at each trace: source '' is the trace's own analysis, any other a window of
+      -- the cross-trace detectors. Re-analysis replaces a source's rows, retention a trace's; findings.count is their sum.
+      -- trace_key 0: an occurrence outside any stored trace.
+      CREATE TABLE finding_counts (
+        trace_key INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (trace_key, source, fingerprint)
+      ) WITHOUT ROWID;
+      CREATE INDEX finding_counts_by_window ON finding_counts (source) WHERE source <> '';
+
+      -- A few occurrences per fingerprint for people to look at; every one is counted in finding_counts.
+      CREATE TABLE finding_examples (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        trace_key INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL
+      );
+      CREATE INDEX finding_examples_by_fingerprint ON finding_examples (fingerprint);
+      CREATE INDEX finding_examples_by_trace ON finding_examples (trace_key, source);
+
+      -- Producer/client span → consumer/server span whose context was lost, per window of the cross-trace detectors.
+      CREATE TABLE stitches (
+        id INTEGER PRIMARY KEY,
+        window_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        from_trace_id TEXT NOT NULL,
+        from_span_id TEXT NOT NULL,
+        to_trace_id TEXT NOT NULL,
+        to_span_id TEXT NOT NULL,
+        signals TEXT NOT NULL
+      );
+      CREATE INDEX stitches_by_window ON stitches (window_id);
+      CREATE INDEX stitches_by_from_trace ON stitches (from_trace_id);
+      CREATE INDEX stitches_by_to_trace ON stitches (to_trace_id);
+
+      -- Traces that already hold spans are analysed once they settle.
+      INSERT INTO analysis_pending (trace_key, touched_ms, touches)
+        SELECT trace_key, unixepoch() * 1000, 1 FROM traces;
+    `,
+  },
 ];

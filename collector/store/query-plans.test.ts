@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogQuery, TraceQuery } from './types';
 import { openConnection, type Db } from './connection';
 import { openStore } from './index';
+import { COUNTS_BY_TRACE_SQL, SETTLED_TRACES_SQL, TRACE_STITCHES_SQL } from './findings';
+import { SELECT_TRACES } from './ingest';
 import { logSearch, registerReadFunctions, TRACE_LOGS_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
 import { log, resource, span, spanId, T0, tempDir, traceId } from './testing';
 
@@ -71,5 +73,13 @@ describe('hot reads use indexes', () => {
     expect(logs({ traceId: traceId(1) })).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
     expect(logs({ traceId: traceId(1), spanId: spanId(1) })).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\? AND span_id=\?\)/);
     logs({ minSeverity: 9, text: 'x' });
+  });
+
+  it('looks up a commit’s traces, settled traces, badges and a trace’s stitches by index', () => {
+    const ids = JSON.stringify([traceId(1), traceId(2)]);
+    expect(plan(SELECT_TRACES, [ids])).toMatch(/SEARCH i USING COVERING INDEX sqlite_autoindex_trace_ids_1 \(trace_id=\?\)\nSEARCH t USING INTEGER PRIMARY KEY/);
+    expect(plan(SETTLED_TRACES_SQL, [0, 10])).toMatch(/SEARCH p USING INDEX analysis_pending_by_touch \(touched_ms<\?\)/);
+    expect(plan(COUNTS_BY_TRACE_SQL, [ids])).toMatch(/SEARCH c USING PRIMARY KEY \(trace_key=\?\)/);
+    expect(plan(TRACE_STITCHES_SQL, [{ traceId: traceId(1) }])).toMatch(/INDEX stitches_by_from_trace \(from_trace_id=\?\)[\s\S]*INDEX stitches_by_to_trace \(to_trace_id=\?\)/);
   });
 });

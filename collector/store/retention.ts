@@ -2,6 +2,7 @@
 // Age counts from when data arrived (an imported file of old traces is kept); under size pressure the
 // traces with the oldest start go first, whole (spans, logs, postings), and logs older than any kept trace.
 import { prepared, type Db } from './connection';
+import { forgetTraceAnalysis } from './findings';
 
 export interface RetentionPolicy {
   maxBytes: number;
@@ -68,7 +69,8 @@ function deleteTraces(db: Db, keys: bigint[]): Deleted {
     logs += prepared(db, `DELETE FROM logs WHERE trace_key = ?`).run(key).changes;
     prepared(db, `DELETE FROM trace_services WHERE trace_key = ?`).run(key);
     traces += prepared(db, `DELETE FROM traces WHERE trace_key = ?`).run(key).changes;
-    prepared(db, `DELETE FROM trace_ids WHERE trace_key = ?`).run(key);
+    const gone = prepared<[bigint], { trace_id: string }>(db, `DELETE FROM trace_ids WHERE trace_key = ? RETURNING trace_id`).get(key);
+    if (gone) forgetTraceAnalysis(db, key, gone.trace_id);
   }
   prepared(db, `UPDATE totals SET spans = spans - ?, logs = logs - ?, traces = traces - ?`).run(spans, logs, traces);
   return { traces, logs };
@@ -79,11 +81,13 @@ function deleteLogs(db: Db, selectIds: string, ...params: unknown[]): number {
   const gone = prepared<unknown[], { trace_key: bigint | null }>(db, `DELETE FROM logs WHERE id IN (${selectIds}) RETURNING trace_key`).all(...params);
   for (const key of new Set(gone.map((g) => g.trace_key))) {
     if (key === null) continue;
-    prepared(
+    const orphan = prepared<[{ key: bigint }], { trace_id: string }>(
       db,
       `DELETE FROM trace_ids WHERE trace_key = @key
-       AND NOT EXISTS (SELECT 1 FROM traces WHERE trace_key = @key) AND NOT EXISTS (SELECT 1 FROM logs WHERE trace_key = @key)`,
-    ).run({ key });
+       AND NOT EXISTS (SELECT 1 FROM traces WHERE trace_key = @key) AND NOT EXISTS (SELECT 1 FROM logs WHERE trace_key = @key)
+       RETURNING trace_id`,
+    ).get({ key });
+    if (orphan) forgetTraceAnalysis(db, key, orphan.trace_id);
   }
   prepared(db, `UPDATE totals SET logs = logs - ?`).run(gone.length);
   return gone.length;

@@ -28,6 +28,26 @@ describe('schema', () => {
     await again.close();
   });
 
+  it('upgrades a version 1 database, queuing the traces it already holds for analysis', async () => {
+    const file = tmp.file('v1.db');
+    let store = openStore({ path: file });
+    await store.write({ spans: [span({ traceId: traceId(1), spanId: spanId(1) })], logs: [] });
+    await store.close();
+    // Back to version 1: migration 2 only added these tables.
+    const db = new Database(file);
+    db.exec(`DROP TABLE analysis_pending; DROP TABLE findings; DROP TABLE finding_counts; DROP TABLE finding_examples; DROP TABLE stitches;`);
+    db.pragma('user_version = 1');
+    db.close();
+
+    store = openStore({ path: file });
+    expect(store.settledTraces(0, 10)).toEqual([traceId(1)]);
+    expect(store.reader.getTrace(traceId(1))).toHaveLength(1);
+    await store.close();
+    const upgraded = new Database(file, { readonly: true });
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+    upgraded.close();
+  });
+
   it('refuses a database from a newer Hopscope, naming the file and both versions', async () => {
     const file = tmp.file('newer.db');
     await openStore({ path: file }).close();

@@ -33,8 +33,25 @@ export function spanState(row: SpanRow): TraceState {
   };
 }
 
+/** Adds a span to a state in place: one state per trace per commit, not one per span. */
+export function addSpan(state: TraceState, row: SpanRow): void {
+  if (row.startNs < state.startNs) state.startNs = row.startNs;
+  if (row.endNs > state.endNs) state.endNs = row.endNs;
+  state.spanCount++;
+  if (row.statusCode === StatusCode.ERROR) state.errorCount++;
+  const hasParent = row.parentSpanId !== '';
+  if (rootOrder(hasParent, row.startNs, row.spanId, state) < 0) {
+    state.rootSpanId = row.spanId;
+    state.rootHasParent = hasParent;
+    state.rootStartNs = row.startNs;
+    state.rootService = row.resource.service;
+    state.rootOperation = row.name;
+  }
+  if (!state.services.includes(row.resource.service)) state.services = unionSorted(state.services, [row.resource.service]);
+}
+
 export function mergeStates(a: TraceState, b: TraceState): TraceState {
-  const root = rootOrder(a, b) <= 0 ? a : b;
+  const root = rootOrder(a.rootHasParent, a.rootStartNs, a.rootSpanId, b) <= 0 ? a : b;
   return {
     startNs: a.startNs < b.startNs ? a.startNs : b.startNs,
     endNs: a.endNs > b.endNs ? a.endNs : b.endNs,
@@ -49,10 +66,11 @@ export function mergeStates(a: TraceState, b: TraceState): TraceState {
   };
 }
 
-function rootOrder(a: TraceState, b: TraceState): number {
-  if (a.rootHasParent !== b.rootHasParent) return a.rootHasParent ? 1 : -1;
-  if (a.rootStartNs !== b.rootStartNs) return a.rootStartNs < b.rootStartNs ? -1 : 1;
-  return a.rootSpanId < b.rootSpanId ? -1 : a.rootSpanId > b.rootSpanId ? 1 : 0;
+/** Orders a root candidate against a state's root. */
+function rootOrder(hasParent: boolean, startNs: bigint, spanId: string, b: TraceState): number {
+  if (hasParent !== b.rootHasParent) return hasParent ? 1 : -1;
+  if (startNs !== b.rootStartNs) return startNs < b.rootStartNs ? -1 : 1;
+  return spanId < b.rootSpanId ? -1 : spanId > b.rootSpanId ? 1 : 0;
 }
 
 function unionSorted(a: string[], b: string[]): string[] {

@@ -1,13 +1,17 @@
 // The store's public surface. Receivers, importers, analysis and the API depend on these types
 // only; how rows are laid out in SQLite stays inside collector/store.
+import type { Finding, Observation, Stitch } from '../analysis';
 import type { LogRecord, Span } from '../model';
 
 export interface StoreOptions {
   /** SQLite file path. ':memory:' is not supported (readers need their own connection). */
   path: string;
-  /** Retention: delete the oldest whole traces once the database file exceeds this. Default 1 GiB. */
+  /**
+   * Retention: once the data in the file (pages in use; the file itself does not shrink) exceeds this, delete
+   * whole traces, oldest start first, and logs older than every kept trace, down to 90% of it. Default 1 GiB.
+   */
   maxBytes?: number;
-  /** Retention: delete traces (and logs) older than this. Default 7 days. */
+  /** Retention: delete traces and logs that arrived longer ago than this (by arrival, so an imported old file is kept). Default 7 days. */
   maxAgeMs?: number;
   /** Spans + logs waiting to be committed above which `overloaded()` is true. Default 200_000. */
   maxPendingItems?: number;
@@ -88,11 +92,25 @@ export interface StoreReader {
   operations(service: string): string[];
   /** Runs one statement on a read-only connection; anything that would write is refused with InputError. */
   querySql(sql: string, maxRows?: number): SqlResult;
+  /** Every finding recorded, most severe first, then most frequent; `occurrences` holds at most 50 examples, `count` all. */
+  findings(): StoredFinding[];
+  /** Every stitch recorded, or those with either end in this trace. */
+  stitches(traceId?: string): Stitch[];
+  /** Occurrences of findings at each of these traces (the UI's badges); traces without any are left out. */
+  findingCountsByTrace(traceIds: readonly string[]): Map<string, number>;
+}
+
+export interface StoredFinding extends Finding {
+  /** When an occurrence was first recorded (ms since the epoch); kept while the finding has any. */
+  firstSeenMs: number;
+  /** When an occurrence was last recorded. */
+  lastSeenMs: number;
 }
 
 export interface CommitInfo {
   /** Trace ids (32 hex) that gained spans in this commit, including traces seen for the first time. */
   traceIds: string[];
+  /** Those of traceIds that had no span before this commit. */
   newTraceIds: string[];
   spans: number;
   logs: number;
@@ -106,6 +124,23 @@ export interface Store {
   readonly reader: StoreReader;
   /** Called after each commit with what it added; returns an unsubscribe function. */
   onCommit(listener: (info: CommitInfo) => void): () => void;
+  /**
+   * Traces that gained spans since their last recorded analysis and then none for `quietMs`, longest quiet
+   * first, at most `limit`. Kept in the database, so they survive a restart.
+   */
+  settledTraces(quietMs: number, limit: number): string[];
+  /**
+   * Replaces what this trace's earlier analysis recorded with these observations (so re-analysis never counts
+   * twice), in one transaction. If settledTraces returned the trace and no span arrived for it since, the
+   * trace stops being pending; otherwise it stays pending and will be returned again.
+   */
+  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): void;
+  /**
+   * Replaces what an earlier run over the same window recorded: observations of the cross-trace detectors
+   * (each counted at the trace its `at` is in) and stitches. Name a window by the time span it covers, so
+   * findings of earlier windows stay.
+   */
+  recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): void;
   /** Resolves once everything written so far is committed. */
   flush(): Promise<void>;
   /** Flushes, then closes every connection. */

@@ -3,12 +3,14 @@
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestTrace } from '../../collector/api/testTrace';
 import type { WireFindings } from '../../collector/api/wire';
-import { setAttribute, SpanKind, StatusCode, type Attributes, type Resource, type Span } from '../../collector/model';
+import { setAttribute, SpanKind, StatusCode, type Resource, type Span } from '../../collector/model';
+import { resource, span } from '../../collector/store/testing';
 import { corpusPath } from '../corpus';
 import { launchBrowser, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
@@ -46,31 +48,12 @@ async function open(theme: Theme = 'light', hash = ''): Promise<{ page: Page; ap
   return { page, app, errors };
 }
 
-function resourceOf(service: string, host = `${service}-0`): Resource {
-  const attributes: Attributes = {};
-  setAttribute(attributes, 'service.name', service);
-  setAttribute(attributes, 'host.name', host);
-  return { attributes, droppedAttributesCount: 0, schemaUrl: '' };
-}
+const resourceOf = (service: string, host = `${service}-0`): Resource => resource(service, { 'host.name': host });
 
+/** A span that happened just now, unless told otherwise. */
 function spanOf(over: Partial<Span> & Pick<Span, 'traceId' | 'spanId' | 'name' | 'resource'>): Span {
-  return {
-    parentSpanId: '',
-    traceState: '',
-    flags: 1,
-    kind: SpanKind.INTERNAL,
-    startNs: BigInt(Date.now()) * MS,
-    endNs: BigInt(Date.now()) * MS + 5n * MS,
-    attributes: {},
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: StatusCode.UNSET, message: '' },
-    scope: { name: 'e2e', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' },
-    ...over,
-  };
+  const now = BigInt(Date.now()) * MS;
+  return span({ startNs: now, endNs: now + 5n * MS, ...over });
 }
 
 const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
@@ -92,6 +75,21 @@ describe('empty state', () => {
     const trace = new TracePage(page);
     await trace.waitLoaded();
     await expect.poll(() => trace.spanRows().count()).toBe(15);
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('fonts', () => {
+  it('draws text in the fonts bundled with the renderer, served from its own origin under the CSP', async () => {
+    hopscope = await startHopscope();
+    const { page, errors } = await open();
+    await new EmptyStatePage(page).envBlocks().first().waitFor();
+    const loaded = (await page.evaluate(`document.fonts.ready.then(() => [...document.fonts].filter((f) => f.status === 'loaded').map((f) => f.family.replaceAll('"', '')))`)) as string[];
+    expect(new Set(loaded)).toEqual(new Set(['Inter Variable', 'JetBrains Mono Variable']));
+    const files = (await page.evaluate(`performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.woff2'))`)) as string[];
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const file of files) expect(new URL(file).origin).toBe(hopscope.ui.origin);
+    expect(await page.evaluate(`getComputedStyle(document.body).fontFamily`)).toMatch(/^"Inter Variable",/);
     expect(errors).toEqual([]);
   });
 });
@@ -147,6 +145,10 @@ describe('search and filter', () => {
     const { page } = await open(theme);
     const traces = new TracesPage(page);
     await expect.poll(() => traces.rows().count()).toBe(5);
+    // Ticks 5 or 10 s apart over the last minute: every label to the second, a minute boundary included.
+    const labels = await traces.timeAxisLabels();
+    expect(labels.length).toBeGreaterThanOrEqual(4);
+    for (const label of labels) expect(label).toMatch(/^([A-Z][a-z]{2} \d{1,2} )?[0-2]\d:[0-5]\d:[0-5]\d$/);
     await screenshot(page, 'traces', theme);
 
     await traces.filterService('billing');
@@ -162,6 +164,13 @@ describe('search and filter', () => {
     await traces.filterService('');
     await traces.minDuration('150ms');
     await expect.poll(() => traces.rows().count()).toBe(4);
+    await traces.minDuration('');
+    await expect.poll(() => traces.rows().count()).toBe(5);
+
+    // Brushing the older half of the chart keeps the two billing traces (60 s and 30 s ago).
+    await traces.brush(0.01, 0.55);
+    await expect.poll(() => traces.traceIds()).toEqual([failing.traceId, quick.traceId]);
+    await page.getByTestId('time-range-chip').waitFor();
     await screenshot(page, 'traces-filtered', theme);
   });
 });
@@ -181,7 +190,7 @@ describe('a trace', () => {
   it.each(THEMES)('collapses, moves with the keyboard, opens a span and follows a link across traces (%s)', async (theme) => {
     hopscope = await startHopscope();
     const { linked, linking } = await seed(hopscope);
-    const { page, errors } = await open(theme, `#/trace/${linked.traceId}`);
+    const { page, app, errors } = await open(theme, `#/trace/${linked.traceId}`);
     const trace = new TracePage(page);
     await trace.waitLoaded();
     await expect.poll(() => trace.spanRows().count()).toBe(15);
@@ -208,7 +217,7 @@ describe('a trace', () => {
 
     // Search within the trace jumps to the match.
     await trace.search('hgetall');
-    expect(await trace.selectedName()).toBe('hgetall');
+    await expect.poll(() => trace.selectedName()).toBe('hgetall');
     await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('1/1');
 
     // Open a span: its attributes, resource and logs.
@@ -226,7 +235,7 @@ describe('a trace', () => {
     await screenshot(page, 'trace', theme);
 
     // Follow a link: the consumer in another trace links back to this trace's publish span.
-    await page.evaluate((id) => (window.location.hash = `#/trace/${id}`), linking.traceId);
+    await app.go(`#/trace/${linking.traceId}`);
     await expect.poll(() => trace.traceId().textContent()).toContain(linking.traceId);
     await trace.detail.tab('links');
     await trace.detail.links().first().click();
@@ -257,7 +266,8 @@ describe('a trace', () => {
     const trace = new TracePage(page);
     await trace.waitLoaded();
     await expect.poll(() => trace.placeholderRows().count()).toBe(1);
-    expect(await trace.placeholderRows().textContent()).toContain(hex(0xdead, 16));
+    expect(await trace.placeholderRows().locator('.wf-op').getAttribute('title')).toContain(hex(0xdead, 16));
+    expect(await trace.placeholderRows().textContent()).toContain('2 orphaned');
     expect(await trace.rowCounts()).toEqual({ visible: 6, total: 6 });
     expect(await trace.row(hex(3, 16)).locator('.wf-icon.skew').count()).toBe(1);
     expect(await trace.row(hex(2, 16)).locator('.wf-icon.skew').count()).toBe(0);
@@ -308,6 +318,16 @@ describe('import', () => {
     await expect.poll(() => traces.resultCount().textContent()).toContain('100+');
   });
 
+  it('uploads a file dropped on the window', async () => {
+    hopscope = await startHopscope();
+    await hopscope.store.write(buildTestTrace());
+    const { page, app } = await open();
+    await app.dropFile('test_data.json', await readFile(corpusPath('otel-tui/test_data.json'), 'utf8'));
+    const toast = app.importToast().filter({ hasText: 'test_data.json' });
+    await toast.and(page.locator('[data-phase="done"]')).waitFor({ timeout: 20_000 });
+    expect(await toast.textContent()).toContain('547 spans and 23 log records');
+  });
+
   it('says what is wrong with a file that is not telemetry', async () => {
     hopscope = await startHopscope();
     await hopscope.store.write(buildTestTrace());
@@ -316,6 +336,40 @@ describe('import', () => {
     const toast = app.importToast().filter({ hasText: 'malformed.json' });
     await toast.locator('.toast-error').waitFor({ timeout: 20_000 });
     expect(await toast.locator('.toast-error').textContent()).toContain('malformed.json');
+  });
+});
+
+describe('desktop app', () => {
+  it('opens files with the native dialog and hands dropped files to the bridge instead of uploading them', async () => {
+    hopscope = await startHopscope();
+    const { context, page } = await newPage(browser);
+    pages.push(page);
+    const bridge = { apiBaseUrl: hopscope.ui.origin, apiToken: new URL(hopscope.ui.url).searchParams.get('token') };
+    // What preload.ts exposes, recording its calls instead of asking the main process.
+    await context.addInitScript(`{
+      const calls = (window.bridgeCalls = []);
+      window.hopscope = {
+        ...${JSON.stringify(bridge)},
+        openTraceFiles: async () => void calls.push('openTraceFiles'),
+        importFiles: async (files) => void calls.push('importFiles ' + files.map((f) => f.name).join(',')),
+        openExternal: async () => undefined,
+      };
+    }`);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url);
+    const calls = () => page.evaluate('window.bridgeCalls');
+    const picker = page.waitForEvent('filechooser', { timeout: 1500 }).then(
+      () => 'browser file picker',
+      () => 'none',
+    );
+
+    await new EmptyStatePage(page).openFile();
+    await expect.poll(calls).toEqual(['openTraceFiles']);
+    expect(await picker).toBe('none');
+
+    await app.dropFile('dropped.json', '{}');
+    await expect.poll(calls).toEqual(['openTraceFiles', 'importFiles dropped.json']);
+    expect(await app.importToast().count()).toBe(0);
   });
 });
 
@@ -382,12 +436,11 @@ describe('findings', () => {
 });
 
 describe('a 100,000-span trace', () => {
-  it('opens with a bounded number of rows rendered and stays navigable', async () => {
+  it('opens with a bounded number of rows rendered and stays navigable', { timeout: 180_000 }, async () => {
     hopscope = await startHopscope();
     const traceId = hex(0x100000, 32);
     const t0 = BigInt(Date.now()) * MS - 60_000n * MS;
     const services = ['gateway', 'orders', 'inventory', 'pricing', 'db', 'cache', 'search', 'auth'].map((s) => resourceOf(s));
-    const scope = { name: 'bench', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
     const n = 100_000;
     const fanout = 6;
     let batch: Span[] = [];
@@ -402,7 +455,6 @@ describe('a 100,000-span trace', () => {
           parentSpanId: parent < 0 ? '' : hex(parent + 1, 16),
           name: `op-${i}`,
           resource: services[depth % services.length],
-          scope,
           startNs: start,
           endNs: start + BigInt(1 + (n - i) * 3) * 100_000n,
         }),
@@ -414,9 +466,9 @@ describe('a 100,000-span trace', () => {
     }
     await hopscope.store.flush();
 
-    const { page } = await open('dark');
+    const { page, app } = await open('dark');
     const opened = Date.now();
-    await page.evaluate((id) => (window.location.hash = `#/trace/${id}`), traceId);
+    await app.go(`#/trace/${traceId}`);
     const trace = new TracePage(page);
     await trace.waitLoaded();
     // Informational: the budget is 2 s on a developer machine; speed is not asserted in tests.

@@ -9,6 +9,8 @@ import type {
   WireStats,
   WireTrace,
   WireTraceSummary,
+  WireSpanDetail,
+  WireSpanSearch,
   SpanRef,
 } from '../../../collector/api/wire';
 import type { Connection } from './connection';
@@ -88,6 +90,14 @@ export class ApiClient {
 
   trace(traceId: string, signal?: AbortSignal): Promise<WireTrace> {
     return this.get(`/api/traces/${encodeURIComponent(traceId)}`, signal);
+  }
+
+  spanDetail(traceId: string, spanId: string, signal?: AbortSignal): Promise<WireSpanDetail> {
+    return this.get(`/api/traces/${encodeURIComponent(traceId)}/spans/${encodeURIComponent(spanId)}`, signal);
+  }
+
+  async searchSpans(traceIds: string[], q: string, signal?: AbortSignal): Promise<SpanRef[]> {
+    return (await this.get<WireSpanSearch>(`/api/span-search${query({ traceId: traceIds, q })}`, signal)).matches;
   }
 
   stitched(from: SpanRef, to: SpanRef, signal?: AbortSignal): Promise<WireTrace> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration } from './format';
+import { formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, timeAxisFormat } from './format';
 
 describe('formatDuration', () => {
   it('uses three significant digits and the largest unit that fits', () => {
@@ -42,6 +42,27 @@ describe('formatListTime', () => {
     expect(formatListTime(at(new Date(2025, 2, 3, 14, 3, 27, 412)), now)).toBe('14:03:27.412');
     expect(formatListTime(at(new Date(2025, 0, 9, 8, 1, 2)), now)).toBe('Jan 9 08:01:02');
     expect(formatListTime(at(new Date(2024, 9, 30, 23, 59, 1)), now)).toBe('2024-10-30 23:59');
+  });
+});
+
+describe('timeAxisFormat', () => {
+  const now = new Date(2025, 2, 3, 16, 45, 0);
+  const labels = (ticks: Date[]) => ticks.map(timeAxisFormat(ticks, now));
+
+  it('labels every tick alike, 24-hour, a minute boundary among seconds included', () => {
+    const ticks = [50, 55, 60, 65].map((s) => new Date(2025, 2, 3, 16, 38, s));
+    expect(labels(ticks)).toEqual(['16:38:50', '16:38:55', '16:39:00', '16:39:05']);
+  });
+
+  it('shows only the precision the ticks need', () => {
+    expect(labels([new Date(2025, 2, 3, 9, 30), new Date(2025, 2, 3, 9, 45), new Date(2025, 2, 3, 10, 0)])).toEqual(['09:30', '09:45', '10:00']);
+    expect(labels([new Date(2025, 2, 3, 9, 30, 1, 750), new Date(2025, 2, 3, 9, 30, 2, 0)])).toEqual(['09:30:01.750', '09:30:02.000']);
+  });
+
+  it('dates the ticks when they are not all today, and shows the date alone at midnights', () => {
+    expect(labels([new Date(2025, 2, 2, 22, 0), new Date(2025, 2, 3, 2, 0)])).toEqual(['Mar 2 22:00', 'Mar 3 02:00']);
+    expect(labels([new Date(2025, 1, 28), new Date(2025, 2, 1), new Date(2025, 2, 2)])).toEqual(['Feb 28', 'Mar 1', 'Mar 2']);
+    expect(labels([new Date(2024, 9, 30, 23, 59, 30), new Date(2024, 9, 30, 23, 59, 45)])).toEqual(['Oct 30, 2024 23:59:30', 'Oct 30, 2024 23:59:45']);
   });
 });
 

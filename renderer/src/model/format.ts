@@ -43,6 +43,26 @@ export function formatTimestamp(ns: string, now: Date = new Date()): string {
   return `${day} ${time}`;
 }
 
+/**
+ * One format for every tick of a time axis, 24-hour: only as precise as the ticks need (14:05, 14:05:30,
+ * 14:05:30.250), with the date on each when the ticks are not all today (Mar 3 14:05), the date alone at midnights.
+ */
+export function timeAxisFormat(ticks: Date[], now: Date = new Date()): (d: Date) => string {
+  const has = (part: (d: Date) => number) => ticks.some((d) => part(d) !== 0);
+  const precision = has((d) => d.getMilliseconds()) ? 'ms' : has((d) => d.getSeconds()) ? 's' : has((d) => d.getHours() * 60 + d.getMinutes()) ? 'min' : 'day';
+  const today = (d: Date) => d.getFullYear() === now.getFullYear() && d.getMonth() === now.getMonth() && d.getDate() === now.getDate();
+  const dated = precision === 'day' || !ticks.every(today);
+  const withYear = ticks.some((d) => d.getFullYear() !== now.getFullYear());
+  return (d) => {
+    const day = dated ? d.toLocaleDateString('en', { month: 'short', day: 'numeric', ...(withYear ? { year: 'numeric' } : {}) }) : '';
+    if (precision === 'day') return day;
+    let time = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    if (precision !== 'min') time += `:${pad(d.getSeconds())}`;
+    if (precision === 'ms') time += `.${pad(d.getMilliseconds(), 3)}`;
+    return dated ? `${day} ${time}` : time;
+  };
+}
+
 /** For dense lists: 14:03:27.412 today, Mar 3 14:03:27 this year, 2024-10-30 14:03 before. */
 export function formatListTime(ns: string, now: Date = new Date()): string {
   const d = new Date(nsToMs(ns));

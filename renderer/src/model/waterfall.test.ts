@@ -1,49 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import type { WireResource, WireSpan, WireTrace } from '../../../collector/api/wire';
-import { buildWaterfall, collapseBelow, positionOf, revealRow, searchRows, visibleRows } from './waterfall';
+import type { WireResource, WireTrace } from '../../../collector/api/wire';
+import { buildWaterfall, collapseBelow, matchingRows, positionOf, revealRow, visibleRows } from './waterfall';
 
 const resource = (service: string, host: string): WireResource => ({ service, attributes: { 'service.name': service, 'host.name': host }, droppedAttributesCount: 0, schemaUrl: '' });
+const TRACE = 'a'.repeat(32);
 
-function wireSpan(spanId: string, parentSpanId: string, name: string, res: number, attributes: WireSpan['attributes'] = {}): WireSpan {
+/** Per-row columns for spans given as [spanId, name, resource, kind]. */
+function rows(spans: [string, string, number, number][]): Pick<WireTrace, 'names' | 'rows'> {
+  const names = [...new Set(spans.map((s) => s[1]))];
+  const index = new Map(names.map((n, i) => [n, i]));
   return {
-    traceId: 'a'.repeat(32),
-    spanId,
-    parentSpanId,
-    traceState: '',
-    flags: 1,
-    name,
-    kind: 1,
-    startNs: '0',
-    endNs: '0',
-    attributes,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    resource: res,
-    scope: 0,
+    names,
+    rows: {
+      trace: spans.map(() => 0),
+      spanId: spans.map((s) => s[0]),
+      name: spans.map((s) => index.get(s[1])!),
+      resource: spans.map((s) => s[2]),
+      kind: spans.map((s) => s[3]),
+      status: spans.map(() => 0),
+      eventCount: spans.map(() => 0),
+      linkCount: spans.map(() => 0),
+    },
   };
 }
 
 /**
  * Tree order as the assembly sends it: A ▸ B ▸ C, then two orphans D (▸ E) and F whose parent
- * `ff…` never arrived. C runs on another host and starts before its parent B.
+ * `ff…` never arrived. C, a server on another host, starts before its client B.
  */
 function sample(): WireTrace {
   return {
-    traceId: 'a'.repeat(32),
+    traceId: TRACE,
+    traceIds: [TRACE],
     resources: [resource('api', 'h1'), resource('db', 'h2')],
-    scopes: [{ name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' }],
-    spans: [
-      wireSpan('01', '', 'GET /orders', 0),
-      wireSpan('02', '01', 'load', 0),
-      wireSpan('03', '02', 'SELECT orders', 1, { 'db.statement': 'SELECT * FROM orders' }),
-      wireSpan('04', 'ff', 'consume', 1),
-      wireSpan('05', '04', 'write', 1),
-      wireSpan('06', 'ff', 'ack', 0),
-    ],
+    scopes: [],
+    ...rows([
+      ['01', 'GET /orders', 0, 2],
+      ['02', 'load', 0, 3],
+      ['03', 'SELECT orders', 1, 2],
+      ['04', 'consume', 1, 5],
+      ['05', 'write', 1, 1],
+      ['06', 'ack', 0, 1],
+    ]),
     tree: {
       startNs: '1000',
       endNs: '101000',
@@ -53,7 +51,6 @@ function sample(): WireTrace {
       flags: [0, 0, 0, 1, 0, 1],
       start: [0, 10_000, 8_000, 60_000, 61_000, 90_000],
       end: [100_000, 50_000, 20_000, 80_000, 70_000, 95_000],
-      selfTime: [0, 0, 0, 0, 0, 0],
       criticalPath: [
         { row: 0, start: 50_000, end: 100_000 },
         { row: 1, start: 20_000, end: 50_000 },
@@ -82,7 +79,7 @@ describe('buildWaterfall', () => {
     expect(w.durationNs).toBe(100_000);
   });
 
-  it('marks a child on another host that starts before its parent as clock skew', () => {
+  it('marks a server on another host that starts before its client as clock skew, not an async consumer', () => {
     const w = buildWaterfall(sample());
     expect([...w.skewed]).toEqual([2]);
   });
@@ -123,19 +120,18 @@ describe('visibleRows', () => {
   it('collapses and reveals rows in a 100,000-deep chain', () => {
     const n = 100_000;
     const base = sample();
-    const spans = Array.from({ length: n }, (_, i) => wireSpan(i.toString(16).padStart(16, '0'), i ? (i - 1).toString(16).padStart(16, '0') : '', `op${i}`, 0));
+    const all = Array.from({ length: n }, (_, i) => i);
     const trace: WireTrace = {
       ...base,
-      spans,
+      ...rows(all.map((i) => [i.toString(16).padStart(16, '0'), `op${i}`, 0, 1])),
       tree: {
         ...base.tree,
-        parent: spans.map((_, i) => i - 1),
-        depth: spans.map((_, i) => i),
-        subtreeEnd: spans.map(() => n),
-        flags: spans.map(() => 0),
-        start: spans.map((_, i) => i),
-        end: spans.map(() => n),
-        selfTime: spans.map(() => 1),
+        parent: all.map((i) => i - 1),
+        depth: all,
+        subtreeEnd: all.map(() => n),
+        flags: all.map(() => 0),
+        start: all,
+        end: all.map(() => n),
         criticalPath: [],
         tops: [{ kind: 'root', firstRow: 0, endRow: n, parentSpanId: '', rows: [0] }],
       },
@@ -147,12 +143,11 @@ describe('visibleRows', () => {
   });
 });
 
-describe('searchRows', () => {
-  it('matches names, services and attribute values, case-insensitively', () => {
+describe('matchingRows', () => {
+  it('maps the spans a search found to display rows, and matches missing parents by id', () => {
     const w = buildWaterfall(sample());
-    expect(Array.from(searchRows(w, 'select'))).toEqual([2]);
-    expect(Array.from(searchRows(w, 'FROM ORDERS'))).toEqual([2]);
-    expect(Array.from(searchRows(w, 'db'))).toEqual([2, 4, 5]);
-    expect(Array.from(searchRows(w, '  '))).toEqual([]);
+    expect(Array.from(matchingRows(w, [{ traceId: TRACE, spanId: '06' }, { traceId: TRACE, spanId: '02' }], 'x'))).toEqual([1, 6]);
+    expect(Array.from(matchingRows(w, [{ traceId: 'b'.repeat(32), spanId: '02' }], 'x'))).toEqual([]);
+    expect(Array.from(matchingRows(w, [], 'FF'))).toEqual([3]);
   });
 });

@@ -1,8 +1,7 @@
 // The waterfall's rows, derived once from the assembled tree the API sends (collector/analysis
 // assembleTrace). A missing parent becomes a placeholder row above its orphans, as Honeycomb shows
 // it, instead of promoting them to roots. Pure: no DOM, so it is tested without a browser.
-import type { WireResource, WireRowFlags, WireTrace } from '../../../collector/api/wire';
-import { displayValue } from './values';
+import type { SpanRef, WireResource, WireRowFlags, WireTrace } from '../../../collector/api/wire';
 
 /** The assembly's row flags; typed against the collector's so a change there fails the type check here. */
 export const RowFlag: WireRowFlags = { ORPHAN: 1, DUPLICATE_ID: 2, SELF_PARENT: 4, ON_CYCLE: 8, SHARED_ID: 16 };
@@ -14,7 +13,7 @@ export interface Waterfall {
   trace: WireTrace;
   /** Display rows: every span plus one placeholder per missing parent. */
   size: number;
-  /** Display row → span row (index into trace.spans), or -1 for a missing-parent placeholder. */
+  /** Display row → span row (index into the trace's rows), or -1 for a missing-parent placeholder. */
   spanRow: Int32Array;
   /** Span row → display row. */
   displayOf: Int32Array;
@@ -29,6 +28,8 @@ export interface Waterfall {
   placeholderSpan: Map<number, [number, number]>;
   /** Span row → service name. */
   service: string[];
+  /** Span row → span name. */
+  name: string[];
   /** Trace length in ns (the assembled end minus start). */
   durationNs: number;
   /** Span row → sections [start, end) on the critical path, in ns after the trace start. */
@@ -38,7 +39,8 @@ export interface Waterfall {
    * call end after it: the clocks disagree. Async children (consumers) may outlive their parent.
    */
   skewed: Set<number>;
-  spanRowById: Map<string, number>;
+  /** `traceId:spanId` → span row. */
+  spanRowByRef: Map<string, number>;
   /** The consumer span's row in a stitched view, or -1. */
   stitchedRow: number;
   /** Display rows that have children. */
@@ -54,9 +56,11 @@ function hostOf(r: WireResource): string {
   return r.service;
 }
 
+export const refKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
+
 export function buildWaterfall(trace: WireTrace): Waterfall {
-  const { tree, spans } = trace;
-  const n = spans.length;
+  const { tree, rows } = trace;
+  const n = rows.spanId.length;
   const placeholders = tree.tops.filter((t) => t.kind === 'missing-parent').length;
   const size = n + placeholders;
   const spanRow = new Int32Array(size);
@@ -95,20 +99,28 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
     }
   }
 
-  const service = spans.map((s) => trace.resources[s.resource]?.service ?? 'unknown_service');
+  const services = trace.resources.map((r) => r.service);
+  const service = rows.resource.map((i) => services[i] ?? 'unknown_service');
+  const name = rows.name.map((i) => trace.names[i] ?? '');
   const hosts = trace.resources.map(hostOf);
   const skewed = new Set<number>();
   for (let r = 0; r < n; r++) {
     const p = tree.parent[r];
-    if (p < 0 || hosts[spans[r].resource] === hosts[spans[p].resource]) continue;
-    const synchronous = spans[r].kind === SERVER && spans[p].kind === CLIENT;
+    if (p < 0 || hosts[rows.resource[r]] === hosts[rows.resource[p]]) continue;
+    const synchronous = rows.kind[r] === SERVER && rows.kind[p] === CLIENT;
     if (tree.start[r] < tree.start[p] || (synchronous && tree.end[r] > tree.end[p])) skewed.add(r);
   }
-  const spanRowById = new Map<string, number>();
-  for (let r = 0; r < n; r++) if (!spanRowById.has(spans[r].spanId)) spanRowById.set(spans[r].spanId, r);
+  const spanRowByRef = new Map<string, number>();
+  for (let r = 0; r < n; r++) {
+    const key = refKey(trace.traceIds[rows.trace[r]], rows.spanId[r]);
+    if (!spanRowByRef.has(key)) spanRowByRef.set(key, r);
+  }
   for (const f of trace.findings) {
-    const r = spanRowById.get(f.spanId);
-    if (f.kind === 'clock-skew' && r !== undefined) skewed.add(r);
+    if (f.kind !== 'clock-skew') continue;
+    for (const traceId of trace.traceIds) {
+      const r = spanRowByRef.get(refKey(traceId, f.spanId));
+      if (r !== undefined) skewed.add(r);
+    }
   }
 
   const critical = new Map<number, [number, number][]>();
@@ -118,11 +130,7 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
     else critical.set(section.row, [[section.start, section.end]]);
   }
 
-  let stitchedRow = -1;
-  if (trace.stitch) {
-    const to = trace.stitch.to;
-    stitchedRow = spans.findIndex((s) => s.traceId === to.traceId && s.spanId === to.spanId);
-  }
+  const stitchedRow = trace.stitch ? (spanRowByRef.get(refKey(trace.stitch.to.traceId, trace.stitch.to.spanId)) ?? -1) : -1;
 
   return {
     trace,
@@ -135,10 +143,11 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
     missingParent,
     placeholderSpan,
     service,
+    name,
     durationNs: Math.max(0, Number(BigInt(tree.endNs) - BigInt(tree.startNs))),
     critical,
     skewed,
-    spanRowById,
+    spanRowByRef,
     stitchedRow,
     hasChildren: (row) => end[row] > row + 1,
   };
@@ -184,32 +193,14 @@ export function collapseBelow(w: Waterfall, depth: number): ReadonlySet<number> 
   return out;
 }
 
-const haystacks = new WeakMap<Waterfall, string[]>();
-
-/** What "search in trace" looks at per span row: name, service, ids, attribute keys and values. */
-function haystack(w: Waterfall): string[] {
-  let h = haystacks.get(w);
-  if (!h) {
-    h = w.trace.spans.map((s, r) => {
-      const parts = [s.name, w.service[r], s.spanId, s.status.message];
-      for (const key of Object.keys(s.attributes)) parts.push(`${key}=${displayValue(s.attributes[key])}`);
-      for (const e of s.events) parts.push(e.name);
-      return parts.join('\n').toLowerCase();
-    });
-    haystacks.set(w, h);
-  }
-  return h;
-}
-
-/** Display rows whose span matches `text` (case-insensitive substring), ascending. */
-export function searchRows(w: Waterfall, text: string): Int32Array {
-  const needle = text.trim().toLowerCase();
-  if (needle === '') return new Int32Array(0);
-  const h = haystack(w);
+/** The display rows of the spans a search matched, ascending; placeholders match their missing parent's id. */
+export function matchingRows(w: Waterfall, matches: SpanRef[], text: string): Int32Array {
   const out: number[] = [];
-  for (let d = 0; d < w.size; d++) {
-    const r = w.spanRow[d];
-    if (r >= 0 ? h[r].includes(needle) : w.missingParent.get(d)!.includes(needle)) out.push(d);
+  for (const m of matches) {
+    const r = w.spanRowByRef.get(refKey(m.traceId, m.spanId));
+    if (r !== undefined) out.push(w.displayOf[r]);
   }
-  return Int32Array.from(out);
+  const needle = text.trim().toLowerCase();
+  if (needle) for (const [row, missing] of w.missingParent) if (missing.includes(needle)) out.push(row);
+  return Int32Array.from(out).sort();
 }

@@ -9,6 +9,8 @@ const LIVE_REFRESH_MS = 1000;
 
 interface TraceSearchState {
   filter: TraceFilter;
+  /** Bumped by `clearFilter`, so inputs holding half-typed text start over. */
+  filterEpoch: number;
   items: WireTraceSummary[];
   nextCursor?: string;
   loading: boolean;
@@ -19,6 +21,7 @@ interface TraceSearchState {
   services: string[];
   operations: string[];
   setFilter(patch: Partial<TraceFilter>): void;
+  clearFilter(): void;
   search(): Promise<void>;
   loadMore(): Promise<void>;
   setAtTop(atTop: boolean): void;
@@ -31,6 +34,7 @@ let generation = 0;
 /** The trace list and its search; lives as long as the app so going back keeps the list. */
 export const useTraceSearch = create<TraceSearchState>()((set, get) => ({
   filter: {},
+  filterEpoch: 0,
   items: [],
   loading: false,
   pending: [],
@@ -48,6 +52,10 @@ export const useTraceSearch = create<TraceSearchState>()((set, get) => ({
     }
     for (const k of Object.keys(filter) as (keyof TraceFilter)[]) if (filter[k] === undefined || filter[k] === '') delete filter[k];
     set({ filter });
+  },
+
+  clearFilter() {
+    set((s) => ({ filter: {}, operations: [], filterEpoch: s.filterEpoch + 1 }));
   },
 
   async search() {

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
-import type { WireTrace } from '../../../collector/api/wire';
-import { buildWaterfall, positionOf, revealRow, searchRows, visibleRows, type Waterfall } from '../model/waterfall';
+import type { WireSpanDetail, WireTrace } from '../../../collector/api/wire';
+import { api } from '../api';
+import { buildWaterfall, matchingRows, positionOf, refKey, revealRow, visibleRows, type Waterfall } from '../model/waterfall';
 
 export type DetailTab = 'attributes' | 'events' | 'links' | 'logs' | 'json';
 
@@ -17,13 +18,18 @@ interface TraceViewState {
   matches: Int32Array;
   /** Position in `matches` of the last match jumped to. */
   matchIndex: number;
+  /** A search is on its way to the server; a jump asked for meanwhile happens when it answers. */
+  searching: boolean;
   showCritical: boolean;
   detailTab: DetailTab;
   /** Bumped when the selection should be scrolled into view (keyboard, search, links). */
   scrollRequest: number;
+  /** Spans opened in full, by `traceId:spanId`; fetched when selected. */
+  details: ReadonlyMap<string, WireSpanDetail | { error: string }>;
 
   open(key: string, load: (signal: AbortSignal) => Promise<WireTrace>, spanId?: string): void;
-  selectSpan(spanId: string): void;
+  /** Selects a span by id; without `traceId` in any trace of the view. */
+  selectSpan(spanId: string, traceId?: string): void;
   select(row: number, scroll?: boolean): void;
   toggle(row: number): void;
   setCollapsed(collapsed: ReadonlySet<number>): void;
@@ -45,7 +51,26 @@ export function memoVisibleRows(w: Waterfall, collapsed: ReadonlySet<number>): I
 }
 
 let loading: AbortController | undefined;
+let searchAbort: AbortController | undefined;
+let searchTimer: number | undefined;
+let pendingJump: 0 | 1 | -1 = 0;
+const SEARCH_DELAY_MS = 120;
 const NO_MATCHES = new Int32Array(0);
+
+/** Fetches a span in full the first time it is selected. */
+async function loadDetail(w: Waterfall, r: number): Promise<void> {
+  const traceId = w.trace.traceIds[w.trace.rows.trace[r]];
+  const key = refKey(traceId, w.trace.rows.spanId[r]);
+  if (useTraceView.getState().details.has(key)) return;
+  let detail: WireSpanDetail | { error: string };
+  try {
+    detail = await api.spanDetail(traceId, w.trace.rows.spanId[r]);
+  } catch (err) {
+    detail = { error: (err as Error).message };
+  }
+  if (useTraceView.getState().waterfall !== w) return;
+  useTraceView.setState((s) => ({ details: new Map(s.details).set(key, detail) }));
+}
 
 /** Interaction state of the open trace (jaeger-ui's store.timeline): reset whenever another trace opens. */
 export const useTraceView = create<TraceViewState>()((set, get) => ({
@@ -55,9 +80,11 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
   search: '',
   matches: NO_MATCHES,
   matchIndex: -1,
+  searching: false,
   showCritical: true,
   detailTab: 'attributes',
   scrollRequest: 0,
+  details: new Map(),
 
   open(key, load, spanId) {
     if (get().key === key && get().status !== 'error') {
@@ -66,7 +93,7 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     }
     loading?.abort();
     const abort = (loading = new AbortController());
-    set({ key, status: 'loading', error: undefined, waterfall: undefined, collapsed: new Set(), selected: -1, search: '', matches: NO_MATCHES, matchIndex: -1 });
+    set({ key, status: 'loading', error: undefined, waterfall: undefined, collapsed: new Set(), selected: -1, search: '', matches: NO_MATCHES, matchIndex: -1, details: new Map() });
     performance.mark('hopscope:trace-fetch');
     load(abort.signal).then(
       (trace) => {
@@ -74,8 +101,9 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
         performance.mark('hopscope:trace-build');
         const waterfall = buildWaterfall(trace);
         performance.measure('hopscope:trace-build', 'hopscope:trace-build');
-        set({ status: 'ready', waterfall, selected: waterfall.size > 0 ? 0 : -1 });
+        set({ status: 'ready', waterfall });
         if (spanId) get().selectSpan(spanId);
+        else get().select(waterfall.size > 0 ? 0 : -1);
       },
       (err: unknown) => {
         if (!abort.signal.aborted) set({ status: 'error', error: (err as Error).message });
@@ -83,10 +111,13 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     );
   },
 
-  selectSpan(spanId) {
+  selectSpan(spanId, traceId) {
     const w = get().waterfall;
-    const r = w?.spanRowById.get(spanId);
-    if (w && r !== undefined) get().select(w.displayOf[r], true);
+    if (!w) return;
+    for (const id of traceId ? [traceId] : w.trace.traceIds) {
+      const r = w.spanRowByRef.get(refKey(id, spanId));
+      if (r !== undefined) return get().select(w.displayOf[r], true);
+    }
   },
 
   select(row, scroll = false) {
@@ -95,6 +126,8 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     if (!w || row < 0 || row >= w.size) return;
     const collapsed = revealRow(w, get().collapsed, row);
     set((s) => ({ selected: row, collapsed, scrollRequest: scroll ? s.scrollRequest + 1 : s.scrollRequest }));
+    const r = w.spanRow[row];
+    if (r >= 0) void loadDetail(w, r);
   },
 
   toggle(row) {
@@ -139,12 +172,38 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
   },
 
   setSearch(text) {
+    window.clearTimeout(searchTimer);
+    searchAbort?.abort();
+    pendingJump = 0;
     const w = get().waterfall;
-    set({ search: text, matches: w ? searchRows(w, text) : NO_MATCHES, matchIndex: -1 });
+    if (!w || text.trim() === '') {
+      set({ search: text, matches: NO_MATCHES, matchIndex: -1, searching: false });
+      return;
+    }
+    set({ search: text, matchIndex: -1, searching: true });
+    searchTimer = window.setTimeout(() => {
+      const abort = (searchAbort = new AbortController());
+      api.searchSpans(w.trace.traceIds, text, abort.signal).then(
+        (refs) => {
+          if (abort.signal.aborted || get().waterfall !== w) return;
+          set({ matches: matchingRows(w, refs, text), matchIndex: -1, searching: false });
+          const jump = pendingJump;
+          pendingJump = 0;
+          if (jump) get().nextMatch(jump);
+        },
+        () => {
+          if (!abort.signal.aborted) set({ searching: false });
+        },
+      );
+    }, SEARCH_DELAY_MS);
   },
 
   nextMatch(direction) {
-    const { matches, matchIndex, selected } = get();
+    const { matches, matchIndex, selected, searching } = get();
+    if (searching) {
+      pendingJump = direction;
+      return;
+    }
     if (matches.length === 0) return;
     let i: number;
     if (matchIndex < 0) {

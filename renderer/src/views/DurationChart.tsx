@@ -1,10 +1,24 @@
-import { axisBottom, axisLeft, brushX, extent, scaleLog, scaleTime, select } from 'd3';
+import { axisBottom, axisLeft, brushX, extent, scaleLog, scaleTime, select, type ScaleTime } from 'd3';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { WireTraceSummary } from '../../../collector/api/wire';
-import { formatDuration, formatTimestamp, nsToMs } from '../model/format';
+import { formatDuration, formatTimestamp, nsToMs, timeAxisFormat } from '../model/format';
 
 const HEIGHT = 128;
 const M = { left: 56, right: 14, top: 10, bottom: 22 };
+// Axis labels are 10.5px tabular digits; a gap keeps neighbours apart.
+const LABEL_CHAR_PX = 6.5;
+const LABEL_GAP_PX = 14;
+
+/** As many time ticks as fit side by side once labelled (a dated label needs more room than 14:05). */
+function timeTicks(x: ScaleTime<number, number>, width: number): { ticks: Date[]; format: (d: Date) => string } {
+  for (let count = Math.max(2, Math.floor(width / 110)); ; count = Math.floor(count / 2)) {
+    const ticks = x.ticks(count);
+    const format = timeAxisFormat(ticks);
+    const room = ticks.length > 1 ? x(ticks[1]) - x(ticks[0]) : width;
+    const widest = Math.max(0, ...ticks.map((t) => format(t).length)) * LABEL_CHAR_PX;
+    if (count <= 2 || widest + LABEL_GAP_PX <= room) return { ticks, format };
+  }
+}
 
 interface Props {
   traces: WireTraceSummary[];
@@ -41,7 +55,8 @@ export function DurationChart({ traces, onBrush, onOpen }: Props) {
 
   useEffect(() => {
     if (!xAxis.current || !yAxis.current || width === 0) return;
-    select(xAxis.current).call(axisBottom(x).ticks(Math.max(2, Math.floor(width / 110))).tickSizeOuter(0));
+    const { ticks, format } = timeTicks(x, width);
+    select(xAxis.current).call(axisBottom(x).tickValues(ticks).tickFormat((d) => format(d as Date)).tickSizeOuter(0));
     select(yAxis.current).call(
       axisLeft(y)
         .ticks(4)

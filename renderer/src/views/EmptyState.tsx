@@ -61,12 +61,12 @@ export function EmptyState() {
       <div className="env-grid">
         <EnvBlock
           title="Go service · OTLP/HTTP"
-          subtitle="Read by otlptracehttp / otlploghttp and by autoexport."
+          subtitle="For otlptracehttp, otlploghttp and autoexport."
           lines={[`OTEL_EXPORTER_OTLP_ENDPOINT=${http}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf', 'OTEL_TRACES_EXPORTER=otlp', 'OTEL_LOGS_EXPORTER=otlp', 'OTEL_SERVICE_NAME=checkout']}
         />
         <EnvBlock
           title="Go service · OTLP/gRPC"
-          subtitle="Read by otlptracegrpc / otlploggrpc and by autoexport; plaintext on loopback."
+          subtitle="For otlptracegrpc, otlploggrpc and autoexport."
           lines={[`OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc', 'OTEL_EXPORTER_OTLP_INSECURE=true', 'OTEL_TRACES_EXPORTER=otlp', 'OTEL_SERVICE_NAME=checkout']}
         />
       </div>

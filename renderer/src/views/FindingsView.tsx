@@ -8,6 +8,27 @@ import { navigate, routeHash, traceHref, type Route } from '../stores/route';
 
 const MAX_OCCURRENCES_SHOWN = 50;
 
+/** What each kind means and what usually causes it in a Go service (DESIGN.md, Detectors). */
+const KIND_HELP: Record<string, [meaning: string, cause: string]> = {
+  'broken-parent': ["A span's parent is not in its trace.", 'An exporter dropped a batch, or the context came from another request.'],
+  'multiple-roots': ['One trace id has several roots.', 'The trace id was reused or regenerated in the middle of a request.'],
+  'clock-skew': ['A child on another host does not fit inside its synchronous parent.', 'The hosts’ clocks disagree; Hopscope marks the span, it does not move it.'],
+  'async-hop': ['A new root on the consumer side of a goroutine, worker pool or queue hop.', '`go work(context.Background())`, or a job struct that carries no ctx.'],
+  'rpc-hop': ['A client span with no server child, and a server root in the callee that matches it.', 'Propagator mismatch (B3 or OpenTracing against W3C), or a proxy that strips `traceparent`.'],
+  'dual-id': ['Request ids and trace ids are not one-to-one.', 'Middleware that starts a new trace or a new request id.'],
+  'sampling-skew': ['Observed sampling differs from what was configured.', 'TraceIDRatioBased without ParentBased, or two ids per request.'],
+  'log-context-lost': ['Logs without trace context from an instance while one of its spans was active.', 'A zap or slog logger not given ctx inside a goroutine.'],
+};
+
+/** Finding titles mark names with backticks; show those as code. */
+function Title({ text }: { text: string }) {
+  return (
+    <>
+      {text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}
+    </>
+  );
+}
+
 function EvidenceTable({ evidence }: { evidence: unknown }) {
   if (evidence === null || typeof evidence !== 'object') return <pre className="evidence-raw">{JSON.stringify(evidence, null, 2)}</pre>;
   const entries = Object.entries(evidence as Record<string, unknown>);
@@ -33,6 +54,7 @@ function stitchHref(s: WireStitch): string {
 function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: WireStitch[] }) {
   const traces = new Set(finding.occurrences.map((o) => o.traceId));
   const related = stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId));
+  const help = KIND_HELP[finding.kind];
   return (
     <div className="finding-detail" data-testid="finding-detail">
       <div className="finding-detail-head">
@@ -42,12 +64,22 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
         </code>
         <span className="muted mono small">#{finding.fingerprint}</span>
       </div>
-      <h2>{finding.title}</h2>
+      <h2>
+        <Title text={finding.title} />
+      </h2>
       <div className="finding-where">
         <span className="svc-dot" style={{ background: serviceColor(finding.service) }} />
         <b>{finding.service}</b> <span className="muted">·</span> {finding.operation}
-        <span className="muted"> · {finding.count.toLocaleString()} occurrences</span>
+        <span className="muted">
+          {' '}
+          · {finding.count.toLocaleString()} {finding.count === 1 ? 'occurrence' : 'occurrences'}
+        </span>
       </div>
+      {help && (
+        <p className="kind-help">
+          <b>{help[0]}</b> Typical cause: <Title text={help[1]} />
+        </p>
+      )}
       <section className="detail-section">
         <h4>Evidence</h4>
         <EvidenceTable evidence={finding.evidence} />
@@ -71,7 +103,7 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
           {related.map((s) => (
             <a key={`${s.from.spanId}>${s.to.spanId}`} className="stitch-row" href={stitchHref(s)} data-testid="stitch-link">
               <span className="stitch-ends mono">
-                {s.from.spanId} <span className="stitch-arrow">⇢</span> {s.to.spanId}
+                <span className="muted">producer</span> {s.from.spanId} <span className="stitch-arrow">⇢</span> <span className="muted">consumer</span> {s.to.spanId}
               </span>
               <span className="muted small">{s.signals.join(' · ')}</span>
               <span className="confidence" title="Confidence">
@@ -126,7 +158,9 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
           >
             <span className={`sev-bar ${f.severity}`} />
             <span className="finding-item-main">
-              <span className="finding-item-title">{f.title}</span>
+              <span className="finding-item-title">
+                <Title text={f.title} />
+              </span>
               <span className="muted small">
                 {f.kind}/{f.subkind} · {f.service}
               </span>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { AttributeTable } from '../components/AttributeTable';
+import { ChoiceField } from '../components/ChoiceField';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
 import { VirtualList } from '../components/VirtualList';
@@ -114,15 +115,7 @@ export function LogsView({ route }: { route: Extract<Route, { view: 'logs' }> })
   return (
     <div className="logs-view" data-testid="logs-view">
       <div className="searchbar" role="search">
-        <label className="field">
-          <span className="field-label">Service</span>
-          <select value={filter.service ?? ''} onChange={(e) => setFilter({ service: e.target.value || undefined })} data-testid="logs-service">
-            <option value="">All services</option>
-            {services.map((s) => (
-              <option key={s}>{s}</option>
-            ))}
-          </select>
-        </label>
+        <ChoiceField label="Service" anyLabel="All services" options={services} value={filter.service} onChange={(service) => setFilter({ service })} testId="logs-service" />
         <label className="field">
           <span className="field-label">Severity</span>
           <select value={filter.minSeverity ?? 0} onChange={(e) => setFilter({ minSeverity: Number(e.target.value) || undefined })} data-testid="logs-severity">

@@ -50,7 +50,7 @@ export function Minimap({ waterfall: w, visible, viewport, theme, onJump }: Prop
       const service = w.service[r];
       let color = colors.get(service);
       if (!color) colors.set(service, (color = serviceColor(service)));
-      ctx.fillStyle = w.trace.spans[r].status.code === 2 ? '#e5484d' : color;
+      ctx.fillStyle = w.trace.rows.status[r] === 2 ? '#e5484d' : color;
       const x = (tree.start[r] / total) * width;
       const bw = Math.max(((tree.end[r] - tree.start[r]) / total) * width, 1);
       ctx.fillRect(x, (i / count) * HEIGHT, bw, barH);

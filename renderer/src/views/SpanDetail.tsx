@@ -1,12 +1,12 @@
 import { useMemo, useState } from 'react';
-import type { WireLog, WireSpan, WireTrace } from '../../../collector/api/wire';
+import type { WireLog, WireSpanDetail } from '../../../collector/api/wire';
 import { AttributeTable } from '../components/AttributeTable';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
 import { serviceColor } from '../model/colors';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { displayValue, plainAttributes, severityLevel, severityName, spanKindName } from '../model/values';
-import type { Waterfall } from '../model/waterfall';
+import { refKey, type Waterfall } from '../model/waterfall';
 import { traceHref } from '../stores/route';
 import { useTraceView, type DetailTab } from '../stores/traceView';
 import { JsonView } from './JsonView';
@@ -16,9 +16,9 @@ function nsBetween(a: string, b: string): number {
 }
 
 /** The span as OTLP-style JSON, resource and scope inlined, for the raw view. */
-function rawSpan(trace: WireTrace, span: WireSpan): unknown {
-  const resource = trace.resources[span.resource];
-  const scope = trace.scopes[span.scope];
+function rawSpan({ span, resources, scopes }: WireSpanDetail): unknown {
+  const resource = resources[span.resource];
+  const scope = scopes[span.scope];
   return {
     traceId: span.traceId,
     spanId: span.spanId,
@@ -74,14 +74,17 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
   const tab = useTraceView((s) => s.detailTab);
   const setTab = useTraceView((s) => s.setDetailTab);
   const selectSpan = useTraceView((s) => s.selectSpan);
+  const details = useTraceView((s) => s.details);
   const [filter, setFilter] = useState('');
   const { trace } = w;
   const r = w.spanRow[row];
-  const span = r >= 0 ? trace.spans[r] : undefined;
-  const logs = useMemo(() => (span ? trace.logs.filter((l) => l.spanId === span.spanId && l.traceId === span.traceId) : []), [trace, span]);
-  const findings = useMemo(() => (span ? trace.findings.filter((f) => f.spanId === span.spanId) : []), [trace, span]);
+  const traceId = r >= 0 ? trace.traceIds[trace.rows.trace[r]] : '';
+  const spanId = r >= 0 ? trace.rows.spanId[r] : '';
+  const loaded = details.get(refKey(traceId, spanId));
+  const logs = useMemo(() => trace.logs.filter((l) => l.spanId === spanId && l.traceId === traceId), [trace, spanId, traceId]);
+  const findings = useMemo(() => trace.findings.filter((f) => f.spanId === spanId), [trace, spanId]);
 
-  if (!span) {
+  if (r < 0) {
     const missing = w.missingParent.get(row) ?? '';
     return (
       <aside className="detail" data-testid="span-detail">
@@ -103,28 +106,29 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
     );
   }
 
-  const resource = trace.resources[span.resource];
-  const scope = trace.scopes[span.scope];
+  const detail = loaded && 'span' in loaded ? loaded : undefined;
+  const span = detail?.span;
   const service = w.service[r];
-  const duration = nsBetween(span.startNs, span.endNs);
-  const offset = trace.tree.start[r];
+  const kind = trace.rows.kind[r];
+  const status = trace.rows.status[r];
+  const duration = trace.tree.end[r] - trace.tree.start[r];
   const parentRow = trace.tree.parent[r];
   const tabs: { id: DetailTab; label: string; count?: number }[] = [
     { id: 'attributes', label: 'Attributes' },
-    { id: 'events', label: 'Events', count: span.events.length },
-    { id: 'links', label: 'Links', count: span.links.length },
+    { id: 'events', label: 'Events', count: trace.rows.eventCount[r] },
+    { id: 'links', label: 'Links', count: trace.rows.linkCount[r] },
     { id: 'logs', label: 'Logs', count: logs.length },
     { id: 'json', label: 'JSON' },
   ];
 
   return (
-    <aside className="detail" data-testid="span-detail" data-span-id={span.spanId}>
+    <aside className="detail" data-testid="span-detail" data-span-id={spanId}>
       <header className="detail-head">
         <div className="detail-title">
           <span className="svc-dot" style={{ background: serviceColor(service) }} />
           <span className="detail-service">{service}</span>
-          <span className="detail-name" title={span.name}>
-            {span.name}
+          <span className="detail-name" title={w.name[r]}>
+            {w.name[r]}
           </span>
         </div>
         <button type="button" className="icon-button" onClick={onClose} aria-label="Close details">
@@ -138,39 +142,48 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
         </div>
         <div>
           <span className="fact-label">Starts at</span>
-          <span className="mono">+{formatDuration(offset)}</span>
+          <span className="mono">+{formatDuration(trace.tree.start[r])}</span>
         </div>
         <div>
           <span className="fact-label">Kind</span>
-          <span>{spanKindName(span.kind)}</span>
+          <span>{spanKindName(kind)}</span>
         </div>
         <div>
           <span className="fact-label">Status</span>
-          <span className={span.status.code === 2 ? 'status-error' : span.status.code === 1 ? 'status-ok' : 'muted'}>{['unset', 'ok', 'error'][span.status.code] ?? span.status.code}</span>
+          <span className={status === 2 ? 'status-error' : status === 1 ? 'status-ok' : 'muted'}>{['unset', 'ok', 'error'][status] ?? status}</span>
         </div>
         <div className="wide">
           <span className="fact-label">Span ID</span>
           <span className="mono id">
-            {span.spanId}
-            <CopyButton text={span.spanId} label="Copy span ID" />
+            {spanId}
+            <CopyButton text={spanId} label="Copy span ID" />
           </span>
         </div>
         <div className="wide">
           <span className="fact-label">Parent</span>
           <span className="mono id">
-            {span.parentSpanId === '' ? (
-              <span className="muted">root</span>
+            {r === w.stitchedRow && parentRow >= 0 ? (
+              <span className="muted" title="This span's context was lost; the stitch hangs it under the span that started it">
+                none · stitched under{' '}
+                <button type="button" className="link-button mono" onClick={() => selectSpan(trace.rows.spanId[parentRow], trace.traceIds[trace.rows.trace[parentRow]])}>
+                  {trace.rows.spanId[parentRow]}
+                </button>
+              </span>
             ) : parentRow >= 0 ? (
-              <button type="button" className="link-button mono" onClick={() => selectSpan(trace.spans[parentRow].spanId)}>
-                {span.parentSpanId}
+              <button type="button" className="link-button mono" onClick={() => selectSpan(trace.rows.spanId[parentRow], trace.traceIds[trace.rows.trace[parentRow]])}>
+                {trace.rows.spanId[parentRow]}
               </button>
+            ) : !span ? (
+              <span className="muted">…</span>
+            ) : span.parentSpanId === '' ? (
+              <span className="muted">root</span>
             ) : (
               <span title="Not in this trace">{span.parentSpanId} (missing)</span>
             )}
           </span>
         </div>
       </div>
-      {span.status.message && <div className="status-message">{span.status.message}</div>}
+      {span?.status.message && <div className="status-message">{span.status.message}</div>}
       {findings.map((f) => (
         <a key={f.fingerprint} className={`finding-strip ${f.severity}`} href={`#/findings/${f.fingerprint}`}>
           <Icon name="flag" size={13} /> {f.title}
@@ -184,66 +197,94 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
           </button>
         ))}
       </nav>
-      <div className={`detail-body ${tab === 'json' ? 'flush' : ''}`}>
-        {tab === 'attributes' && (
-          <>
-            <div className="detail-filter">
-              <Icon name="search" size={14} />
-              <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Filter attributes" aria-label="Filter attributes" data-testid="attribute-filter" />
-            </div>
-            <Section title="Span" count={Object.keys(span.attributes).length}>
-              <AttributeTable attributes={span.attributes} filter={filter} />
-            </Section>
-            <Section title="Resource" count={Object.keys(resource.attributes).length}>
-              <AttributeTable attributes={resource.attributes} filter={filter} />
-            </Section>
-            <Section title={`Scope ${scope.name}${scope.version ? ` ${scope.version}` : ''}`} count={Object.keys(scope.attributes).length}>
-              <AttributeTable attributes={scope.attributes} filter={filter} empty="No scope attributes" />
-            </Section>
-          </>
+      <div className={`detail-body ${tab === 'json' && detail ? 'flush' : ''}`}>
+        {tab === 'logs' ? (
+          logs.length === 0 ? (
+            <div className="muted small">No logs carry this span's context.</div>
+          ) : (
+            logs.map((l) => <LogLine key={l.id} log={l} />)
+          )
+        ) : !loaded ? (
+          <div className="muted small detail-loading">
+            <span className="spinner" /> Loading span…
+          </div>
+        ) : !detail ? (
+          <div className="error-text">{'error' in loaded ? loaded.error : ''}</div>
+        ) : (
+          <SpanTabs tab={tab} w={w} detail={detail} filter={filter} setFilter={setFilter} theme={theme} />
         )}
-        {tab === 'events' &&
-          (span.events.length === 0 ? (
-            <div className="muted small">No events on this span.</div>
-          ) : (
-            span.events.map((e, i) => (
-              <Section key={i} title={e.name}>
-                <div className="muted small mono">+{formatDuration(nsBetween(span.startNs, e.timeNs))} after span start</div>
-                <AttributeTable attributes={e.attributes} />
-              </Section>
-            ))
-          ))}
-        {tab === 'links' &&
-          (span.links.length === 0 ? (
-            <div className="muted small">No links on this span.</div>
-          ) : (
-            span.links.map((l, i) => {
-              const here = l.traceId === span.traceId;
-              return (
-                <Section key={i} title={here ? 'Link within this trace' : 'Link to another trace'}>
-                  <a
-                    className="link-target mono"
-                    href={traceHref(l.traceId, l.spanId)}
-                    data-testid="span-link"
-                    onClick={(e) => {
-                      if (here && w.spanRowById.has(l.spanId)) {
-                        e.preventDefault();
-                        selectSpan(l.spanId);
-                      }
-                    }}
-                  >
-                    <Icon name="link" size={13} />
-                    {l.traceId.slice(0, 12)}… / {l.spanId}
-                  </a>
-                  <AttributeTable attributes={l.attributes} empty="No link attributes" />
-                </Section>
-              );
-            })
-          ))}
-        {tab === 'logs' &&
-          (logs.length === 0 ? <div className="muted small">No logs carry this span's context.</div> : logs.map((l) => <LogLine key={l.id} log={l} />))}
-        {tab === 'json' && <JsonView value={rawSpan(trace, span)} theme={theme} />}
       </div>
     </aside>
   );
+}
+
+function SpanTabs({ tab, w, detail, filter, setFilter, theme }: { tab: Exclude<DetailTab, 'logs'>; w: Waterfall; detail: WireSpanDetail; filter: string; setFilter(f: string): void; theme: 'light' | 'dark' }) {
+  const selectSpan = useTraceView((s) => s.selectSpan);
+  const { span } = detail;
+  const resource = detail.resources[span.resource];
+  const scope = detail.scopes[span.scope];
+  switch (tab) {
+    case 'attributes':
+      return (
+        <>
+          <div className="detail-filter">
+            <Icon name="search" size={14} />
+            <input value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="Filter attributes" aria-label="Filter attributes" data-testid="attribute-filter" />
+          </div>
+          <Section title="Span" count={Object.keys(span.attributes).length}>
+            <AttributeTable attributes={span.attributes} filter={filter} />
+          </Section>
+          <Section title="Resource" count={Object.keys(resource.attributes).length}>
+            <AttributeTable attributes={resource.attributes} filter={filter} />
+          </Section>
+          <Section title={`Scope ${scope.name}${scope.version ? ` ${scope.version}` : ''}`} count={Object.keys(scope.attributes).length}>
+            <AttributeTable attributes={scope.attributes} filter={filter} empty="No scope attributes" />
+          </Section>
+        </>
+      );
+    case 'events':
+      return span.events.length === 0 ? (
+        <div className="muted small">No events on this span.</div>
+      ) : (
+        <>
+          {span.events.map((e, i) => (
+            <Section key={i} title={e.name}>
+              <div className="muted small mono">+{formatDuration(nsBetween(span.startNs, e.timeNs))} after span start</div>
+              <AttributeTable attributes={e.attributes} />
+            </Section>
+          ))}
+        </>
+      );
+    case 'links':
+      return span.links.length === 0 ? (
+        <div className="muted small">No links on this span.</div>
+      ) : (
+        <>
+          {span.links.map((l, i) => {
+            const here = w.spanRowByRef.has(refKey(l.traceId, l.spanId));
+            return (
+              <Section key={i} title={here ? 'Link within this view' : 'Link to another trace'}>
+                <a
+                  className="link-target mono"
+                  href={traceHref(l.traceId, l.spanId)}
+                  data-testid="span-link"
+                  onClick={(e) => {
+                    if (here) {
+                      e.preventDefault();
+                      selectSpan(l.spanId, l.traceId);
+                    }
+                  }}
+                >
+                  <Icon name="link" size={13} />
+                  {l.traceId.slice(0, 12)}… / {l.spanId}
+                </a>
+                <AttributeTable attributes={l.attributes} empty="No link attributes" />
+              </Section>
+            );
+          })}
+        </>
+      );
+    case 'json':
+      return <JsonView value={rawSpan(detail)} theme={theme} />;
+  }
 }

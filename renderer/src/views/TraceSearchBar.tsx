@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ChoiceField } from '../components/ChoiceField';
 import { Icon } from '../components/Icon';
 import { formatDuration, formatTimestamp, parseDuration } from '../model/format';
 import { useTraceSearch } from '../stores/traceSearch';
@@ -54,24 +55,8 @@ export function TraceSearchBar() {
 
   return (
     <div className="searchbar" role="search">
-      <label className="field">
-        <span className="field-label">Service</span>
-        <select value={filter.service ?? ''} onChange={(e) => setFilter({ service: e.target.value || undefined })} data-testid="filter-service">
-          <option value="">All services</option>
-          {services.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
-      </label>
-      <label className="field">
-        <span className="field-label">Operation</span>
-        <select value={filter.operation ?? ''} disabled={!filter.service} onChange={(e) => setFilter({ operation: e.target.value || undefined })} data-testid="filter-operation">
-          <option value="">All operations</option>
-          {operations.map((o) => (
-            <option key={o}>{o}</option>
-          ))}
-        </select>
-      </label>
+      <ChoiceField label="Service" anyLabel="All services" options={services} value={filter.service} onChange={(service) => setFilter({ service })} testId="filter-service" />
+      <ChoiceField label="Operation" anyLabel="All operations" options={operations} value={filter.operation} disabled={!filter.service} onChange={(operation) => setFilter({ operation })} testId="filter-operation" />
       <DurationInput label="Min" value={filter.minDurationNs} onChange={(minDurationNs) => setFilter({ minDurationNs })} />
       <DurationInput label="Max" value={filter.maxDurationNs} onChange={(maxDurationNs) => setFilter({ maxDurationNs })} />
       <div className="field">

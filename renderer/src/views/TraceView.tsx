@@ -29,6 +29,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
   const search = useTraceView((s) => s.search);
   const matches = useTraceView((s) => s.matches);
   const matchIndex = useTraceView((s) => s.matchIndex);
+  const searching = useTraceView((s) => s.searching);
   const showCritical = useTraceView((s) => s.showCritical);
   const theme = resolvedTheme(usePrefs((s) => s.theme));
   const detailWidth = usePrefs((s) => s.detailWidth);
@@ -107,10 +108,10 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
 
   const { trace } = w;
   const rootRow = trace.tree.tops.find((t) => t.kind === 'root')?.firstRow ?? 0;
-  const root = trace.spans[rootRow];
   const rootService = w.service[rootRow];
   const services = [...new Set(w.service)];
-  const errors = trace.spans.reduce((n, s) => n + (s.status.code === 2 ? 1 : 0), 0);
+  const errors = trace.rows.status.reduce((n, code) => n + (code === 2 ? 1 : 0), 0);
+  const spanCount = trace.rows.spanId.length;
   const orphanGroups = w.missingParent.size;
   const view = useTraceView.getState();
 
@@ -123,7 +124,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
           </button>
           <span className="svc-dot" style={{ background: serviceColor(rootService) }} />
           <h1 className="trace-title">
-            <span className="root-service">{rootService}</span> {root?.name}
+            <span className="root-service">{rootService}</span> {w.name[rootRow]}
           </h1>
           {trace.stitch && (
             <span className="badge stitch" title={`Signals: ${trace.stitch.signals.join(', ')}`}>
@@ -141,7 +142,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
             <b>{formatDuration(w.durationNs)}</b>
           </span>
           <span>
-            <b>{trace.spans.length.toLocaleString()}</b> spans
+            <b>{spanCount.toLocaleString()}</b> spans
           </span>
           <span className="fact-services">
             {services.slice(0, 8).map((s) => (
@@ -170,7 +171,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
         </div>
       </div>
       <div className="trace-toolbar">
-        <div className={`search-box ${search && matches.length === 0 ? 'invalid' : ''}`}>
+        <div className={`search-box ${search && !searching && matches.length === 0 ? 'invalid' : ''}`}>
           <Icon name="search" size={14} />
           <input
             ref={searchInput}
@@ -191,7 +192,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
           />
           {search && (
             <span className="match-count" data-testid="match-count">
-              {matches.length === 0 ? 'no match' : `${matchIndex >= 0 ? matchIndex + 1 : 0}/${matches.length}`}
+              {searching ? '…' : matches.length === 0 ? 'no match' : `${matchIndex >= 0 ? matchIndex + 1 : 0}/${matches.length}`}
             </span>
           )}
         </div>

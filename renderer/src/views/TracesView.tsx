@@ -17,6 +17,8 @@ export function TracesView() {
   const error = useTraceSearch((s) => s.error);
   const nextCursor = useTraceSearch((s) => s.nextCursor);
   const setFilter = useTraceSearch((s) => s.setFilter);
+  const clearFilter = useTraceSearch((s) => s.clearFilter);
+  const filterEpoch = useTraceSearch((s) => s.filterEpoch);
   const stats = useLive((s) => s.stats);
 
   useEffect(() => {
@@ -38,7 +40,7 @@ export function TracesView() {
   const filtered = Object.keys(filter).length > 0;
   return (
     <div className="traces-view">
-      <TraceSearchBar />
+      <TraceSearchBar key={filterEpoch} />
       <div className="traces-summary">
         <span data-testid="result-count">
           {items.length.toLocaleString()}
@@ -55,7 +57,7 @@ export function TracesView() {
           <Icon name="search" size={20} />
           <div>No traces match this search.</div>
           {filtered && (
-            <button type="button" className="button" onClick={() => useTraceSearch.setState({ filter: {} })}>
+            <button type="button" className="button" onClick={clearFilter}>
               Clear filters
             </button>
           )}

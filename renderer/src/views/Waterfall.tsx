@@ -67,8 +67,8 @@ const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, m
         <div className="wf-name" style={{ paddingLeft: 8 + indent }}>
           {toggle}
           <Icon name="unlink" size={13} className="placeholder-icon" />
-          <span className="wf-op">
-            Missing parent <code>{missing}</code>
+          <span className="wf-op" title={`No span ${missing} reached Hopscope`}>
+            Missing parent <span className="mono">…{missing.slice(-8)}</span>
           </span>
           <span className="wf-count">{(w.end[row] - row - 1).toLocaleString()} orphaned</span>
         </div>
@@ -79,13 +79,13 @@ const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, m
     );
   }
 
-  const span = w.trace.spans[r];
-  const { tree } = w.trace;
+  const { tree, rows } = w.trace;
+  const name = w.name[r];
   const service = w.service[r];
   const color = serviceColor(service);
   const start = tree.start[r];
   const end = tree.end[r];
-  const isError = span.status.code === 2;
+  const isError = rows.status[r] === 2;
   const flags = tree.flags[r];
   const skewed = w.skewed.has(r);
   const stitched = r === w.stitchedRow;
@@ -97,19 +97,19 @@ const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, m
       {...common}
       className={`wf-row ${selected ? 'selected' : ''} ${match ? 'match' : ''} ${isError ? 'is-error' : ''} ${stitched ? 'stitched' : ''}`}
       data-testid="span-row"
-      data-span-id={span.spanId}
+      data-span-id={rows.spanId[r]}
     >
       <div className="wf-name" style={{ paddingLeft: 8 + indent }}>
         {depth > 0 && <span className="wf-guides" style={{ width: indent }} />}
         {toggle}
         <span className="svc-bar" style={{ background: color }} />
         {(parentRow < 0 || w.service[parentRow] !== service) && <span className="wf-service">{service}</span>}
-        <span className="wf-op" title={span.name}>
-          {span.name}
+        <span className="wf-op" title={name}>
+          {name}
         </span>
         {depth > MAX_INDENT_DEPTH && <span className="wf-depth" title={`Depth ${depth}`}>L{depth}</span>}
         {hidden > 0 && <span className="wf-count">+{hidden.toLocaleString()}</span>}
-        {isError && <Icon name="alert" size={13} className="wf-icon error" title={span.status.message || 'Error status'} />}
+        {isError && <Icon name="alert" size={13} className="wf-icon error" title="Error status" />}
         {findingCount > 0 && <Icon name="flag" size={13} className="wf-icon finding" title={`${findingCount} finding${findingCount > 1 ? 's' : ''} at this span`} />}
         {skewed && <Icon name="clock" size={13} className="wf-icon skew" title="Clock skew: this span does not fit inside its parent, which runs on another host" />}
         {flags & (RowFlag.DUPLICATE_ID | RowFlag.SELF_PARENT | RowFlag.ON_CYCLE) ? (
@@ -173,9 +173,14 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
 
   const visible = memoVisibleRows(w, collapsed);
   const matchSet = useMemo(() => new Set(matches), [matches]);
-  const findingsBySpan = useMemo(() => {
-    const m = new Map<string, number>();
-    for (const f of w.trace.findings) m.set(f.spanId, (m.get(f.spanId) ?? 0) + 1);
+  const findingsByRow = useMemo(() => {
+    const m = new Map<number, number>();
+    for (const f of w.trace.findings) {
+      for (const traceId of w.trace.traceIds) {
+        const r = w.spanRowByRef.get(`${traceId}:${f.spanId}`);
+        if (r !== undefined) m.set(r, (m.get(r) ?? 0) + 1);
+      }
+    }
     return m;
   }, [w]);
 
@@ -200,7 +205,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
       <Minimap waterfall={w} visible={visible} viewport={viewport} theme={theme} onJump={(pos) => list.current?.scrollTo(Math.max(0, pos - 5) * ROW_HEIGHT)} />
       <div className="wf-header">
         <div className="wf-name">
-          Service · operation <span className="muted">({visible.length.toLocaleString()} of {w.size.toLocaleString()} rows)</span>
+          Spans <span className="muted">({visible.length.toLocaleString()} of {w.size.toLocaleString()} rows)</span>
         </div>
         <div className="wf-timeline">
           <TimeAxis total={w.durationNs} />
@@ -231,7 +236,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
                 selected={row === selected}
                 match={matchSet.has(row)}
                 showCritical={showCritical}
-                findingCount={r >= 0 ? (findingsBySpan.get(w.trace.spans[r].spanId) ?? 0) : 0}
+                findingCount={findingsByRow.get(r) ?? 0}
                 onSelect={onSelect}
                 onToggle={toggle}
               />

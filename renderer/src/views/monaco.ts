@@ -21,6 +21,10 @@ self.MonacoEnvironment = {
 };
 
 const THEMES = { light: 'hopscope-light', dark: 'hopscope-dark' } as const;
+const FONT_FAMILY = '"JetBrains Mono Variable", ui-monospace, SFMono-Regular, Menlo, Consolas, monospace';
+
+// Monaco measures glyphs once; measure again when the bundled font has loaded, or columns drift.
+void document.fonts.load(`12px ${FONT_FAMILY}`).then(() => monaco.editor.remeasureFonts());
 
 monaco.editor.defineTheme(THEMES.light, {
   base: 'vs',
@@ -51,7 +55,7 @@ export function createJsonEditor(host: HTMLElement, text: string, theme: 'light'
     scrollBeyondLastLine: false,
     fontSize: 12,
     lineHeight: 18,
-    fontFamily: '"JetBrains Mono", ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
+    fontFamily: FONT_FAMILY,
     lineNumbers: 'off',
     folding: true,
     renderLineHighlight: 'none',

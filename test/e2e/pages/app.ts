@@ -10,8 +10,9 @@ export class AppShell {
     await this.page.getByTestId('live-status').filter({ hasText: 'Live' }).waitFor();
   }
 
+  /** Moves within the app as a link would (the page is not reloaded). */
   async go(hash: string): Promise<void> {
-    await this.page.evaluate((h) => (window.location.hash = h), hash);
+    await this.page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   }
 
   async tab(name: 'Traces' | 'Logs' | 'Findings'): Promise<void> {
@@ -20,6 +21,14 @@ export class AppShell {
 
   async uploadFile(file: string): Promise<void> {
     await this.page.getByTestId('import-input').first().setInputFiles(file);
+  }
+
+  /** Drops a file on the window as a file manager would. */
+  async dropFile(name: string, content: string): Promise<void> {
+    const dataTransfer = await this.page.evaluateHandle(
+      `(() => { const dt = new DataTransfer(); dt.items.add(new File([${JSON.stringify(content)}], ${JSON.stringify(name)})); return dt; })()`,
+    );
+    await this.page.locator('.app').dispatchEvent('drop', { dataTransfer });
   }
 
   importToast() {

@@ -39,6 +39,21 @@ export class TracesPage {
     await this.page.getByRole('button', { name: `Remove ${label}` }).click();
   }
 
+  /** Drags across the duration chart's plot from one fraction of its width to another. */
+  async brush(from: number, to: number): Promise<void> {
+    const plot = await this.page.locator('[data-testid="duration-chart"] .brush .overlay').boundingBox();
+    if (!plot) throw new Error('the duration chart has no brush area');
+    const y = plot.y + plot.height / 2;
+    await this.page.mouse.move(plot.x + plot.width * from, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(plot.x + plot.width * to, y, { steps: 8 });
+    await this.page.mouse.up();
+  }
+
+  async timeAxisLabels(): Promise<string[]> {
+    return this.page.locator('[data-testid="duration-chart"] .axis-x .tick text').allTextContents();
+  }
+
   async open(traceId: string): Promise<void> {
     await this.row(traceId).click();
   }
@@ -57,6 +72,10 @@ export class EmptyStatePage {
 
   envBlocks() {
     return this.page.getByTestId('env-block');
+  }
+
+  async openFile(): Promise<void> {
+    await this.root().getByTestId('import-button').click();
   }
 
   async sendTestTrace(): Promise<void> {

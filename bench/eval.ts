@@ -1,0 +1,157 @@
+// `npm run eval`: the cross-trace analysis against generated scenarios with ground truth, at full size.
+// Prints, per scenario, stitch precision and recall (a stitch with confidence ≥ 0.5 is a claim) and
+// detection precision/recall per finding kind, checks the targets, and measures what the live window
+// costs. Exits 1 when a target is missed.
+import { LiveCrossTrace } from '../collector/analysis/live';
+import { messageQueue, workerPool } from '../fixtures/async-hops';
+import { requestIds } from '../fixtures/dual-ids';
+import { lostLogContext } from '../fixtures/log-context';
+import { rpcHops } from '../fixtures/rpc-hops';
+import { sampling } from '../fixtures/sampling';
+import type { Scenario } from '../fixtures/scenarios';
+import { cleanSystem } from '../fixtures/scenarios';
+import type { Counts, ScenarioScore } from '../fixtures/score';
+import { analyzeScenario, decodeScenario, precision, recall, scoreScenario } from '../fixtures/score';
+
+const REQUESTS = 2000;
+const LEVELS = [1, 8, 32, 64];
+
+interface Target {
+  /** What is required, as a person reads it. */
+  label: string;
+  check: (score: ScenarioScore) => boolean;
+}
+
+const stitchesAtLeast = (p: number, r: number): Target => ({
+  label: `stitch P ≥ ${p}, R ≥ ${r}`,
+  check: (s) => precision(s.stitches) >= p && recall(s.stitches) >= r,
+});
+const silent: Target = {
+  label: 'no warning, no stitch claimed',
+  check: (s) => s.stitches.claimed === 0 && [...s.findings.values()].every((c) => c.claimed === 0),
+};
+const exact: Target = {
+  label: 'every finding kind P = R = 1, nothing unexpected',
+  check: (s) => s.unexpected.length === 0 && [...s.findings.values()].every((c) => c.correct === c.claimed && c.correct === c.truth),
+};
+
+interface Case {
+  make: () => Scenario;
+  target?: Target;
+  note?: string;
+}
+
+const cases: Case[] = [
+  ...LEVELS.map((concurrency) => ({
+    make: () => workerPool({ concurrency, requests: REQUESTS, correlated: true, context: 'lost' }),
+    target: stitchesAtLeast(0.99, 0.99),
+  })),
+  ...LEVELS.map((concurrency) => ({
+    make: () => workerPool({ concurrency, requests: REQUESTS, correlated: false, context: 'lost' }),
+    target: concurrency <= 32 ? stitchesAtLeast(0.95, 0.9) : undefined,
+  })),
+  { make: () => workerPool({ concurrency: 32, requests: REQUESTS, correlated: true, context: 'child' }), target: silent },
+  { make: () => workerPool({ concurrency: 32, requests: REQUESTS, correlated: true, context: 'link' }), target: silent },
+  ...LEVELS.map((concurrency) => ({
+    make: () => messageQueue({ concurrency, requests: REQUESTS, correlated: true, context: 'lost' }),
+    target: stitchesAtLeast(0.99, 0.99),
+  })),
+  ...LEVELS.map((concurrency) => ({
+    make: () => messageQueue({ concurrency, requests: REQUESTS, correlated: false, context: 'lost' }),
+    note: 'competing consumers on three hosts: reported, no target',
+  })),
+  { make: () => messageQueue({ concurrency: 32, requests: REQUESTS, correlated: true, context: 'link' }), target: silent },
+  { make: () => messageQueue({ concurrency: 32, requests: REQUESTS, correlated: true, context: 'child' }), target: silent },
+  ...LEVELS.map((concurrency) => ({
+    make: () => rpcHops({ concurrency, requests: REQUESTS, correlated: true, context: 'lost' }),
+    target: stitchesAtLeast(0.99, 0.99),
+  })),
+  ...LEVELS.map((concurrency) => ({
+    make: () => rpcHops({ concurrency, requests: REQUESTS, correlated: false, context: 'lost' }),
+    target: concurrency <= 32 ? stitchesAtLeast(0.95, 0.9) : undefined,
+  })),
+  { make: () => rpcHops({ concurrency: 32, requests: REQUESTS, correlated: false, context: 'child' }), target: silent },
+  { make: () => requestIds('split', 400), target: exact },
+  { make: () => requestIds('merge', 400), target: exact },
+  { make: () => requestIds('clean', 400), target: silent },
+  { make: () => sampling('spec-clean', REQUESTS), target: silent },
+  { make: () => sampling('go-disagreement', REQUESTS), target: exact },
+  { make: () => sampling('declared-mismatch', REQUESTS), target: exact },
+  { make: () => sampling('dual-id-inflation', REQUESTS), target: exact },
+  ...[1, 8, 32].map((concurrency) => ({ make: () => lostLogContext({ concurrency, requests: REQUESTS, lost: true }) })),
+  { make: () => lostLogContext({ concurrency: 32, requests: REQUESTS, lost: false }), target: silent },
+  { make: () => cleanSystem(), target: silent },
+];
+
+function percent(x: number): string {
+  return Number.isNaN(x) ? '–' : x.toFixed(3);
+}
+
+function counts(c: Counts): string {
+  return `${percent(precision(c))} / ${percent(recall(c))}`;
+}
+
+const rows: string[] = [
+  '| scenario | spans | logs | stitches claimed / true | stitch P / R | findings P / R (by kind) | lost logs P / R, likely span | target | ms |',
+  '|---|---|---|---|---|---|---|---|---|',
+];
+let missed = 0;
+for (const c of cases) {
+  const scenario = c.make();
+  const decoded = decodeScenario(scenario);
+  const spans = decoded.traces.reduce((n, t) => n + t.length, 0);
+  const started = performance.now();
+  const result = analyzeScenario(scenario, decoded);
+  const ms = performance.now() - started;
+  const score = scoreScenario(scenario, result, decoded);
+  const kinds = [...score.findings]
+    .filter(([name]) => name !== 'log-context-lost/no-trace-context' || !score.lostLogs)
+    .map(([name, k]) => `${name} ${counts(k)}`)
+    .join('; ');
+  const logs = score.lostLogs ? `${counts(score.lostLogs)}, ${percent(score.lostLogs.likelySpanRight / score.lostLogs.correct)}` : '';
+  let verdict = c.note ?? '';
+  if (c.target) {
+    const ok = c.target.check(score);
+    if (!ok) missed++;
+    verdict = `${ok ? 'met' : 'MISSED'}: ${c.target.label}`;
+  }
+  const stitched = score.stitches.truth > 0 || score.stitches.claimed > 0 ? `${score.stitches.claimed} / ${score.stitches.truth}` : '0 / 0';
+  rows.push(
+    `| ${scenario.name} | ${spans} | ${decoded.logs.length} | ${stitched} | ${score.stitches.truth > 0 ? counts(score.stitches) : '–'} | ${kinds || 'none'}${score.unexpected.length ? ` (unexpected: ${score.unexpected.join(', ')})` : ''} | ${logs} | ${verdict} | ${Math.round(ms)} |`,
+  );
+  console.log(rows[rows.length - 1]);
+}
+
+console.log('\n' + rows.join('\n'));
+console.log(`\n${missed === 0 ? 'All targets met.' : `${missed} target(s) missed.`}`);
+
+// What the live window costs: feeding it batches as they are committed, and evaluating it.
+{
+  const scenario = workerPool({ concurrency: 32, requests: REQUESTS * 2, correlated: false, context: 'lost' });
+  const { traces, logs } = decodeScenario(scenario);
+  const spans = traces.flat().sort((a, b) => (a.endNs < b.endNs ? -1 : 1));
+  const live = new LiveCrossTrace({ windowNs: 60e9, settleNs: 5e9 });
+  const batch = 500;
+  let addMs = 0;
+  let evaluateMs = 0;
+  let evaluations = 0;
+  let claimed = 0;
+  for (let i = 0; i < spans.length; i += batch) {
+    const slice = spans.slice(i, i + batch);
+    let t = performance.now();
+    live.add({ spans: slice, logs: i === 0 ? logs : [] });
+    addMs += performance.now() - t;
+    if ((i / batch) % 10 === 9) {
+      t = performance.now();
+      claimed += live.evaluate(slice[slice.length - 1].endNs).stitches.length;
+      evaluateMs += performance.now() - t;
+      evaluations++;
+    }
+  }
+  console.log(
+    `\nlive window (${spans.length} spans in batches of ${batch}): add ${((addMs * 1e6) / spans.length).toFixed(0)} ns/span; ` +
+      `evaluate ${(evaluateMs / evaluations).toFixed(1)} ms each over ≤ 60 s of data (${evaluations} runs, ${claimed} stitches returned)`,
+  );
+}
+
+process.exitCode = missed === 0 ? 0 : 1;

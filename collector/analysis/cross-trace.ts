@@ -1,0 +1,32 @@
+// The detectors that look across traces and at logs: stitching (async-hop, rpc-hop), dual ids, sampling
+// skew and lost log context, over one TraceSet (a whole set of files, or the window `serve` keeps).
+import { CLAIM_CONFIDENCE, findAsyncHops } from './async-hop';
+import { findDualIds, indexRequestIds } from './dual-id';
+import type { Observation, Stitch } from './findings';
+import { findLostLogContext } from './log-context';
+import { findRpcHops } from './rpc-hop';
+import { findSamplingSkew } from './sampling';
+import type { TraceSet } from './trace-set';
+
+export interface CrossTraceResult {
+  observations: Observation[];
+  stitches: Stitch[];
+}
+
+export function analyzeCrossTrace(set: TraceSet): CrossTraceResult {
+  const requestIds = indexRequestIds(set);
+  const async = findAsyncHops(set, requestIds.ofTrace);
+  const rpc = findRpcHops(set, requestIds.ofTrace);
+  const stitches = [...async.stitches, ...rpc.stitches];
+  const claimed = stitches.filter((s) => s.confidence >= CLAIM_CONFIDENCE);
+  return {
+    observations: [
+      ...async.observations,
+      ...rpc.observations,
+      ...findDualIds(set, requestIds, claimed),
+      ...findSamplingSkew(set, requestIds),
+      ...findLostLogContext(set).observations,
+    ],
+    stitches,
+  };
+}
