@@ -5,6 +5,7 @@ import { assembleTrace } from '../collector/analysis/assemble';
 import type { Resource, Span } from '../collector/model';
 import { SpanKind, emptyScope } from '../collector/model';
 import { randomHex, seededRandom } from '../fixtures/ids';
+import { median } from './stats';
 
 export interface AssembleBenchResult {
   spans: number;
@@ -87,7 +88,6 @@ export function benchAssemble(runs = 7): AssembleBenchResult {
     const used = process.cpuUsage(cpu0);
     cpu.push((used.user + used.system) / 1000);
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const result = { spans: spans.length, runs, medianMs: median(wall), medianCpuMs: median(cpu) };
   console.log(`assembleTrace: ${result.spans} spans, median of ${runs} runs: ${result.medianMs.toFixed(1)} ms (cpu ${result.medianCpuMs.toFixed(1)} ms)`);
   return result;

@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { decodeTracesProto } from '../collector/otlp';
 import { goServiceRequests } from './go-spans';
+import { median } from './stats';
 import { decodeRequestProtobufjs, decodeTracesProtobufjs } from './protobufjs-baseline';
 
 const BATCH_SIZE = 512;
@@ -24,11 +25,6 @@ function spansPerSecond(payloads: Uint8Array[], spanCount: number, decode: (buf:
   for (const payload of payloads) decode(payload);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   return spanCount / seconds;
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export function benchDecode(): DecodeBenchResult {

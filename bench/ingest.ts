@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { decodeTracesProto } from '../collector/otlp';
-import { median } from './decode';
+import { median, medianRate, type Rate } from './stats';
 import { goServiceRequests } from './go-spans';
-import { measureRawInsert, type Rate } from './store';
+import { measureRawInsert } from './store';
 
 const SPANS_PER_REQUEST = 512;
 const REQUESTS = 400;
@@ -231,7 +231,6 @@ async function ingestRun(warmUp: Uint8Array[], timed: Uint8Array[], run: number,
 
 const megabytes = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${(bytes / 1e6).toFixed(0)} MB`);
 const rates = (r: Rate) => `${Math.round(r.spansPerSec)} spans/s (${Math.round(r.spansPerCpuSec)}/CPU-s)`;
-const medianRate = (rs: Rate[]): Rate => ({ spansPerSec: median(rs.map((r) => r.spansPerSec)), spansPerCpuSec: median(rs.map((r) => r.spansPerCpuSec)) });
 
 export async function benchIngest(): Promise<IngestBenchResult> {
   const requests = goServiceRequests(WARM_UP_REQUESTS + REQUESTS, SPANS_PER_REQUEST);

@@ -1,6 +1,6 @@
 // Store ingest: raw better-sqlite3 inserts of pre-built span rows against store.write() of model spans.
 // Run alone with `npx tsx bench/store.ts`.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Span } from '../collector/model';
@@ -10,19 +10,15 @@ import { insertRows, nativeBinding, openConnection } from '../collector/store/co
 import { encodeBatch } from '../collector/store/encode';
 import { SPAN_COLUMNS } from '../collector/store/ingest';
 import { makeRealisticSpans } from './realistic-spans';
+import { median, medianRate, type Rate } from './stats';
+
+export type { Rate };
 
 const BATCH_SIZE = 512;
 const SPANS = 65_536;
 const WRITERS_IN_FLIGHT = 4;
 const RUNS = 5;
-// Per process: several benches may run at once on a shared machine.
-const tmp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), `../.bench-tmp/store-${process.pid}`);
-
-export interface Rate {
-  spansPerSec: number;
-  /** Spans per second of CPU time used by the whole process: steadier than wall time on a shared machine. */
-  spansPerCpuSec: number;
-}
+const benchTmp = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.bench-tmp');
 
 export interface StoreBenchResult {
   /** The issue's baseline: one prepared single-row INSERT per span. */
@@ -34,16 +30,11 @@ export interface StoreBenchResult {
   ratio: number;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function freshFile(name: string): string {
-  mkdirSync(tmp, { recursive: true });
-  const file = path.join(tmp, name);
-  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
-  return file;
+/** A database file of its own (benches may run at once on a shared machine), and how to remove it. */
+function scratchDb(): { file: string; remove: () => void } {
+  mkdirSync(benchTmp, { recursive: true });
+  const dir = mkdtempSync(path.join(benchTmp, 'store-'));
+  return { file: path.join(dir, 'bench.db'), remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 function startClock() {
@@ -75,7 +66,8 @@ function spanRows(spans: Span[]): unknown[][] {
 export function measureRawInsert(spans: Span[], options: { batchSize?: number } = {}): Rate {
   const rows = spanRows(spans);
   const batchSize = options.batchSize ?? BATCH_SIZE;
-  const db = openConnection(freshFile('raw.db'), 'writer');
+  const scratch = scratchDb();
+  const db = openConnection(scratch.file, 'writer');
   const insert = db.prepare(`INSERT INTO spans (${SPAN_COLUMNS}) VALUES (${'?, '.repeat(18)}?)`);
   const insertBatch = db.transaction((batch: unknown[][]) => {
     for (const row of batch) insert.run(row);
@@ -84,6 +76,7 @@ export function measureRawInsert(spans: Span[], options: { batchSize?: number } 
   for (let i = 0; i < rows.length; i += batchSize) insertBatch(rows.slice(i, i + batchSize));
   const rate = clock.rate(rows.length);
   db.close();
+  scratch.remove();
   return rate;
 }
 
@@ -91,9 +84,9 @@ export function measureRawInsert(spans: Span[], options: { batchSize?: number } 
 export async function measureRawInsertAsStore(spans: Span[], options: { batchSize?: number } = {}): Promise<Rate> {
   const rows = spanRows(spans);
   const batchSize = options.batchSize ?? BATCH_SIZE;
-  const file = freshFile('raw.db');
-  const db = openConnection(file, 'writer');
-  const checkpointer = startCheckpointer(db, file, nativeBinding());
+  const scratch = scratchDb();
+  const db = openConnection(scratch.file, 'writer');
+  const checkpointer = startCheckpointer(db, scratch.file, nativeBinding());
   const insertBatch = db.transaction((batch: unknown[][]) => insertRows(db, `INSERT INTO spans (${SPAN_COLUMNS})`, 19, batch.flat()));
   const clock = startClock();
   for (let i = 0; i < rows.length; i += batchSize) {
@@ -105,6 +98,7 @@ export async function measureRawInsertAsStore(spans: Span[], options: { batchSiz
   const rate = clock.rate(rows.length);
   await checkpointer.stop();
   db.close();
+  scratch.remove();
   return rate;
 }
 
@@ -114,7 +108,8 @@ export async function measureStoreWrite(
   options: { batchSize?: number; writersInFlight?: number; open?: (options: StoreOptions) => Store } = {},
 ): Promise<Rate> {
   const batchSize = options.batchSize ?? BATCH_SIZE;
-  const store = (options.open ?? openStore)({ path: freshFile('store.db') });
+  const scratch = scratchDb();
+  const store = (options.open ?? openStore)({ path: scratch.file });
   const batches: Span[][] = [];
   for (let i = 0; i < spans.length; i += batchSize) batches.push(spans.slice(i, i + batchSize));
   let next = 0;
@@ -126,11 +121,8 @@ export async function measureStoreWrite(
   );
   const rate = clock.rate(spans.length);
   await store.close();
+  scratch.remove();
   return rate;
-}
-
-function medianRate(rates: Rate[]): Rate {
-  return { spansPerSec: median(rates.map((r) => r.spansPerSec)), spansPerCpuSec: median(rates.map((r) => r.spansPerCpuSec)) };
 }
 
 export async function benchStore(): Promise<StoreBenchResult> {
@@ -143,7 +135,6 @@ export async function benchStore(): Promise<StoreBenchResult> {
     rawAsStore.push(await measureRawInsertAsStore(spans));
     store.push(await measureStoreWrite(spans));
   }
-  rmSync(tmp, { recursive: true, force: true });
   const result: StoreBenchResult = {
     rawInsert: medianRate(raw),
     rawInsertAsStore: medianRate(rawAsStore),
@@ -151,13 +142,15 @@ export async function benchStore(): Promise<StoreBenchResult> {
     ratio: median(store.map((r) => r.spansPerSec)) / median(raw.map((r) => r.spansPerSec)),
   };
   const line = (label: string, rate: Rate) =>
-    console.log(`${label.padEnd(66)}${Math.round(rate.spansPerSec).toString().padStart(8)} spans/s ${Math.round(rate.spansPerCpuSec).toString().padStart(8)} spans/CPU-s`);
+    console.log(`${label.padEnd(58)}${Math.round(rate.spansPerSec).toString().padStart(8)} spans/s ${Math.round(rate.spansPerCpuSec).toString().padStart(8)} spans/CPU-s`);
   console.log(`Store ingest: ${SPANS} realistic spans (~15 attributes), ${BATCH_SIZE}-span batches, median of ${RUNS} interleaved runs`);
-  line('raw better-sqlite3: single-row INSERTs, SQLite checkpoints (baseline)', result.rawInsert);
-  line('raw better-sqlite3 with the store\'s techniques (multi-row, checkpoints', result.rawInsertAsStore);
-  console.log('  in a worker)');
+  line('raw INSERT, one row a statement (the issue\'s baseline)', result.rawInsert);
+  line('raw INSERT as the store does it (multi-row, worker ckpt)', result.rawInsertAsStore);
   line(`store.write() (${WRITERS_IN_FLIGHT} writers in flight, model spans)`, result.storeWrite);
-  console.log(`store.write() / raw baseline ${result.ratio.toFixed(2)} (the issue's ratio); / raw with the store's techniques ${(result.storeWrite.spansPerSec / result.rawInsertAsStore.spansPerSec).toFixed(2)}`);
+  console.log(
+    `store.write() / raw baseline: ${result.ratio.toFixed(2)}; / raw as the store does it: ` +
+      `${(result.storeWrite.spansPerSec / result.rawInsertAsStore.spansPerSec).toFixed(2)} (wall clock; the machine may be shared)`,
+  );
   return result;
 }
 

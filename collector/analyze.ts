@@ -1,5 +1,5 @@
-import { analyzeTraces, renderFindingsText, type Finding, type Severity, type Stitch } from './analysis';
-import type { Span } from './model';
+import { analyzeAll, renderFindingsText, type Finding, type Severity, type Stitch } from './analysis';
+import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 
 export type { Severity };
@@ -13,10 +13,11 @@ export interface AnalysisReport {
 /** The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed. */
 export function analyzeStore(store: Store): AnalysisReport {
   const stats = store.reader.stats();
+  const { findings, stitches } = analyzeAll(allTraces(store), allLogs(store));
   return {
     summary: { spans: stats.spans, logs: stats.logs, traces: stats.traces, services: stats.services },
-    findings: analyzeTraces(allTraces(store)),
-    stitches: [],
+    findings,
+    stitches,
   };
 }
 
@@ -29,10 +30,20 @@ function* allTraces(store: Store): Generator<Span[]> {
   } while (cursor);
 }
 
+function* allLogs(store: Store): Generator<LogRecord> {
+  let cursor: string | undefined;
+  do {
+    const page = store.reader.searchLogs({ limit: 1000, cursor });
+    yield* page.items;
+    cursor = page.nextCursor;
+  } while (cursor);
+}
+
 export function renderAnalysisText(report: AnalysisReport): string {
   const s = report.summary;
   const head = `${s.spans} spans, ${s.logs} log records, ${s.traces} traces, ${s.services} services\n`;
-  return head + (report.findings.length ? renderFindingsText(report.findings) : 'No findings.\n');
+  const stitched = report.stitches.length ? `${report.stitches.length} stitches joining traces split at async or RPC hops (see --format json).\n` : '';
+  return head + (report.findings.length ? renderFindingsText(report.findings) : 'No findings.\n') + stitched;
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

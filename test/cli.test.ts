@@ -7,6 +7,7 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { openStore } from '../collector/store';
 import { corpusPath, repoRoot } from './corpus';
 import { recordSpans } from './sdk';
+import { workerPool } from '../fixtures/async-hops';
 
 const bin = path.join(repoRoot, 'bin', 'hopscope.mjs');
 let dir: string;
@@ -156,6 +157,31 @@ describe('hopscope import and analyze', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('ab'.repeat(16));
     expect(hopscope('export', '--db', db, '--out', out).stderr).toContain('either --trace ID... or --all');
+  });
+
+  it('stitches a worker pool that lost its context, in the JSON contract', () => {
+    const scenario = workerPool({ concurrency: 4, requests: 12, correlated: true, context: 'lost', seed: 5 });
+    // The collector file exporter's proto mode: each request prefixed by its 4-byte big-endian length.
+    const file = path.join(dir, 'pool.pb');
+    writeFileSync(file, Buffer.concat(scenario.payloads.flatMap((p) => {
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(p.byteLength);
+      return [len, Buffer.from(p)];
+    })));
+    const r = hopscope('analyze', file, '--format', 'json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    const expected = scenario.truth.stitches!;
+    expect(expected.length).toBeGreaterThan(0);
+    const claimed = doc.stitches.filter((s: { confidence: number }) => s.confidence >= 0.5);
+    const pair = (s: { from: { spanId: string }; to: { spanId: string } }) => `${s.from.spanId}>${s.to.spanId}`;
+    expect(claimed.map(pair).sort()).toEqual(expected.map(pair).sort());
+    for (const s of claimed) {
+      expect(s.kind).toBe('async-hop');
+      expect(s.signals.length).toBeGreaterThan(0);
+      expect(s.from.traceId).not.toBe(s.to.traceId);
+    }
+    expect(doc.findings.some((f: { kind: string }) => f.kind === 'async-hop')).toBe(true);
   });
 
   it('exits 2 with usage on bad flags', () => {

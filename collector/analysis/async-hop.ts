@@ -8,6 +8,7 @@ import type { Observation, Stitch } from './findings';
 import { nsToMs } from './findings';
 import type { Affinity } from './names';
 import { nameAffinity, soundsLikeProducer, subjectWords, words } from './names';
+import type { TimeRange } from './cross-trace';
 import type { TraceSet } from './trace-set';
 
 /** The request ids seen in a trace (its spans and its logs). */
@@ -26,9 +27,10 @@ interface Side {
   subjects: string[];
   messaging: boolean;
   destination: string;
-  requestIds: ReadonlySet<string> | undefined;
   /** service + operation, to ask whether a producer's trace already holds this consumer. */
   operation: string;
+  /** Producers of one operation (or destination) in one instance feed queues alike: judged as a group. */
+  feeds: string;
 }
 
 interface Pair {
@@ -41,14 +43,20 @@ interface Pair {
 const SEND_OPERATIONS = new Set(['publish', 'send', 'create']);
 const RECEIVE_OPERATIONS = new Set(['receive', 'process', 'deliver']);
 
-export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds): HopResult {
+export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds, focus?: TimeRange): HopResult {
   const options = set.options;
   const producers: Side[] = [];
   const consumers: Side[] = [];
-  for (const fact of set.spans) {
-    if (set.span(fact.traceId, fact.spanId) !== fact) continue;
-    if (isConsumerCandidate(fact)) consumers.push(side(fact, requestIds));
-    if (isProducerCandidate(fact) && !set.isLinkTarget(fact) && !set.hasChildOfKind(fact, SpanKind.CONSUMER)) producers.push(side(fact, requestIds));
+  for (const fact of set.roots) {
+    if (!fact.duplicate && isConsumerCandidate(fact) && (!focus || (fact.start >= focus.from && fact.start < focus.to))) consumers.push(sideOf(fact));
+  }
+  if (consumers.length === 0) return { stitches: [], observations: [] };
+  for (const kind of [SpanKind.PRODUCER, SpanKind.INTERNAL, SpanKind.UNSPECIFIED, SpanKind.CLIENT]) {
+    for (const fact of set.byKind[kind]) {
+      if (fact.duplicate) continue;
+      const p = producerSide(fact);
+      if (p && !set.isLinkTarget(fact) && !set.hasChildOfKind(fact, SpanKind.CONSUMER)) producers.push(p);
+    }
   }
   if (consumers.length === 0 || producers.length === 0) return { stitches: [], observations: [] };
 
@@ -87,7 +95,7 @@ export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds): HopRe
       for (const i of byValue.get(value) ?? []) {
         const p = producers[i];
         if (!possible(p, c) || edges.some((e) => e.producer === i)) continue;
-        edges.push({ producer: i, weight: 2 + pairWeight(p, c, nameAffinity(p.subjects, c.subjects) === 'strong') });
+        edges.push({ producer: i, weight: 2 + pairWeight(p, c, nameAffinity(p.subjects, c.subjects) === 'strong', requestIds) });
       }
     }
     if (edges.length > 0) {
@@ -102,22 +110,26 @@ export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds): HopRe
     const c = idConsumers[k];
     const shared = c.fact.correlation.filter(([, v]) => p.fact.correlation.some(([, pv]) => pv === v));
     const unique = shared.some(([, v]) => byValue.get(v)!.length === 1 && consumersOfValue.get(v) === 1);
-    const signals = signalsOf(p, c);
+    const signals = signalsOf(p, c, requestIds);
+    // An id on exactly one producer and one consumer all but proves the pair; one that repeats (a small
+    // counter, a reused key) was settled among its holders by the other signals, so less surely.
+    const placed = signals.includes('same-instance') || signals.some((s) => s.startsWith('destination:'));
     pairs.push({
       producer: p,
       consumer: c,
       signals: [...shared.map(([key]) => `attribute:${key}`), ...signals],
-      confidence: unique ? Math.min(0.99, 0.96 + (signals.includes('same-instance') || signals.some((s) => s.startsWith('destination')) ? 0.03 : 0)) : 0.8,
+      confidence: unique ? (placed ? 0.99 : 0.96) : 0.8,
     });
     taken.add(p);
   });
-  const matchedByIds = new Set(idConsumers);
+  // a consumer whose id names producers is decided by ids alone
+  const decidedByIds = new Set(idConsumers);
 
   // Then timing, queue by queue: consumers of one operation in one instance (in-process) or of one
   // destination and consumer group (messaging), against the producers that could feed them.
   const groups = new Map<string, Side[]>();
   for (const c of consumers) {
-    if (matchedByIds.has(c)) continue;
+    if (decidedByIds.has(c)) continue;
     const m = c.fact.messaging;
     const key = c.messaging
       ? JSON.stringify(['messaging', m?.destination || c.fact.name, m?.group || c.fact.service, m?.partition ?? ''])
@@ -126,17 +138,46 @@ export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds): HopRe
     if (group) group.push(c);
     else groups.set(key, [c]);
   }
-  const free = producers.filter((p) => !taken.has(p));
+  const feeding = new Map<string, Side[]>();
+  for (const p of producers) {
+    if (taken.has(p)) continue;
+    const list = feeding.get(p.feeds);
+    if (list) list.push(p);
+    else feeding.set(p.feeds, [p]);
+  }
   for (const group of groups.values()) {
     const first = group[0];
-    const compatible = free.filter((p) => related(p, first) !== 'none');
-    const strong = compatible.filter((p) => related(p, first) === 'strong');
-    const feeders = (strong.length > 0 ? strong : compatible).sort((a, b) => a.fact.start - b.fact.start);
+    const compatible: Side[] = [];
+    const strong: Side[] = [];
+    for (const list of feeding.values()) {
+      const relation = related(list[0], first);
+      if (relation !== 'none') compatible.push(...list);
+      if (relation === 'strong') strong.push(...list);
+    }
+    const feeders = strong.length > 0 ? strong : compatible;
     if (feeders.length === 0) continue;
-    group.sort((a, b) => a.fact.start - b.fact.start);
-    pairs.push(...alignQueue(feeders, group, possible, options.maxQueueWaitNs, options.clockSkewToleranceNs));
+    pairs.push(...alignQueue(feeders, group, possible, requestIds, options.maxQueueWaitNs, options.clockSkewToleranceNs));
   }
 
+  return report(oneConsumerEach(pairs));
+}
+
+/**
+ * Queues are aligned one at a time, so a producer that could feed two queues may have been taken twice:
+ * it keeps its surest pair. A message is the exception: pub/sub hands one copy to each consumer group.
+ */
+function oneConsumerEach(pairs: Pair[]): Pair[] {
+  const best = new Map<string, Pair>();
+  for (const pair of pairs) {
+    const c = pair.consumer.fact;
+    const key = pair.producer.messaging && pair.consumer.messaging ? `${pair.producer.fact.spanId}:${c.messaging?.group || c.service}` : pair.producer.fact.spanId;
+    const held = best.get(pair.producer.fact.traceId + key);
+    if (!held || pair.confidence > held.confidence) best.set(pair.producer.fact.traceId + key, pair);
+  }
+  return [...best.values()];
+}
+
+function report(pairs: Pair[]): HopResult {
   const stitches: Stitch[] = [];
   const observations: Observation[] = [];
   for (const pair of pairs) {
@@ -145,7 +186,7 @@ export function findAsyncHops(set: TraceSet, requestIds: TraceRequestIds): HopRe
     const confidence = Math.round(pair.confidence * 1000) / 1000;
     stitches.push({ kind: 'async-hop', confidence, from: { traceId: p.traceId, spanId: p.spanId }, to: { traceId: c.traceId, spanId: c.spanId }, signals: pair.signals });
     if (confidence < CLAIM_CONFIDENCE) continue;
-    const subkind = p.instance === c.instance ? 'in-process' : pair.consumer.messaging || pair.producer.messaging ? 'messaging' : 'cross-process';
+    const subkind = pair.consumer.messaging || pair.producer.messaging ? 'messaging' : p.instance === c.instance ? 'in-process' : 'cross-process';
     observations.push({
       kind: 'async-hop',
       subkind,
@@ -181,14 +222,33 @@ function isProducerCandidate(f: SpanFact): boolean {
   return soundsLikeProducer(f.name) || (f.parentSpanId !== '' && f.correlation.length > 0);
 }
 
-function side(fact: SpanFact, requestIds: TraceRequestIds): Side {
-  const messaging =
-    fact.kind === SpanKind.PRODUCER || fact.kind === SpanKind.CONSUMER || (fact.messaging !== undefined && (SEND_OPERATIONS.has(fact.messaging.operation) || RECEIVE_OPERATIONS.has(fact.messaging.operation)));
-  const subjects = subjectWords(fact.name);
-  const destination = fact.messaging?.destination ?? '';
-  for (const w of words(destination)) if (!subjects.includes(w)) subjects.push(w);
-  const ids = requestIds(fact.traceId);
-  return { fact, subjects, messaging, destination, requestIds: ids && ids.size > 0 ? ids : undefined, operation: `${fact.service}\u0000${fact.name}` };
+// What a span is as a producer or consumer does not change: worked out once per span, across evaluations.
+const sides = new WeakMap<SpanFact, Side>();
+const producers = new WeakMap<SpanFact, Side | null>();
+
+function sideOf(fact: SpanFact): Side {
+  let known = sides.get(fact);
+  if (!known) {
+    const messaging =
+      fact.kind === SpanKind.PRODUCER || fact.kind === SpanKind.CONSUMER || (fact.messaging !== undefined && (SEND_OPERATIONS.has(fact.messaging.operation) || RECEIVE_OPERATIONS.has(fact.messaging.operation)));
+    const subjects = subjectWords(fact.name);
+    const destination = fact.messaging?.destination ?? '';
+    for (const w of words(destination)) if (!subjects.includes(w)) subjects.push(w);
+    const operation = `${fact.service}\u0000${fact.name}`;
+    const feeds = messaging ? `${fact.service}\u0000${destination || fact.name}` : `${fact.instance}\u0000${fact.name}`;
+    known = { fact, subjects, messaging, destination, operation, feeds };
+    sides.set(fact, known);
+  }
+  return known;
+}
+
+function producerSide(fact: SpanFact): Side | null {
+  let known = producers.get(fact);
+  if (known === undefined) {
+    known = isProducerCandidate(fact) ? sideOf(fact) : null;
+    producers.set(fact, known);
+  }
+  return known;
 }
 
 /** Whether a producer could feed this consumer at all, and how well their names and destinations agree. */
@@ -205,28 +265,32 @@ function related(p: Side, c: Side): Affinity {
 }
 
 /** How much a pair is worth in an assignment: 1, more for agreeing names, instance and request ids, less for a failed hand-off. */
-function pairWeight(p: Side, c: Side, strongNames: boolean): number {
+function pairWeight(p: Side, c: Side, strongNames: boolean, requestIds: TraceRequestIds): number {
   let weight = 1;
   if ((p.destination !== '' && p.destination === c.destination) || strongNames) weight += 0.3;
   if (p.fact.instance === c.fact.instance) weight += 0.2;
-  if (p.requestIds && c.requestIds) weight = sharesRequestId(p, c) ? weight + 0.6 : weight * 0.3;
+  const shared = sharedRequestId(p, c, requestIds);
+  if (shared !== undefined) weight = shared ? weight + 0.6 : weight * 0.3;
   // an enqueue that failed most likely handed nothing over
   if (p.fact.error) weight *= 0.3;
   return weight;
 }
 
-function sharesRequestId(p: Side, c: Side): boolean {
-  if (!p.requestIds || !c.requestIds) return false;
-  for (const id of c.requestIds) if (p.requestIds.has(id)) return true;
+/** true when both traces carry request ids and share one, false when both carry some and share none. */
+function sharedRequestId(p: Side, c: Side, requestIds: TraceRequestIds): boolean | undefined {
+  const pr = requestIds(p.fact.traceId);
+  const cr = requestIds(c.fact.traceId);
+  if (!pr || !cr || pr.size === 0 || cr.size === 0) return undefined;
+  for (const id of cr) if (pr.has(id)) return true;
   return false;
 }
 
-function signalsOf(p: Side, c: Side): string[] {
+function signalsOf(p: Side, c: Side, requestIds: TraceRequestIds): string[] {
   const signals: string[] = [];
   if (p.destination !== '' && p.destination === c.destination) signals.push(`destination:${p.destination}`);
   else if (nameAffinity(p.subjects, c.subjects) === 'strong') signals.push('name');
   if (p.fact.instance === c.fact.instance) signals.push('same-instance');
-  if (sharesRequestId(p, c)) signals.push('request-id');
+  if (sharedRequestId(p, c, requestIds)) signals.push('request-id');
   return signals;
 }
 
@@ -237,7 +301,14 @@ function signalsOf(p: Side, c: Side): string[] {
  * possible; the order decides. Hosts whose clocks (or network paths) run apart would scramble the order,
  * so a first alignment measures each host's offset and a second one aligns on corrected times.
  */
-function alignQueue(producers: Side[], consumers: Side[], possible: (p: Side, c: Side) => boolean, maxWaitNs: number, clockToleranceNs: number): Pair[] {
+function alignQueue(
+  producers: Side[],
+  consumers: Side[],
+  possible: (p: Side, c: Side) => boolean,
+  requestIds: TraceRequestIds,
+  maxWaitNs: number,
+  clockToleranceNs: number,
+): Pair[] {
   // Every consumer of a queue has the same operation (or destination), so name agreement is per producer operation.
   const strong = new Map<string, boolean>();
   const strongNames = (p: Side) => {
@@ -250,7 +321,7 @@ function alignQueue(producers: Side[], consumers: Side[], possible: (p: Side, c:
   };
   const oneClock = new Set([...producers, ...consumers].map((x) => x.fact.clock)).size === 1;
   const tolerance = oneClock ? 0 : clockToleranceNs;
-  const weight = (p: Side, c: Side) => (possible(p, c) ? pairWeight(p, c, strongNames(p)) : 0);
+  const weight = (p: Side, c: Side) => (possible(p, c) ? pairWeight(p, c, strongNames(p), requestIds) : 0);
   let offsets = new Map<string, number>();
   let aligned = align(producers, consumers, offsets, weight, maxWaitNs, tolerance);
   const measured = clockOffsets(aligned);
@@ -260,7 +331,7 @@ function alignQueue(producers: Side[], consumers: Side[], possible: (p: Side, c:
     aligned = align(producers, consumers, offsets, weight, maxWaitNs, tolerance);
   }
   return aligned.pairs.map(([p, c], k) => {
-    const signals = signalsOf(p, c);
+    const signals = signalsOf(p, c, requestIds);
     signals.push('timing', 'fifo-order');
     return { producer: p, consumer: c, signals, confidence: timingConfidence(aligned, k, signals, p.fact.error) };
   });
@@ -272,16 +343,17 @@ interface Alignment {
   /** Corrected hand-off time of each pair's producer and start of its consumer. */
   sent: number[];
   started: number[];
-  /** Corrected starts of all consumers of the queue, sorted, matched or not. */
+  /** Corrected starts of all consumers of the queue, sorted, matched or not; which of them are matched; and where each pair's consumer sits among them. */
   starts: number[];
-  startedSet: Set<number>;
+  matched: Uint8Array;
+  position: number[];
 }
 
 /**
  * How many hand-offs back from a consumer's start its producer is looked for: from a short queue up,
  * deeper while pairs sit at the limit, to this many at most.
  */
-const FIRST_QUEUE_DEPTH = 64;
+const FIRST_QUEUE_DEPTH = 16;
 const MAX_QUEUE_DEPTH = 4096;
 
 function align(
@@ -292,12 +364,9 @@ function align(
   maxWaitNs: number,
   toleranceNs: number,
 ): Alignment {
-  const handoff = (p: Side) => (p.fact.start + p.fact.end) / 2 - (offsets.get(`p:${p.fact.clock}`) ?? 0);
-  const begin = (c: Side) => c.fact.start - (offsets.get(`c:${c.fact.clock}`) ?? 0);
-  const ps = [...producers].sort((a, b) => handoff(a) - handoff(b));
-  const cs = [...consumers].sort((a, b) => begin(a) - begin(b));
-  const sent = ps.map(handoff);
-  const started = cs.map(begin);
+  const offsetOf = (key: string) => (offsets.size === 0 ? 0 : (offsets.get(key) ?? 0));
+  const [ps, sent] = sortedByTime(producers, (p) => (p.fact.start + p.fact.end) / 2 - offsetOf(`p:${p.fact.clock}`));
+  const [cs, started] = sortedByTime(consumers, (c) => c.fact.start - offsetOf(`c:${c.fact.clock}`));
   const n = cs.length;
   const byTime = new Int32Array(n);
   const hi = new Int32Array(n);
@@ -324,16 +393,24 @@ function align(
     const atLimit = match.some((i, j) => i >= 0 && i === lo[j] && lo[j] > byTime[j]);
     if (!atLimit || depth >= MAX_QUEUE_DEPTH) break;
   }
-  const result: Alignment = { pairs: [], sent: [], started: [], starts: started, startedSet: new Set() };
+  const result: Alignment = { pairs: [], sent: [], started: [], starts: started, matched: new Uint8Array(n), position: [] };
   for (let j = 0; j < n; j++) {
     const i = match[j];
     if (i < 0) continue;
     result.pairs.push([ps[i], cs[j]]);
     result.sent.push(sent[i]);
     result.started.push(started[j]);
-    result.startedSet.add(started[j]);
+    result.matched[j] = 1;
+    result.position.push(j);
   }
   return result;
+}
+
+/** Items in time order, with their times. */
+function sortedByTime<T>(items: T[], time: (x: T) => number): [T[], number[]] {
+  const times = items.map(time);
+  const order = items.map((_, i) => i).sort((a, b) => times[a] - times[b]);
+  return [order.map((i) => items[i]), order.map((i) => times[i])];
 }
 
 /**
@@ -399,24 +476,11 @@ function timingConfidence(aligned: Alignment, k: number, signals: string[], fail
     right *= 1 - (a + b - 2 * a * b);
   }
   // an unmatched consumer starting right beside this one could have been the one that took this job
-  const t = aligned.started[k];
-  const starts = aligned.starts;
-  let at = lowerBound(starts, t);
-  for (const u of [at - 1, at + 1]) if (u >= 0 && u < starts.length && !aligned.startedSet.has(starts[u])) right *= 1 - flip(starts[u] - t, jitter);
+  const at = aligned.position[k];
+  for (const u of [at - 1, at + 1]) if (u >= 0 && u < aligned.starts.length && !aligned.matched[u]) right *= 1 - flip(aligned.starts[u] - aligned.started[k], jitter);
   if (signals.includes('request-id')) right = 1 - (1 - right) * 0.2;
   let queue = 0.9;
   if (signals.includes('name') || signals.some((s) => s.startsWith('destination:'))) queue += 0.05;
   if (signals.includes('same-instance')) queue += 0.03;
   return right * queue * (failed ? 0.6 : 1);
-}
-
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid] < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

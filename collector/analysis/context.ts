@@ -24,29 +24,66 @@ export function parentIsRemote(span: Span): boolean | null {
 }
 
 export function memoryContext(traces: Iterable<readonly Span[]>): AnalysisContext {
-  const tracesBySpanId = new Map<string, Set<string>>();
-  const callers = new Map<string, Set<string>>();
-  const sampledTraces = new Map<string, Set<string>>();
-  for (const spans of traces) {
+  const context = new TracesContext();
+  for (const spans of traces) context.add(spans);
+  return context;
+}
+
+/**
+ * Answers the cross-trace questions from the traces added to it, one trace per `add`. With `maxSpanIds`
+ * it forgets the oldest span ids first, so `hopscope serve` can feed it every settled trace for as long as
+ * it runs: a parent in another trace is almost always close in time.
+ */
+export class TracesContext implements AnalysisContext {
+  private readonly tracesBySpanId = new Map<string, string[]>();
+  private readonly callers = new Map<string, Set<string>>();
+  private readonly sampledTraces = new Map<string, number>();
+
+  constructor(private readonly maxSpanIds = Infinity) {}
+
+  add(spans: readonly Span[]): void {
     const byId = new Map<string, Span>();
+    const sampledServices = new Set<string>();
     for (const span of spans) {
       if (!byId.has(span.spanId)) byId.set(span.spanId, span);
-      addTo(tracesBySpanId, span.spanId, span.traceId);
-      if (isSampled(span)) addTo(sampledTraces, serviceName(span.resource), span.traceId);
+      this.remember(span.spanId, span.traceId);
+      if (isSampled(span)) sampledServices.add(serviceName(span.resource));
     }
+    for (const service of sampledServices) this.sampledTraces.set(service, (this.sampledTraces.get(service) ?? 0) + 1);
     for (const span of spans) {
       const parent = span.parentSpanId === '' ? undefined : byId.get(span.parentSpanId);
       if (!parent || parent === span) continue;
       const service = serviceName(span.resource);
       const parentService = serviceName(parent.resource);
-      if (parentService !== service || parentIsRemote(span) === true) addTo(callers, callerKey(service, span.name), parentService);
+      if (parentService !== service || parentIsRemote(span) === true) addTo(this.callers, callerKey(service, span.name), parentService);
     }
   }
-  return {
-    locateSpanId: (spanId) => [...(tracesBySpanId.get(spanId) ?? [])],
-    callersOf: (service, operation) => [...(callers.get(callerKey(service, operation)) ?? [])],
-    sampledTraceCount: (service) => sampledTraces.get(service)?.size ?? 0,
-  };
+
+  locateSpanId(spanId: string): readonly string[] {
+    return this.tracesBySpanId.get(spanId) ?? [];
+  }
+
+  callersOf(service: string, operation: string): readonly string[] {
+    return [...(this.callers.get(callerKey(service, operation)) ?? [])];
+  }
+
+  sampledTraceCount(service: string): number {
+    return this.sampledTraces.get(service) ?? 0;
+  }
+
+  private remember(spanId: string, traceId: string): void {
+    const known = this.tracesBySpanId.get(spanId);
+    if (known) {
+      if (!known.includes(traceId)) known.push(traceId);
+      return;
+    }
+    if (this.tracesBySpanId.size >= this.maxSpanIds) {
+      // Maps iterate in insertion order: the first key is the oldest.
+      const oldest = this.tracesBySpanId.keys().next().value;
+      if (oldest !== undefined) this.tracesBySpanId.delete(oldest);
+    }
+    this.tracesBySpanId.set(spanId, [traceId]);
+  }
 }
 
 function callerKey(service: string, operation: string): string {

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { corpusPath } from '../../test/corpus';
 import { importFile } from '../importers';
-import type { Span } from '../model';
-import { analyzeTraces, spansByTrace } from './analyze';
+import type { LogRecord, Span } from '../model';
+import { analyzeAll, analyzeTraces, spansByTrace } from './analyze';
 import type { Finding } from './findings';
 
 async function importSpans(file: string): Promise<Span[]> {
@@ -126,4 +126,22 @@ describe('corpus', () => {
       expect(findings.filter((f) => f.severity !== 'info')).toEqual([]);
     });
   }
+
+  // Real recordings have roots, CLIENT spans to uninstrumented services, PRODUCER/CONSUMER pairs, links
+  // and logs with and without trace context: none of it is a lost hop.
+  const everything = [...documentedOrphans.map(([file]) => file), ...clean, 'otel-tui/test_data.json', 'jaeger/memory-fixtures/otel_traces_01.json', 'otlp2parquet/logs.jsonl', 'opentelemetry-proto/logs.json'];
+  it('the cross-trace detectors claim no stitch and raise no warning on any of them', async () => {
+    for (const file of everything) {
+      const spans: Span[] = [];
+      const logs: LogRecord[] = [];
+      await importFile(corpusPath(file), async (batch) => {
+        spans.push(...batch.spans);
+        logs.push(...batch.logs);
+      });
+      const result = analyzeAll(spansByTrace(spans), logs);
+      const perTrace = new Set(analyzeTraces(spansByTrace(spans)).map((f) => f.fingerprint));
+      expect({ file, added: result.findings.filter((f) => f.severity !== 'info' && !perTrace.has(f.fingerprint)) }).toEqual({ file, added: [] });
+      expect({ file, claims: result.stitches.filter((s) => s.confidence >= 0.5) }).toEqual({ file, claims: [] });
+    }
+  });
 });

@@ -13,10 +13,20 @@ export interface CrossTraceResult {
   stitches: Stitch[];
 }
 
-export function analyzeCrossTrace(set: TraceSet): CrossTraceResult {
+/** A stretch of time in ns after the set's epoch. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * `focus` limits the costly matching to consumers, servers and log records in that stretch (producers and
+ * clients are taken from the whole set): how a window is judged without re-matching all the data held.
+ */
+export function analyzeCrossTrace(set: TraceSet, focus?: TimeRange): CrossTraceResult {
   const requestIds = indexRequestIds(set);
-  const async = findAsyncHops(set, requestIds.ofTrace);
-  const rpc = findRpcHops(set, requestIds.ofTrace);
+  const async = findAsyncHops(set, requestIds.ofTrace, focus);
+  const rpc = findRpcHops(set, requestIds.ofTrace, focus);
   const stitches = [...async.stitches, ...rpc.stitches];
   const claimed = stitches.filter((s) => s.confidence >= CLAIM_CONFIDENCE);
   return {
@@ -24,8 +34,8 @@ export function analyzeCrossTrace(set: TraceSet): CrossTraceResult {
       ...async.observations,
       ...rpc.observations,
       ...findDualIds(set, requestIds, claimed),
-      ...findSamplingSkew(set, requestIds),
-      ...findLostLogContext(set).observations,
+      ...findSamplingSkew(set, requestIds, focus),
+      ...findLostLogContext(set, focus).observations,
     ],
     stitches,
   };

@@ -34,42 +34,38 @@ export function indexRequestIds(set: TraceSet): RequestIdIndex {
       where.add(traceId);
     }
   };
-  for (const f of set.spans) note(f.traceId, f.requestIds);
-  for (const l of set.logs) note(l.traceId, l.requestIds);
+  for (const f of set.spansWithRequestIds) note(f.traceId, f.requestIds);
+  for (const l of set.logsWithRequestIds) note(l.traceId, l.requestIds);
   return { ofTrace: (traceId) => byTrace.get(traceId), traces };
 }
 
 /** `stitches` (claimed ones) say which trace a split-off trace came from, whatever the clocks say. */
 export function findDualIds(set: TraceSet, index: RequestIdIndex, stitches: readonly Stitch[]): Observation[] {
-  return [...findSplits(set, index, stitches), ...findMerges(set, index)];
+  const logs = logsByTrace(set);
+  return [...findSplits(set, logs, index, stitches), ...findMerges(set, logs, index)];
 }
 
-function carriersOf(set: TraceSet, traceId: string, requestId: string): Carrier[] {
+type LogsByTrace = Map<string, LogFact[]>;
+
+function carriersOf(set: TraceSet, logs: LogsByTrace, traceId: string, requestId: string): Carrier[] {
   const found: Carrier[] = [];
   for (const f of set.trace(traceId)) if (f.requestIds.includes(requestId)) found.push({ span: f, time: f.start });
-  for (const l of logsByTrace(set).get(traceId) ?? []) if (l.requestIds.includes(requestId)) found.push({ log: l, time: l.time });
+  for (const l of logs.get(traceId) ?? []) if (l.requestIds.includes(requestId)) found.push({ log: l, time: l.time });
   return found.sort((a, b) => a.time - b.time);
 }
 
 /** Parent chains longer than this are cycles. */
 const MAX_DEPTH = 10_000;
 
-const logIndex = new WeakMap<TraceSet, { count: number; byTrace: Map<string, LogFact[]> }>();
-
-function logsByTrace(set: TraceSet): Map<string, LogFact[]> {
-  let cached = logIndex.get(set);
-  if (!cached || cached.count !== set.logs.length) {
-    const byTrace = new Map<string, LogFact[]>();
-    for (const l of set.logs) {
-      if (l.traceId === '' || l.requestIds.length === 0) continue;
-      const list = byTrace.get(l.traceId);
-      if (list) list.push(l);
-      else byTrace.set(l.traceId, [l]);
-    }
-    cached = { count: set.logs.length, byTrace };
-    logIndex.set(set, cached);
+function logsByTrace(set: TraceSet): LogsByTrace {
+  const byTrace: LogsByTrace = new Map();
+  for (const l of set.logsWithRequestIds) {
+    if (l.traceId === '') continue;
+    const list = byTrace.get(l.traceId);
+    if (list) list.push(l);
+    else byTrace.set(l.traceId, [l]);
   }
-  return cached.byTrace;
+  return byTrace;
 }
 
 /** The earliest root of a trace, else its earliest span. */
@@ -82,7 +78,7 @@ function entryOf(set: TraceSet, traceId: string): SpanFact | undefined {
   return best;
 }
 
-function findSplits(set: TraceSet, index: RequestIdIndex, stitches: readonly Stitch[]): Observation[] {
+function findSplits(set: TraceSet, logs: LogsByTrace, index: RequestIdIndex, stitches: readonly Stitch[]): Observation[] {
   const upstream = new Map<string, Set<string>>();
   for (const s of stitches) {
     if (s.from.traceId === s.to.traceId) continue;
@@ -96,7 +92,7 @@ function findSplits(set: TraceSet, index: RequestIdIndex, stitches: readonly Sti
     // The first trace is one no other trace of the request was stitched into; among several, the earliest.
     const downstream = (traceId: string) => [...(upstream.get(traceId) ?? [])].some((t) => traceIds.has(t));
     const traces = [...traceIds]
-      .map((traceId) => ({ traceId, entry: entryOf(set, traceId), first: carriersOf(set, traceId, requestId)[0], downstream: downstream(traceId) }))
+      .map((traceId) => ({ traceId, entry: entryOf(set, traceId), first: carriersOf(set, logs, traceId, requestId)[0], downstream: downstream(traceId) }))
       .map((t) => ({ ...t, start: t.entry?.start ?? t.first?.time ?? 0 }))
       .sort((a, b) => Number(a.downstream) - Number(b.downstream) || a.start - b.start);
     const [origin, ...later] = traces;
@@ -132,7 +128,7 @@ function findSplits(set: TraceSet, index: RequestIdIndex, stitches: readonly Sti
   return found;
 }
 
-function findMerges(set: TraceSet, index: RequestIdIndex): Observation[] {
+function findMerges(set: TraceSet, logs: LogsByTrace, index: RequestIdIndex): Observation[] {
   const found: Observation[] = [];
   const byTrace = new Map<string, Set<string>>();
   for (const [requestId, traceIds] of index.traces) {
@@ -145,7 +141,7 @@ function findMerges(set: TraceSet, index: RequestIdIndex): Observation[] {
   for (const [traceId, ids] of byTrace) {
     if (ids.size < 2) continue;
     const reported = new Set<string>();
-    const carriers = [...ids].flatMap((id) => carriersOf(set, traceId, id).map((c) => ({ id, ...c })));
+    const carriers = [...ids].flatMap((id) => carriersOf(set, logs, traceId, id).map((c) => ({ id, ...c })));
     for (const carrier of carriers.sort((a, b) => a.time - b.time)) {
       if (reported.has(carrier.id)) continue;
       const from = carrier.span ?? (carrier.log ? set.span(traceId, carrier.log.spanId) : undefined);

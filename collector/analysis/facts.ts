@@ -18,6 +18,8 @@ export interface SpanFact {
   hostNames: readonly string[];
   name: string;
   kind: SpanKind;
+  /** Another span of its trace came first with the same id (a duplicate or a shared client/server id). */
+  duplicate: boolean;
   /** ns after the set's epoch (exact for 104 days either side of it). */
   start: number;
   end: number;
@@ -79,6 +81,7 @@ export class FactBuilder {
   private readonly placements = new WeakMap<Resource, Placement>();
   private readonly roles = new Map<string, 'correlation' | 'request-id' | 'value'>();
   private readonly order = new Map<string, number>();
+  private readonly values = new Map<string, string>();
 
   constructor(
     readonly epochNs: bigint,
@@ -106,6 +109,7 @@ export class FactBuilder {
       hostNames: where.hostNames,
       name: span.name,
       kind: span.kind,
+      duplicate: false,
       start,
       end: Math.max(start, Number(span.endNs - this.epochNs)),
       flags: span.flags,
@@ -128,7 +132,9 @@ export class FactBuilder {
    * of no interest here, so looking each known key up would cost more).
    */
   private read(attributes: Attributes): { values: Map<string, string>; correlation?: [string, string][]; requestIds?: string[] } {
-    const values = new Map<string, string>();
+    // one map for every span: its values are used up before the next span is read
+    const values = this.values;
+    values.clear();
     let correlation: [string, string][] | undefined;
     let requestIds: string[] | undefined;
     for (const key in attributes) {

@@ -135,6 +135,30 @@ export function findingTitle(f: Pick<Finding, 'kind' | 'subkind' | 'service' | '
         `that of ${e.parentHost} (\`${e.parentService}\`)`
       );
     }
+    case 'async-hop/in-process':
+      return `${who} started a new trace in a worker: the context was lost when the work was handed over in-process`;
+    case 'async-hop/messaging':
+      return `${who} consumed ${verb('a message', 'messages')} without the producer's context and started a new trace`;
+    case 'async-hop/cross-process':
+      return `${who} started a new trace for work handed over by another process`;
+    case 'rpc-hop/server-root':
+      return `${who} started a new trace for a call that came from a traced client: the propagators disagree or a proxy dropped the context`;
+    case 'dual-id/request-split':
+      return `${who} started a new trace for a request that already had one (one request id, several traces)`;
+    case 'dual-id/request-merge':
+      return `${who} minted a new request id inside a trace that already had one (one trace, several request ids)`;
+    case 'sampling-skew/rate-mismatch': {
+      const e = f.evidence;
+      return `\`${f.service}\` keeps ${e.observed} of its ${e.counted}; ${e.configuredFrom === 'settings' ? 'configured' : `configured (from ${e.configuredFrom})`}: ${e.configured}`;
+    }
+    case 'sampling-skew/sampler-disagreement':
+      return `${who} ${verb('was', 'were')} kept where the caller dropped the request: partial traces`;
+    case 'log-context-lost/no-trace-context':
+      return `${f.count} log ${one ? 'record' : 'records'} of \`${f.service}\` (logger \`${f.operation}\`) had no trace context while a span was active`;
+    case 'log-context-lost/missing-trace':
+      return `${f.count} log ${one ? 'record' : 'records'} of \`${f.service}\` (logger \`${f.operation}\`) name a sampled trace none of whose spans arrived`;
+    case 'log-context-lost/unsampled-trace':
+      return `${f.evidence.records} log records of \`${f.service}\` (logger \`${f.operation}\`) belong to unsampled traces: expected with sampling`;
     default:
       return `${who}: ${f.kind}/${f.subkind}`;
   }

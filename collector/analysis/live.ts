@@ -1,53 +1,47 @@
-// The cross-trace detectors in `hopscope serve`: over a sliding window of recent spans and logs, fed as
-// batches are committed, evaluated now and then. Pure and in memory: the caller feeds it and stores what
-// it returns (merged into findings by fingerprint). Each occurrence and stitch is returned once, when it
-// has settled; service-level statistics (sampling rates) come back every time, to replace the last.
+// The cross-trace detectors in `hopscope serve`: over windows of time, not settled traces. A window's
+// result holds the occurrences and stitches about spans (and log records) inside it, judged with the data
+// around it; record it under the window's id (store.recordWindowAnalysis), and evaluating the same window
+// again, as more data arrives, replaces it. Pure and in memory: no SQLite.
 import type { LogRecord, Span } from '../model';
 import type { CrossTraceResult } from './cross-trace';
 import { analyzeCrossTrace } from './cross-trace';
-import type { Observation, Stitch } from './findings';
-import { findingFingerprint } from './findings';
+import type { Observation } from './findings';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';
 
 export interface LiveOptions extends CrossTraceOptions {
-  /** How much recent data the detectors look across; default 5 minutes. */
-  windowNs?: number;
+  /** How far back before a window data is kept to judge it (a queue's producers, a request's first trace). Default 5 minutes. */
+  lookbackNs?: number;
   /**
-   * How long after it starts a span is judged: its partners (a consumer, a server span, the logs) may
-   * still be on their way until then. Default 15 s.
+   * Consumers and servers this far either side of a window are matched with it, so that pairs at its
+   * edges are judged as in the middle. Default 5 s.
    */
-  settleNs?: number;
+  marginNs?: number;
 }
 
-export interface LiveUpdate {
-  /** Occurrences not returned before, of settled spans. */
-  observations: Observation[];
-  /** Stitches not returned before, to settled spans. */
-  stitches: Stitch[];
-  /** Findings about a service as a whole (sampling rates) as they stand over the window now. */
-  current: Observation[];
+export interface WindowRange {
+  fromNs: bigint;
+  toNs: bigint;
 }
 
-/** Findings that describe a service over the whole window rather than one span. */
+/** Findings that describe a service over all the data held rather than one span: every window reports them. */
 const SERVICE_LEVEL = new Set(['sampling-skew/rate-mismatch', 'log-context-lost/unsampled-trace']);
 
+/** Spans and logs as they are committed, and the cross-trace detectors over any recent window of them. */
 export class LiveCrossTrace {
   private set: TraceSet | undefined;
   private readonly options: ReturnType<typeof resolveOptions>;
-  private readonly windowNs: number;
-  private readonly settleNs: number;
-  /** Keys returned so far, with the time of the span they are about, to forget them as the window moves on. */
-  private readonly returned = new Map<string, number>();
+  private readonly lookbackNs: number;
+  private readonly marginNs: number;
 
   constructor(options: LiveOptions = {}) {
     this.options = resolveOptions(options);
-    this.windowNs = options.windowNs ?? 300e9;
-    this.settleNs = options.settleNs ?? 15e9;
+    this.lookbackNs = options.lookbackNs ?? 300e9;
+    this.marginNs = options.marginNs ?? 5e9;
   }
 
-  /** Takes a committed batch: cheap (facts are extracted, nothing is matched). */
+  /** Takes a committed batch: cheap (facts are read, nothing is matched). */
   add(batch: { spans: readonly Span[]; logs: readonly LogRecord[] }): void {
     if (!this.set) {
       const first = batch.spans[0]?.startNs ?? batch.logs[0]?.timeNs;
@@ -58,44 +52,47 @@ export class LiveCrossTrace {
     this.set.addLogs(batch.logs);
   }
 
-  /** Forgets what fell out of the window, runs the detectors over the rest, and returns what is new. */
-  evaluate(nowNs: bigint): LiveUpdate {
+  /**
+   * The occurrences and stitches about spans and records in the window, judged with everything held; then
+   * forgets what ended before the window's lookback. Windows must not go back in time.
+   */
+  evaluate(range: WindowRange): CrossTraceResult {
     const set = this.set;
-    if (!set) return { observations: [], stitches: [], current: [] };
-    const now = Number(nowNs - set.builder.epochNs);
-    set.evictBefore(now - this.windowNs);
-    for (const [key, at] of this.returned) if (at < now - this.windowNs) this.returned.delete(key);
-    return this.newSince(analyzeCrossTrace(set), set, now - this.settleNs);
+    if (!set) return { observations: [], stitches: [] };
+    const from = Number(range.fromNs - set.builder.epochNs);
+    const to = Number(range.toNs - set.builder.epochNs);
+    set.evictBefore(from - this.lookbackNs);
+    return within(analyzeCrossTrace(set, { from: from - this.marginNs, to: to + this.marginNs }), set, range);
   }
+}
 
-  private newSince(result: CrossTraceResult, set: TraceSet, settled: number): LiveUpdate {
-    const startOf = (traceId: string, spanId: string) => set.span(traceId, spanId)?.start;
-    // a finding about a log record is settled by the record's time
-    const timeOf = (o: Observation) => {
-      const log = o.evidence.log as { timeNs?: string } | undefined;
-      return log?.timeNs ? Number(BigInt(log.timeNs) - set.builder.epochNs) : startOf(o.at.traceId, o.at.spanId);
-    };
-    const update: LiveUpdate = { observations: [], stitches: [], current: [] };
-    for (const o of result.observations) {
-      if (SERVICE_LEVEL.has(`${o.kind}/${o.subkind}`)) {
-        update.current.push(o);
-        continue;
-      }
-      const at = timeOf(o);
-      if (at === undefined || at > settled) continue;
-      const key = `${findingFingerprint(o.kind, o.subkind, o.service, o.operation)}:${o.at.traceId}:${o.at.spanId}:${at}`;
-      if (this.returned.has(key)) continue;
-      this.returned.set(key, at);
-      update.observations.push(o);
+/** The same over traces and logs read for the occasion (from the store: the window, its lookback, and after). */
+export function analyzeWindow(traces: Iterable<readonly Span[]>, logs: Iterable<LogRecord>, range: WindowRange, options: CrossTraceOptions = {}): CrossTraceResult {
+  const set = TraceSet.of(traces, logs, resolveOptions(options));
+  return within(analyzeCrossTrace(set), set, range);
+}
+
+/** Keeps what is about the window: by the time of the span (or record) an occurrence or stitch is at. */
+function within(result: CrossTraceResult, set: TraceSet, range: WindowRange): CrossTraceResult {
+  const from = Number(range.fromNs - set.builder.epochNs);
+  const to = Number(range.toNs - set.builder.epochNs);
+  const inside = (t: number | undefined) => t !== undefined && t >= from && t < to;
+  let logTimes: Map<string, number> | undefined;
+  // an occurrence in a trace that was not kept is known from its log records only
+  const loggedAt = (traceId: string, spanId: string) => {
+    if (!logTimes) {
+      logTimes = new Map();
+      for (const l of set.logs) if (!logTimes.has(l.traceId + l.spanId)) logTimes.set(l.traceId + l.spanId, l.time);
     }
-    for (const s of result.stitches) {
-      const at = startOf(s.to.traceId, s.to.spanId);
-      if (at === undefined || at > settled) continue;
-      const key = `stitch:${s.from.traceId}:${s.from.spanId}:${s.to.traceId}:${s.to.spanId}`;
-      if (this.returned.has(key)) continue;
-      this.returned.set(key, at);
-      update.stitches.push(s);
-    }
-    return update;
-  }
+    return logTimes.get(traceId + spanId);
+  };
+  const timeOf = (o: Observation) => {
+    const log = o.evidence.log as { timeNs?: string } | undefined;
+    if (log?.timeNs) return Number(BigInt(log.timeNs) - set.builder.epochNs);
+    return set.span(o.at.traceId, o.at.spanId)?.start ?? loggedAt(o.at.traceId, o.at.spanId);
+  };
+  return {
+    observations: result.observations.filter((o) => SERVICE_LEVEL.has(`${o.kind}/${o.subkind}`) || inside(timeOf(o))),
+    stitches: result.stitches.filter((s) => inside(set.span(s.to.traceId, s.to.spanId)?.start)),
+  };
 }

@@ -6,6 +6,7 @@ import type { LogFact, SpanFact } from './facts';
 import type { Observation } from './findings';
 import { nsToMs } from './findings';
 import { wilson } from './sampling';
+import type { TimeRange } from './cross-trace';
 import type { TraceSet } from './trace-set';
 
 export interface LostLogRecord {
@@ -19,12 +20,11 @@ export interface LostLogRecord {
 /** Logger groups of at least this many records are judged by where their records fall, not by one record. */
 const MIN_GROUP = 5;
 
-export function findLostLogContext(set: TraceSet): { observations: Observation[]; lost: LostLogRecord[] } {
-  const instances = set.instances();
+export function findLostLogContext(set: TraceSet, focus?: TimeRange): { observations: Observation[]; lost: LostLogRecord[] } {
   const activity = new Map<string, InstanceActivity>();
   const activityOf = (instance: string) => {
     let a = activity.get(instance);
-    if (!a) activity.set(instance, (a = new InstanceActivity(instances.get(instance) ?? [])));
+    if (!a) activity.set(instance, (a = new InstanceActivity(set.instanceSpans(instance))));
     return a;
   };
   // loggers that also emit records with trace context are request-scoped: a record without it lost it
@@ -33,7 +33,7 @@ export function findLostLogContext(set: TraceSet): { observations: Observation[]
 
   const groups = new Map<string, { logs: LogFact[]; inside: LostLogRecord[] }>();
   for (const log of set.logs) {
-    if (log.traceId !== '') continue;
+    if (log.traceId !== '' || (focus && (log.time < focus.from || log.time >= focus.to))) continue;
     const key = groupKey(log);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { logs: [], inside: [] }));
@@ -76,7 +76,7 @@ export function findLostLogContext(set: TraceSet): { observations: Observation[]
       });
     }
   }
-  observations.push(...unknownTraces(set));
+  observations.push(...unknownTraces(set, focus));
   return { observations, lost };
 }
 
@@ -139,12 +139,12 @@ function upperBound(spans: readonly SpanFact[], t: number): number {
  * info per service and logger with their number. Sampled ones mean spans that should be here are not,
  * from a service that does send spans: a warning per record.
  */
-function unknownTraces(set: TraceSet): Observation[] {
-  const exporting = new Set(set.spans.map((s) => s.service));
+function unknownTraces(set: TraceSet, focus: TimeRange | undefined): Observation[] {
+  const exporting = set.services;
   const found: Observation[] = [];
   const unsampled = new Map<string, { example: LogFact; records: number; traces: Set<string> }>();
   for (const log of set.logs) {
-    if (log.traceId === '' || set.trace(log.traceId).length > 0) continue;
+    if (log.traceId === '' || (focus && (log.time < focus.from || log.time >= focus.to)) || set.trace(log.traceId).length > 0) continue;
     if ((log.flags & SpanFlags.SAMPLED) === 0) {
       const key = groupKey(log);
       const group = unsampled.get(key) ?? { example: log, records: 0, traces: new Set<string>() };

@@ -8,6 +8,7 @@ import { CLAIM_CONFIDENCE } from './async-hop';
 import type { SpanFact } from './facts';
 import type { Observation, Stitch } from './findings';
 import { nsToMs } from './findings';
+import type { TimeRange } from './cross-trace';
 import type { TraceSet } from './trace-set';
 
 interface Candidate {
@@ -18,32 +19,58 @@ interface Candidate {
   /** Server start − client start, client end − server end (ns): each one network leg, plus clock offset. */
   inbound: number;
   outbound: number;
+  /** client host + server host: whose clock offset and latency apply. */
+  hosts: string;
+  /** Both traces carry request ids: whether they share one. */
+  sharedRequestId: boolean | undefined;
+  /** Timing misfit under the current estimate of the hosts' legs, and its likelihood. */
+  misfit: number;
+  fit: number;
 }
 
 /** How well a pair's timing fits is judged against the spread of the pairs first matched, no finer than this. */
 const MIN_TIMING_SCALE_NS = 50e3;
 
-export function findRpcHops(set: TraceSet, requestIds: TraceRequestIds): HopResult {
-  const clients = set.spans.filter(
-    (f) => f.kind === SpanKind.CLIENT && !f.db && !f.messaging && set.span(f.traceId, f.spanId) === f && !set.hasServer(f) && (f.rpc || f.address !== '' || f.peerService !== ''),
+export function findRpcHops(set: TraceSet, requestIds: TraceRequestIds, focus?: TimeRange): HopResult {
+  const inFocus = (f: SpanFact) => !focus || (f.start >= focus.from && f.start < focus.to);
+  // a client that could have called a server in focus ends after the focus starts
+  const servers = set.roots.filter((f) => f.kind === SpanKind.SERVER && f.links.length === 0 && !f.duplicate && inFocus(f));
+  if (servers.length === 0) return { stitches: [], observations: [] };
+  const clients = set.byKind[SpanKind.CLIENT].filter(
+    (f) =>
+      !f.db &&
+      !f.messaging &&
+      (!focus || f.end >= focus.from - set.options.clockSkewToleranceNs) &&
+      !f.duplicate &&
+      !set.hasServer(f) &&
+      (f.rpc || f.address !== '' || f.peerService !== ''),
   );
-  const servers = set.spans.filter((f) => f.kind === SpanKind.SERVER && f.parentSpanId === '' && f.links.length === 0 && set.span(f.traceId, f.spanId) === f);
   if (clients.length === 0 || servers.length === 0) return { stitches: [], observations: [] };
 
-  const byDestination = new Map<string, number[]>();
+  // Clients by what they name as destination, each list by start, to find those whose span can hold a server's.
+  const byDestination = new Map<string, { clients: number[]; starts: number[]; longest: number }>();
   clients.forEach((c, i) => {
     for (const key of clientKeys(c)) {
-      const list = byDestination.get(key);
-      if (list) list.push(i);
-      else byDestination.set(key, [i]);
+      const bucket = byDestination.get(key) ?? { clients: [], starts: [], longest: 0 };
+      bucket.clients.push(i);
+      bucket.longest = Math.max(bucket.longest, c.end - c.start);
+      byDestination.set(key, bucket);
     }
   });
+  for (const bucket of byDestination.values()) {
+    bucket.clients.sort((a, b) => clients[a].start - clients[b].start);
+    bucket.starts = bucket.clients.map((i) => clients[i].start);
+  }
   const tolerance = set.options.clockSkewToleranceNs;
   const candidates: Candidate[][] = servers.map((s) => {
     const seen = new Set<number>();
     const found: Candidate[] = [];
     for (const key of serverKeys(s)) {
-      for (const i of byDestination.get(key) ?? []) {
+      const bucket = byDestination.get(key);
+      if (!bucket) continue;
+      const last = upperBound(bucket.starts, s.start + tolerance);
+      for (let at = lowerBound(bucket.starts, s.start - tolerance - bucket.longest); at < last; at++) {
+        const i = bucket.clients[at];
         if (seen.has(i)) continue;
         seen.add(i);
         const c = clients[i];
@@ -54,38 +81,51 @@ export function findRpcHops(set: TraceSet, requestIds: TraceRequestIds): HopResu
         if (inbound < -slack || outbound < -slack) continue;
         const match = destinationMatch(c, s);
         if (match.score < 0.4) continue;
-        found.push({ client: i, destination: match.score, signals: match.signals, inbound, outbound });
+        const shared = sharedRequestId(requestIds(c.traceId), requestIds(s.traceId));
+        // the first pass knows no clock offsets: the time the server did not cover is the same on any clock
+        const misfit = inbound + outbound;
+        found.push({ client: i, destination: match.score, signals: match.signals, inbound, outbound, hosts: `${c.clock}\u0000${s.clock}`, sharedRequestId: shared, misfit, fit: fit(misfit, 1e6) });
       }
     }
     return found;
   });
 
-  // First pass: the time a server did not cover of its client's span (network both ways) is the same on
-  // any clock. Then, as in EM: measure each host pair's offset and latency, and how far true pairs stray
-  // from them, from the pairs matched so far; match again with both legs fitted; until the spread settles.
-  let match = assignMaxWeight(clients.length, weighted(candidates, servers, clients, requestIds, (k) => fit(k.inbound + k.outbound, 1e6)));
-  let legs = measureLegs(candidates, match, servers, clients);
-  let scale = Math.max(MIN_TIMING_SCALE_NS, legs.spread);
-  const residual = (s: SpanFact, k: Candidate) => {
-    const leg = legs.of(clients[k.client].clock, s.clock);
-    return Math.abs(k.inbound - leg.latency - leg.offset) + Math.abs(k.outbound - leg.latency + leg.offset);
-  };
-  const fitOf = (s: SpanFact, k: Candidate) => fit(residual(s, k), scale);
-  for (let round = 0; round < 5; round++) {
-    match = assignMaxWeight(clients.length, weighted(candidates, servers, clients, requestIds, (k, s) => fitOf(s, k)));
-    legs = measureLegs(candidates, match, servers, clients);
-    const settled = Math.max(MIN_TIMING_SCALE_NS, legs.spread);
-    const change = Math.abs(settled - scale) / scale;
+  // Then, as in EM: measure each host pair's offset and latency, and how far true pairs stray from
+  // them, from the pairs matched so far; match again with both legs fitted; until the spread settles.
+  let match = assignMaxWeight(clients.length, weighted(candidates));
+  let scale = 0;
+  for (let round = 0; round < 6; round++) {
+    const legs = measureLegs(candidates, match);
+    const settled = Math.max(MIN_TIMING_SCALE_NS, refit(candidates, legs, match));
+    const change = Math.abs(settled - scale) / settled;
     scale = settled;
+    for (const list of candidates) for (const k of list) k.fit = fit(k.misfit, scale);
+    match = assignMaxWeight(clients.length, weighted(candidates));
     if (change < 0.05) break;
   }
 
   // How sure: given that one candidate is the caller, how much of the likelihood is this pair's, seen
   // from the server (among the clients that could have called it) and from the client (among the servers).
-  const fitByClient = new Map<number, number>();
-  candidates.forEach((list, j) => {
-    for (const k of list) fitByClient.set(k.client, (fitByClient.get(k.client) ?? 0) + fitOf(servers[j], k));
-  });
+  // Then once more, leaving out rivals that are clearly someone else's partner (explaining away).
+  const chosen = Array.from(match, (i, j) => (i < 0 ? undefined : candidates[j].find((x) => x.client === i)!));
+  const serverOf = new Int32Array(clients.length).fill(-1);
+  match.forEach((i, j) => i >= 0 && (serverOf[i] = j));
+  let sure = (_j: number) => 0;
+  for (let pass = 0; pass < 2; pass++) {
+    const taken = sure;
+    const elsewhere = (j: number, k: Candidate) => k !== chosen[j] && serverOf[k.client] >= 0 && serverOf[k.client] !== j && taken(serverOf[k.client]) >= 0.9;
+    const fitByClient = new Float64Array(clients.length);
+    candidates.forEach((list, j) => {
+      for (const k of list) if (chosen[j] === k || !(match[j] >= 0 && taken(j) >= 0.9)) fitByClient[k.client] += k.fit;
+    });
+    const shares = chosen.map((k, j) => {
+      if (!k || k.fit <= 1e-9) return 0;
+      const serverSide = k.fit / candidates[j].reduce((sum, x) => sum + (elsewhere(j, x) ? 0 : x.fit), 0);
+      const clientSide = k.fit / fitByClient[k.client];
+      return (serverSide + clientSide) / 2;
+    });
+    sure = (j) => shares[j];
+  }
 
   const stitches: Stitch[] = [];
   const observations: Observation[] = [];
@@ -93,17 +133,13 @@ export function findRpcHops(set: TraceSet, requestIds: TraceRequestIds): HopResu
     if (i < 0) return;
     const s = servers[j];
     const c = clients[i];
-    const k = candidates[j].find((x) => x.client === i)!;
-    const own = fitOf(s, k);
-    const serverSide = own / candidates[j].reduce((sum, x) => sum + fitOf(s, x), 0);
-    const clientSide = own / fitByClient.get(i)!;
-    let confidence = (own > 0 ? Math.min(serverSide, clientSide) : 0) * (0.85 + 0.15 * k.destination);
+    const k = chosen[j]!;
+    let confidence = sure(j) * (0.85 + 0.15 * k.destination);
     const signals = [...k.signals, 'timing'];
-    const shared = sharedRequestId(requestIds(c.traceId), requestIds(s.traceId));
-    if (shared === true) {
+    if (k.sharedRequestId === true) {
       signals.push('request-id');
       confidence = 1 - (1 - confidence) * 0.1;
-    } else if (shared === false) confidence *= 0.3;
+    } else if (k.sharedRequestId === false) confidence *= 0.3;
     confidence = Math.round(Math.min(0.99, confidence) * 1000) / 1000;
     stitches.push({ kind: 'rpc-hop', confidence, from: { traceId: c.traceId, spanId: c.spanId }, to: { traceId: s.traceId, spanId: s.spanId }, signals });
     if (confidence < CLAIM_CONFIDENCE) return;
@@ -138,13 +174,13 @@ function fit(misfit: number, scale: number): number {
   return Math.exp(-0.5 * z * z);
 }
 
-function weighted(candidates: Candidate[][], servers: SpanFact[], clients: SpanFact[], requestIds: TraceRequestIds, fitOf: (k: Candidate, s: SpanFact) => number): Edge[][] {
-  return candidates.map((list, j) =>
-    list.map((k) => {
-      let weight = k.destination + 2 * fitOf(k, servers[j]);
-      const shared = sharedRequestId(requestIds(clients[k.client].traceId), requestIds(servers[j].traceId));
-      if (shared === true) weight += 2;
-      else if (shared === false) weight *= 0.3;
+/** Edges for the assignment; a pair whose timing cannot be true (fit ≈ 0) is left out, so it costs nothing. */
+function weighted(candidates: Candidate[][]): Edge[][] {
+  return candidates.map((list) =>
+    list.filter((k) => k.fit > 1e-9 || k.sharedRequestId === true).map((k) => {
+      let weight = k.destination + 2 * k.fit;
+      if (k.sharedRequestId === true) weight += 2;
+      else if (k.sharedRequestId === false) weight *= 0.3;
       return { producer: k.client, weight };
     }),
   );
@@ -157,45 +193,68 @@ function sharedRequestId(a: ReadonlySet<string> | undefined, b: ReadonlySet<stri
   return false;
 }
 
-interface Legs {
-  /** Latency of one leg and the server clock's offset from the client's, for a pair of hosts. */
-  of(clientClock: string, serverClock: string): { latency: number; offset: number };
-  /** Median misfit of the first pass's pairs under these legs. */
-  spread: number;
+interface Leg {
+  /** One leg's latency, and the server clock's offset from the client's. */
+  latency: number;
+  offset: number;
 }
 
 /**
- * From the first pass's pairs, per client host → server host: half the difference of the legs is the
+ * From the pairs matched so far, per client host → server host: half the difference of the legs is the
  * server clock's offset (the half-latency model of Jaeger and Zipkin), half their sum the latency.
  */
-function measureLegs(candidates: Candidate[][], match: Int32Array, servers: SpanFact[], clients: SpanFact[]): Legs {
-  const byHosts = new Map<string, { offsets: number[]; latencies: number[] }>();
+function measureLegs(candidates: Candidate[][], match: Int32Array): { byHosts: Map<string, Leg>; overall: Leg } {
+  const cells = new Map<string, { offsets: number[]; latencies: number[] }>();
   const all: number[] = [];
   match.forEach((i, j) => {
     if (i < 0) return;
     const k = candidates[j].find((x) => x.client === i)!;
-    const key = `${clients[i].clock}\u0000${servers[j].clock}`;
-    const cell = byHosts.get(key) ?? { offsets: [], latencies: [] };
+    const cell = cells.get(k.hosts) ?? { offsets: [], latencies: [] };
     cell.offsets.push((k.inbound - k.outbound) / 2);
     cell.latencies.push((k.inbound + k.outbound) / 2);
-    byHosts.set(key, cell);
+    cells.set(k.hosts, cell);
     all.push((k.inbound + k.outbound) / 2);
   });
-  const latency = all.length > 0 ? median(all) : 0;
-  const legs = new Map<string, { latency: number; offset: number }>();
-  for (const [key, cell] of byHosts) {
-    // a few pairs cannot tell a clock from chance
-    legs.set(key, cell.offsets.length >= 5 ? { latency: median(cell.latencies), offset: median(cell.offsets) } : { latency, offset: 0 });
-  }
-  const of = (clientClock: string, serverClock: string) => legs.get(`${clientClock}\u0000${serverClock}`) ?? { latency, offset: 0 };
+  const overall = { latency: all.length > 0 ? median(all) : 0, offset: 0 };
+  const byHosts = new Map<string, Leg>();
+  // a few pairs cannot tell a clock from chance
+  for (const [hosts, cell] of cells) if (cell.offsets.length >= 5) byHosts.set(hosts, { latency: median(cell.latencies), offset: median(cell.offsets) });
+  return { byHosts, overall };
+}
+
+/** Sets every candidate's misfit under these legs; returns the median misfit of the matched pairs. */
+function refit(candidates: Candidate[][], legs: { byHosts: Map<string, Leg>; overall: Leg }, match: Int32Array): number {
   const misfits: number[] = [];
-  match.forEach((i, j) => {
-    if (i < 0) return;
-    const k = candidates[j].find((x) => x.client === i)!;
-    const leg = of(clients[i].clock, servers[j].clock);
-    misfits.push(Math.abs(k.inbound - leg.latency - leg.offset) + Math.abs(k.outbound - leg.latency + leg.offset));
+  candidates.forEach((list, j) => {
+    for (const k of list) {
+      const leg = legs.byHosts.get(k.hosts) ?? legs.overall;
+      k.misfit = Math.abs(k.inbound - leg.latency - leg.offset) + Math.abs(k.outbound - leg.latency + leg.offset);
+      if (k.client === match[j]) misfits.push(k.misfit);
+    }
   });
-  return { of, spread: misfits.length > 0 ? median(misfits) : 1e6 };
+  return misfits.length > 0 ? median(misfits) : 1e6;
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function median(values: number[]): number {

@@ -6,6 +6,7 @@ import { SpanFlags } from '../model';
 import type { RequestIdIndex } from './dual-id';
 import type { LogFact, SpanFact } from './facts';
 import type { Evidence, Observation } from './findings';
+import type { TimeRange } from './cross-trace';
 import type { TraceSet } from './trace-set';
 
 /** z for a two-sided 99.9% interval: with many services and windows, only clear differences are reported. */
@@ -58,9 +59,9 @@ export function estimateFromTraceIds(traceIds: readonly string[]): { sampler: Sa
   let goMax = 0;
   let specMax = 0;
   for (const id of traceIds) {
-    const low = BigInt(`0x${id.slice(16)}`);
-    goMax = Math.max(goMax, Number(low >> 1n) / 2 ** 63);
-    specMax = Math.max(specMax, 1 - Number(low & ((1n << 56n) - 1n)) / 2 ** 56);
+    const [go, spec] = randomnessOf(id);
+    goMax = Math.max(goMax, go);
+    specMax = Math.max(specMax, spec);
   }
   const go = Math.min(1, (goMax * (n + 1)) / n);
   const spec = Math.min(1, (specMax * (n + 1)) / n);
@@ -71,16 +72,33 @@ export function estimateFromTraceIds(traceIds: readonly string[]): { sampler: Sa
   return { sampler: 'always-on', probability: 1 };
 }
 
+// The same roots are estimated from in every window: parse each trace id once.
+const randomness = new Map<string, [number, number]>();
+const RANDOMNESS_CACHE_SIZE = 100_000;
+
+/** u for Go's sampler ((low 64 bits >> 1) / 2^63) and for spec samplers (1 − low 56 bits / 2^56). */
+function randomnessOf(traceId: string): [number, number] {
+  let found = randomness.get(traceId);
+  if (!found) {
+    const low = BigInt(`0x${traceId.slice(16)}`);
+    found = [Number(low >> 1n) / 2 ** 63, 1 - Number(low & ((1n << 56n) - 1n)) / 2 ** 56];
+    if (randomness.size >= RANDOMNESS_CACHE_SIZE) randomness.clear();
+    randomness.set(traceId, found);
+  }
+  return found;
+}
+
 interface Configured {
   probability: number;
   from: 'settings' | 'tracestate' | 'trace ids';
   sampler?: Sampler;
 }
 
-export function findSamplingSkew(set: TraceSet, requests: RequestIdIndex): Observation[] {
+/** `focus` limits the roots and log records the rates are read from to a stretch of time. */
+export function findSamplingSkew(set: TraceSet, requests: RequestIdIndex, focus?: TimeRange): Observation[] {
   const roots = new Map<string, SpanFact[]>();
-  for (const f of set.spans) {
-    if (f.parentSpanId !== '' || set.span(f.traceId, f.spanId) !== f) continue;
+  for (const f of set.roots) {
+    if (f.duplicate || (focus && (f.start < focus.from || f.start >= focus.to))) continue;
     const list = roots.get(f.service);
     if (list) list.push(f);
     else roots.set(f.service, [f]);
@@ -100,7 +118,8 @@ export function findSamplingSkew(set: TraceSet, requests: RequestIdIndex): Obser
       if (estimate) configured.set(service, { probability: estimate.probability, from: 'trace ids', sampler: estimate.sampler });
     }
   }
-  return [...rateMismatches(set, configured, roots, requests), ...disagreements(set, configured)];
+  const logs = focus ? set.logs.filter((l) => l.time >= focus.from && l.time < focus.to) : set.logs;
+  return [...rateMismatches(set, logs, configured, roots, requests), ...disagreements(set, configured)];
 }
 
 function mostCommon(values: number[]): number | undefined {
@@ -120,12 +139,12 @@ function logSampled(log: LogFact): boolean {
  * the requests it is the first to log (by request id), the share with any sampled trace. Against the
  * configured rate.
  */
-function rateMismatches(set: TraceSet, configured: Map<string, Configured>, roots: Map<string, SpanFact[]>, requests: RequestIdIndex): Observation[] {
+function rateMismatches(set: TraceSet, all: readonly LogFact[], configured: Map<string, Configured>, roots: Map<string, SpanFact[]>, requests: RequestIdIndex): Observation[] {
   const found: Observation[] = [];
   const logsBy = new Map<string, LogFact[]>();
   const sampledLogTraces = new Set<string>();
   const firstLogOf = new Map<string, LogFact>();
-  for (const l of set.logs) {
+  for (const l of all) {
     if (l.traceId === '') continue;
     const list = logsBy.get(l.service);
     if (list) list.push(l);
@@ -181,7 +200,7 @@ function compare(service: string, config: Configured, kept: number, n: number, c
   if (n < MIN_TRACES) return undefined;
   const [lo, hi] = wilson(kept, n);
   const p = config.probability;
-  if (p >= lo && p <= hi) return undefined;
+  if (p >= lo - 1e-9 && p <= hi + 1e-9) return undefined;
   const evidence: Evidence = {
     configured: round(p),
     configuredFrom: config.from,
@@ -219,9 +238,8 @@ function round(x: number): number {
  */
 function disagreements(set: TraceSet, configured: Map<string, Configured>): Observation[] {
   const partial = new Map<string, SpanFact[]>();
-  for (const traceId of set.traceIds()) {
+  for (const traceId of set.rootless) {
     const spans = set.trace(traceId);
-    if (spans.some((f) => f.parentSpanId === '')) continue;
     const tops = spans.filter((f) => !set.parentOf(f) && (f.flags & SpanFlags.CONTEXT_IS_REMOTE) !== 0);
     for (const top of tops) {
       const list = partial.get(top.service);

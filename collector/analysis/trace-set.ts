@@ -7,12 +7,15 @@ import type { LogFact, SpanFact } from './facts';
 import { FactBuilder, spanKey } from './facts';
 import type { ResolvedOptions } from './options';
 
+/** Traces up to this many spans are searched by scanning; bigger ones get an index by span id. */
+const SCAN_LIMIT = 16;
+
 interface TraceEntry {
   spans: SpanFact[];
-  /** span id → the first span with that id. */
-  byId: Map<string, SpanFact>;
+  /** span id → the first span with that id, once the trace is too big to scan. */
+  byId: Map<string, SpanFact> | undefined;
   /** parent span id → bits (1 << kind) of the kinds of its children. */
-  childKinds: Map<string, number>;
+  childKinds: Map<string, number> | undefined;
   /** Ids of SERVER spans, to see the server half of a Zipkin-style shared client/server span id. */
   servers: Set<string> | undefined;
   /** service + operation of every span, built when first asked for. */
@@ -23,12 +26,21 @@ interface TraceEntry {
 
 export class TraceSet {
   readonly builder: FactBuilder;
-  spans: SpanFact[] = [];
   logs: LogFact[] = [];
+  /** Spans without a parent, and spans by kind, in arrival order: what the detectors start from. */
+  roots: SpanFact[] = [];
+  byKind: SpanFact[][] = Object.values(SpanKind).map(() => []);
+  /** Spans and log records that carry request ids. */
+  spansWithRequestIds: SpanFact[] = [];
+  logsWithRequestIds: LogFact[] = [];
+  /** Traces none of whose spans is a root (partial traces, so far). */
+  readonly rootless = new Set<string>();
+  /** Services that sent spans. */
+  readonly services = new Set<string>();
   private readonly traces = new Map<string, TraceEntry>();
   /** trace id + span id → how many spans link to it. */
   private readonly linkTargets = new Map<string, number>();
-  private byInstance: Map<string, SpanFact[]> | undefined;
+  private readonly byInstance = new Map<string, { spans: SpanFact[]; sorted: boolean }>();
   private logCount = 0;
 
   constructor(epochNs: bigint, readonly options: ResolvedOptions) {
@@ -51,7 +63,11 @@ export class TraceSet {
   }
 
   addLogs(logs: Iterable<LogRecord>): void {
-    for (const log of logs) this.logs.push(this.builder.log(log, this.logCount++));
+    for (const log of logs) {
+      const fact = this.builder.log(log, this.logCount++);
+      this.logs.push(fact);
+      if (fact.requestIds.length > 0) this.logsWithRequestIds.push(fact);
+    }
   }
 
   /** Forgets traces whose every span ended, and logs emitted, before `ns` (after the epoch). */
@@ -70,31 +86,64 @@ export class TraceSet {
       }
     }
     if (evicted) {
-      this.spans = this.spans.filter((f) => this.traces.has(f.traceId));
-      this.byInstance = undefined;
+      const kept = (f: SpanFact) => this.traces.has(f.traceId);
+      this.roots = this.roots.filter(kept);
+      this.byKind = this.byKind.map((list) => list.filter(kept));
+      this.spansWithRequestIds = this.spansWithRequestIds.filter(kept);
+      for (const traceId of this.rootless) if (!this.traces.has(traceId)) this.rootless.delete(traceId);
+      for (const [instance, entry] of this.byInstance) {
+        entry.spans = entry.spans.filter(kept);
+        if (entry.spans.length === 0) this.byInstance.delete(instance);
+      }
     }
-    if (this.logs.length > 0 && this.logs[0].time < ns) this.logs = this.logs.filter((l) => l.time >= ns);
+    if (this.logs.length > 0 && this.logs.some((l) => l.time < ns)) {
+      this.logs = this.logs.filter((l) => l.time >= ns);
+      this.logsWithRequestIds = this.logsWithRequestIds.filter((l) => l.time >= ns);
+    }
   }
 
   private add(fact: SpanFact): void {
-    this.spans.push(fact);
     let entry = this.traces.get(fact.traceId);
     if (!entry) {
-      entry = { spans: [], byId: new Map(), childKinds: new Map(), servers: undefined, names: undefined, end: fact.end };
+      entry = { spans: [], byId: undefined, childKinds: undefined, servers: undefined, names: undefined, end: fact.end };
       this.traces.set(fact.traceId, entry);
     }
+    fact.duplicate = this.span(fact.traceId, fact.spanId) !== undefined;
     entry.spans.push(fact);
-    if (!entry.byId.has(fact.spanId)) entry.byId.set(fact.spanId, fact);
-    if (fact.parentSpanId !== '') entry.childKinds.set(fact.parentSpanId, (entry.childKinds.get(fact.parentSpanId) ?? 0) | (1 << fact.kind));
+    if (entry.byId) {
+      if (!fact.duplicate) entry.byId.set(fact.spanId, fact);
+    } else if (entry.spans.length > SCAN_LIMIT) {
+      entry.byId = new Map();
+      for (const f of entry.spans) if (!entry.byId.has(f.spanId)) entry.byId.set(f.spanId, f);
+    }
+    if (fact.parentSpanId === '') {
+      this.roots.push(fact);
+      this.rootless.delete(fact.traceId);
+    } else if (entry.spans.length === 1) this.rootless.add(fact.traceId);
+    this.byKind[fact.kind]?.push(fact);
+    this.services.add(fact.service);
+    if (fact.requestIds.length > 0) this.spansWithRequestIds.push(fact);
+    const byInstance = this.byInstance.get(fact.instance);
+    if (byInstance) {
+      if (byInstance.sorted && fact.start < byInstance.spans[byInstance.spans.length - 1].start) byInstance.sorted = false;
+      byInstance.spans.push(fact);
+    } else this.byInstance.set(fact.instance, { spans: [fact], sorted: true });
+    if (fact.parentSpanId !== '') {
+      entry.childKinds ??= new Map();
+      entry.childKinds.set(fact.parentSpanId, (entry.childKinds.get(fact.parentSpanId) ?? 0) | (1 << fact.kind));
+    }
     if (fact.kind === SpanKind.SERVER) (entry.servers ??= new Set()).add(fact.spanId);
     entry.names?.add(nameKey(fact.service, fact.name));
     if (fact.end > entry.end) entry.end = fact.end;
     for (const link of fact.links) this.linkTargets.set(link, (this.linkTargets.get(link) ?? 0) + 1);
-    this.byInstance = undefined;
   }
 
   span(traceId: string, spanId: string): SpanFact | undefined {
-    return this.traces.get(traceId)?.byId.get(spanId);
+    const entry = this.traces.get(traceId);
+    if (!entry) return undefined;
+    if (entry.byId) return entry.byId.get(spanId);
+    for (const f of entry.spans) if (f.spanId === spanId) return f;
+    return undefined;
   }
 
   trace(traceId: string): readonly SpanFact[] {
@@ -110,7 +159,7 @@ export class TraceSet {
   }
 
   hasChildOfKind(fact: SpanFact, kind: SpanKind): boolean {
-    return ((this.traces.get(fact.traceId)?.childKinds.get(fact.spanId) ?? 0) & (1 << kind)) !== 0;
+    return ((this.traces.get(fact.traceId)?.childKinds?.get(fact.spanId) ?? 0) & (1 << kind)) !== 0;
   }
 
   /** Whether a SERVER span answered this CLIENT span: as its child, or as the server half of a shared span id. */
@@ -121,7 +170,7 @@ export class TraceSet {
 
   /** Whether some span links to this one (a consumer that followed it correctly). */
   isLinkTarget(fact: SpanFact): boolean {
-    return this.linkTargets.has(spanKey(fact.traceId, fact.spanId));
+    return this.linkTargets.size > 0 && this.linkTargets.has(spanKey(fact.traceId, fact.spanId));
   }
 
   /** Whether the trace holds a span of this service and operation. */
@@ -132,19 +181,15 @@ export class TraceSet {
     return entry.names.has(nameKey(service, name));
   }
 
-  /** Spans per instance, by start. */
-  instances(): Map<string, SpanFact[]> {
-    if (!this.byInstance) {
-      const by = new Map<string, SpanFact[]>();
-      for (const fact of this.spans) {
-        const list = by.get(fact.instance);
-        if (list) list.push(fact);
-        else by.set(fact.instance, [fact]);
-      }
-      for (const list of by.values()) list.sort((a, b) => a.start - b.start);
-      this.byInstance = by;
+  /** The spans of one instance, by start. */
+  instanceSpans(instance: string): readonly SpanFact[] {
+    const entry = this.byInstance.get(instance);
+    if (!entry) return [];
+    if (!entry.sorted) {
+      entry.spans.sort((a, b) => a.start - b.start);
+      entry.sorted = true;
     }
-    return this.byInstance;
+    return entry.spans;
   }
 }
 

@@ -69,7 +69,9 @@ function twoTraces(): TelemetryBatch {
   return {
     spans: [
       span({ traceId: traceId(1), spanId: spanId(1), name: 'GET /cart', kind: SpanKind.SERVER, resource: checkout, endNs: T0 + 5_000_000n, attributes: attributes({ 'http.route': '/cart', 'retries': 3n }) }),
-      span({ traceId: traceId(1), spanId: spanId(2), parentSpanId: spanId(1), name: 'SELECT', kind: SpanKind.CLIENT, resource: db, startNs: T0 + 1_000_000n, endNs: T0 + 2_000_000n }),
+      span({ traceId: traceId(1), spanId: spanId(2), parentSpanId: spanId(1), name: 'SELECT', kind: SpanKind.CLIENT, resource: db, startNs: T0 + 1_000_000n, endNs: T0 + 2_000_000n,
+        events: [{ timeNs: T0 + 1_500_000n, name: 'cache miss', attributes: {}, droppedAttributesCount: 0 }],
+        links: [{ traceId: traceId(2), spanId: spanId(10), traceState: '', attributes: {}, droppedAttributesCount: 0, flags: 0 }] }),
       span({ traceId: traceId(1), spanId: spanId(3), parentSpanId: spanId(99), name: 'orphan', resource: db, startNs: T0 + 3_000_000n, endNs: T0 + 4_000_000n }),
       span({ traceId: traceId(2), spanId: spanId(10), name: 'POST /pay', kind: SpanKind.SERVER, resource: checkout, startNs: T0 + 10_000_000n, endNs: T0 + 90_000_000n, status: { code: StatusCode.ERROR, message: 'declined' } }),
       span({ traceId: traceId(3), spanId: spanId(20), name: 'consume', kind: SpanKind.CONSUMER, resource: db, startNs: T0 + 100_000_000n, endNs: T0 + 120_000_000n }),
@@ -208,6 +210,8 @@ describe('reading', () => {
     expect(t.resources[t.rows.resource[1]].service).toBe('db');
     expect(t.resources).toHaveLength(2);
     expect(t.rows.kind).toEqual([SpanKind.SERVER, SpanKind.CLIENT, SpanKind.INTERNAL]);
+    expect(t.rows.eventCount).toEqual([0, 1, 0]);
+    expect(t.rows.linkCount).toEqual([0, 1, 0]);
     expect(t.logs.map((l) => l.body)).toEqual(['slow query']);
     expect(t.logs[0].spanId).toBe(spanId(2));
   });
@@ -225,6 +229,7 @@ describe('reading', () => {
     const search = (q: string) => api<WireSpanSearch>(`/api/span-search?traceId=${traceId(1)}&q=${encodeURIComponent(q)}`).then((r) => r.body.matches.map((m) => m.spanId));
     expect(await search('select')).toEqual([spanId(2)]);
     expect(await search('retries=3')).toEqual([spanId(1)]);
+    expect(await search('cache miss')).toEqual([spanId(2)]);
     expect((await search('db')).sort()).toEqual([spanId(2), spanId(3)]);
     expect(await search('')).toEqual([]);
     expect((await api('/api/span-search?q=x')).status).toBe(400);

@@ -140,7 +140,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   }
 
   function loadTrace(traceId: string): OpenTrace {
-    const spans = reader.getTrace(traceId);
+    const spans = reader.getTraceOutline(traceId);
     if (spans.length === 0) throw new HttpError(404, `no trace ${traceId} in the store`);
     return openTrace(spans, [traceId]);
   }
@@ -161,7 +161,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   /** Both halves of a split trace as one tree: the consumer (`to`) hangs under its producer (`from`). */
   function loadStitched(stitch: WireStitch): OpenTrace {
     const traceIds = [...new Set([stitch.from.traceId, stitch.to.traceId])];
-    const spans = traceIds.flatMap((id) => reader.getTrace(id));
+    const spans = traceIds.flatMap((id) => reader.getTraceOutline(id));
     const has = (ref: SpanRef) => spans.some((s) => s.traceId === ref.traceId && s.spanId === ref.spanId);
     if (!has(stitch.from) || !has(stitch.to)) throw new HttpError(404, 'a span of this stitch is no longer in the store');
     return openTrace(spans, traceIds, stitch);
@@ -250,7 +250,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       method: 'GET',
       path: /^\/api\/traces\/([0-9a-f]{32})\/spans\/([0-9a-f]{16})$/,
       handle: (_req, res, _url, m) => {
-        const detail = spanDetail(openHolding(m[1]), m[1], m[2]);
+        const detail = spanDetail(openHolding(m[1]), m[1], m[2], reader);
         if (!detail) throw new HttpError(404, `no span ${m[2]} in trace ${m[1]}`);
         sendJson(res, 200, detail);
       },
@@ -262,7 +262,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
         const traceIds = url.searchParams.getAll('traceId');
         if (traceIds.length === 0 || traceIds.some((id) => !/^[0-9a-f]{32}$/.test(id))) throw new InputError('span-search needs ?traceId= (32 hex digits, repeatable)', { field: 'traceId' });
         const q = url.searchParams.get('q') ?? '';
-        const matches = [...new Set(traceIds)].flatMap((id) => searchSpans(openHolding(id), q).filter((m) => m.traceId === id));
+        const matches = [...new Set(traceIds)].flatMap((id) => searchSpans(openHolding(id), q, reader).filter((m) => m.traceId === id));
         const body: WireSpanSearch = { matches };
         sendJson(res, 200, body);
       },

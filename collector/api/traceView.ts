@@ -1,38 +1,32 @@
 import { assembleTrace, type AssembledTrace } from '../analysis/assemble';
 import { serviceName, type AnyValue, type Span } from '../model';
-import type { StoredLog } from '../store/types';
+import type { SpanOutline, StoredLog, StoreReader } from '../store/types';
 import { encodeAnyValue, encodeLog, encodeSpan, TelemetryTables } from './encode';
 import type { SpanRef, WireSpanDetail, WireSpanFinding, WireStitch, WireTrace } from './wire';
 
-/** One or two traces read and assembled for the UI; kept while the user works in them. */
+/** One or two traces read in outline and assembled for the UI; kept while the user works in them. */
 export interface OpenTrace {
   traceIds: string[];
+  /** Built from `SpanOutline`s, so its spans are outlines. */
   assembled: AssembledTrace;
-  /** A stitched view assembles a re-parented copy of the consumer; this maps it back to the span as received. */
-  moved: Map<Span, Span>;
   stitch?: WireStitch;
+  /** The spans in full, read on the first span search. */
+  full?: Span[];
 }
 
-/** Assembles spans; with a stitch, the consumer (`to`) is assembled as a child of its producer (`from`). */
-export function openTrace(spans: Span[], traceIds: string[], stitch?: WireStitch): OpenTrace {
-  const moved = new Map<Span, Span>();
+/** Assembles outlines; with a stitch, the consumer (`to`) is assembled as a child of its producer (`from`). */
+export function openTrace(spans: SpanOutline[], traceIds: string[], stitch?: WireStitch): OpenTrace {
   const input = stitch
-    ? spans.map((s) => {
-        if (s.traceId !== stitch.to.traceId || s.spanId !== stitch.to.spanId) return s;
-        const copy = { ...s, parentSpanId: stitch.from.spanId };
-        moved.set(copy, s);
-        return copy;
-      })
+    ? spans.map((s) => (s.traceId === stitch.to.traceId && s.spanId === stitch.to.spanId ? { ...s, parentSpanId: stitch.from.spanId } : s))
     : spans;
-  return { traceIds, assembled: assembleTrace(input), moved, stitch };
+  return { traceIds, assembled: assembleTrace(input), stitch };
 }
 
-function findSpan(open: OpenTrace, traceId: string, spanId: string): Span | undefined {
-  const { spans } = open.assembled;
+function findOutline(open: OpenTrace, traceId: string, spanId: string): SpanOutline | undefined {
+  const spans = open.assembled.spans as SpanOutline[];
   const row = open.assembled.rowOfSpanId(spanId);
   // Two traces of a stitched view may share a span id; then the owner found first may be the other one.
-  const span = row >= 0 && spans[row].traceId === traceId ? spans[row] : spans.find((s) => s.traceId === traceId && s.spanId === spanId);
-  return span && (open.moved.get(span) ?? span);
+  return row >= 0 && spans[row].traceId === traceId ? spans[row] : spans.find((s) => s.traceId === traceId && s.spanId === spanId);
 }
 
 /** The waterfall's skeleton: tree and per-row columns, no attributes (those come with `spanDetail`). */
@@ -53,8 +47,9 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
     eventCount: new Array<number>(n),
     linkCount: new Array<number>(n),
   };
+  const spans = a.spans as SpanOutline[];
   for (let r = 0; r < n; r++) {
-    const s = a.spans[r];
+    const s = spans[r];
     let ni = nameIndex.get(s.name);
     if (ni === undefined) nameIndex.set(s.name, (ni = names.push(s.name) - 1));
     rows.trace[r] = traceIndex.get(s.traceId) ?? 0;
@@ -63,8 +58,8 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
     rows.resource[r] = tables.resourceIndex(s.resource);
     rows.kind[r] = s.kind;
     rows.status[r] = s.status.code;
-    rows.eventCount[r] = s.events.length;
-    rows.linkCount[r] = s.links.length;
+    rows.eventCount[r] = s.eventCount;
+    rows.linkCount[r] = s.linkCount;
   }
   return {
     traceId: traceIds[0],
@@ -90,20 +85,23 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
   };
 }
 
-export function spanDetail(open: OpenTrace, traceId: string, spanId: string): WireSpanDetail | undefined {
-  const span = findSpan(open, traceId, spanId);
+/** The span as received (a stitched view's re-parenting is only in the outline), read in full from the store. */
+export function spanDetail(open: OpenTrace, traceId: string, spanId: string, reader: StoreReader): WireSpanDetail | undefined {
+  const outline = findOutline(open, traceId, spanId);
+  const span = outline && reader.getSpan(traceId, outline.key);
   if (!span) return undefined;
   const tables = new TelemetryTables();
   return { span: encodeSpan(span, tables), ...tables.tables() };
 }
 
 /** Spans whose name, service, id, status message, attribute `key=value` or event name contains `query` (case-insensitive). */
-export function searchSpans(open: OpenTrace, query: string): SpanRef[] {
+export function searchSpans(open: OpenTrace, query: string, reader: StoreReader): SpanRef[] {
   const needle = query.trim().toLowerCase();
   if (needle === '') return [];
+  open.full ??= open.traceIds.flatMap((id) => reader.getTrace(id));
   const has = (text: string) => text.toLowerCase().includes(needle);
   const matches: SpanRef[] = [];
-  for (const s of open.assembled.spans) {
+  for (const s of open.full) {
     const hit =
       has(s.name) ||
       has(serviceName(s.resource)) ||

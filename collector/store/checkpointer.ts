@@ -5,11 +5,15 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Db } from './connection';
 
-/** Pages of WAL at which the writer checkpoints by itself (SQLite's default is 1000): reached only if the worker falls behind. */
-const WRITER_CHECKPOINT_PAGES = 16_384;
+/**
+ * Pages of WAL (16 MiB) at which the writer checkpoints by itself; SQLite's default is 1000. The WAL starts
+ * over only when a write begins with every frame checkpointed, which under steady load the worker seldom
+ * leaves it: this checkpoint, cheap as the worker has copied nearly everything, lets it start over.
+ */
+const WRITER_CHECKPOINT_PAGES = 4096;
 const DEFAULT_CHECKPOINT_PAGES = 1000;
 /** A WAL that grew past this is cut back to it once checkpointed. */
-const WAL_SIZE_LIMIT = 64 * 1024 * 1024;
+const WAL_SIZE_LIMIT = 32 * 1024 * 1024;
 /** Least time between two checkpoints, so a busy writer is not chased page by page. */
 const MIN_INTERVAL_MS = 100;
 
@@ -54,7 +58,8 @@ export function startCheckpointer(writer: Db, file: string, nativeBinding: strin
   let worker: Worker | undefined;
   let exited: Promise<void> | undefined;
   let requested = false;
-  let failed = false;
+  // Set when the worker failed or was stopped: the writer checkpoints by itself from then on.
+  let off = false;
 
   function start(): Worker {
     const w = new Worker(WORKER_SOURCE, {
@@ -67,8 +72,8 @@ export function startCheckpointer(writer: Db, file: string, nativeBinding: strin
     exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
     w.once('error', (e) => {
       console.error('store: the checkpoint worker failed; the writer checkpoints by itself', e);
-      failed = true;
-      writer.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
+      off = true;
+      if (writer.open) writer.pragma(`wal_autocheckpoint = ${DEFAULT_CHECKPOINT_PAGES}`);
     });
     writer.pragma(`wal_autocheckpoint = ${WRITER_CHECKPOINT_PAGES}`);
     writer.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
@@ -77,7 +82,7 @@ export function startCheckpointer(writer: Db, file: string, nativeBinding: strin
 
   return {
     committed(committedItems) {
-      if (failed) return;
+      if (off) return;
       items += committedItems;
       if (!worker && items < ITEMS_BEFORE_WORKER) return;
       worker ??= start();
@@ -86,7 +91,7 @@ export function startCheckpointer(writer: Db, file: string, nativeBinding: strin
       worker.postMessage('checkpoint');
     },
     async stop() {
-      failed = true;
+      off = true;
       if (!worker) return;
       worker.ref();
       worker.postMessage('stop');

@@ -6,7 +6,7 @@ import { prepared, type Db } from './connection';
 import type { StoredFinding } from './types';
 
 /** Occurrences kept per fingerprint for people to look at; all of them are counted. */
-export const MAX_EXAMPLES = 50;
+const MAX_EXAMPLES = 50;
 /** The source of a trace's own analysis in finding_counts; windows use their id. */
 const TRACE_SOURCE = '';
 /** finding_counts.trace_key of an occurrence in no stored trace. */
@@ -23,7 +23,7 @@ export const SETTLED_TRACES_SQL = `
   WHERE p.touched_ms <= ? ORDER BY p.touched_ms LIMIT ?`;
 
 /** The write side, on the writer connection; remembers which traces settledTraces handed out and how often they had been touched then. */
-export function analysisRecorder(db: Db, now: () => number = () => Date.now()): AnalysisRecorder {
+export function analysisRecorder(db: Db): AnalysisRecorder {
   const handedOut = new Map<string, bigint>();
 
   const recordTrace = db.transaction((traceId: string, observations: readonly Observation[]) => {
@@ -34,7 +34,7 @@ export function analysisRecorder(db: Db, now: () => number = () => Date.now()): 
       `DELETE FROM finding_counts WHERE trace_key = ? AND source = ? RETURNING trace_key, fingerprint, count`,
     ).all(key, TRACE_SOURCE);
     subtract(db, removed, TRACE_SOURCE);
-    add(db, TRACE_SOURCE, observations, () => key, now());
+    add(db, TRACE_SOURCE, observations, () => key, Date.now());
     removeEmpty(db, removed);
     const touches = handedOut.get(traceId);
     if (touches !== undefined) prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ? AND touches = ?`).run(key, touches);
@@ -44,7 +44,7 @@ export function analysisRecorder(db: Db, now: () => number = () => Date.now()): 
     const removed = prepared<[string], Contribution>(db, `DELETE FROM finding_counts WHERE source = ? RETURNING trace_key, fingerprint, count`).all(windowId);
     subtract(db, removed, windowId);
     const keys = new Map<string, number>();
-    add(db, windowId, observations, (at) => keys.get(at.traceId) ?? remember(keys, at.traceId, traceKey(db, at.traceId) ?? NO_TRACE), now());
+    add(db, windowId, observations, (at) => keys.get(at.traceId) ?? remember(keys, at.traceId, traceKey(db, at.traceId) ?? NO_TRACE), Date.now());
     removeEmpty(db, removed);
     prepared(db, `DELETE FROM stitches WHERE window_id = ?`).run(windowId);
     const insert = prepared(
@@ -58,7 +58,7 @@ export function analysisRecorder(db: Db, now: () => number = () => Date.now()): 
 
   return {
     settledTraces(quietMs, limit) {
-      const rows = prepared<[number, number], { trace_id: string; touches: bigint }>(db, SETTLED_TRACES_SQL).all(now() - quietMs, limit);
+      const rows = prepared<[number, number], { trace_id: string; touches: bigint }>(db, SETTLED_TRACES_SQL).all(Date.now() - quietMs, limit);
       for (const r of rows) handedOut.set(r.trace_id, r.touches);
       return rows.map((r) => r.trace_id);
     },
@@ -79,14 +79,17 @@ interface Contribution {
   count: bigint;
 }
 
-/** Takes removed contributions out of their findings' counts, with their examples. */
-function subtract(db: Db, removed: Contribution[], source: string): void {
+/** Takes removed contributions out of their findings' counts, with their examples: those of one source, or of every one. */
+function subtract(db: Db, removed: Contribution[], source?: string): void {
   const traceKeys = new Set<bigint>();
   for (const r of removed) {
     prepared(db, `UPDATE findings SET count = count - ? WHERE fingerprint = ?`).run(r.count, r.fingerprint);
     traceKeys.add(r.trace_key);
   }
-  for (const key of traceKeys) prepared(db, `DELETE FROM finding_examples WHERE trace_key = ? AND source = ?`).run(key, source);
+  for (const key of traceKeys) {
+    if (source === undefined) prepared(db, `DELETE FROM finding_examples WHERE trace_key = ?`).run(key);
+    else prepared(db, `DELETE FROM finding_examples WHERE trace_key = ? AND source = ?`).run(key, source);
+  }
 }
 
 /** Findings whose every occurrence is gone. */
@@ -130,8 +133,7 @@ function add(db: Db, source: string, observations: readonly Observation[], keyOf
 export function forgetTraceAnalysis(db: Db, traceKey: bigint, traceId: string): void {
   prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ?`).run(traceKey);
   const removed = prepared<[bigint], Contribution>(db, `DELETE FROM finding_counts WHERE trace_key = ? RETURNING trace_key, fingerprint, count`).all(traceKey);
-  for (const r of removed) prepared(db, `UPDATE findings SET count = count - ? WHERE fingerprint = ?`).run(r.count, r.fingerprint);
-  prepared(db, `DELETE FROM finding_examples WHERE trace_key = ?`).run(traceKey);
+  subtract(db, removed);
   removeEmpty(db, removed);
   prepared(db, `DELETE FROM stitches WHERE from_trace_id = @traceId OR to_trace_id = @traceId`).run({ traceId });
 }

@@ -3,7 +3,7 @@
 import { startCheckpointer } from './checkpointer';
 import { nativeBinding, openConnection } from './connection';
 import { analysisRecorder, findingCountsByTrace, findings, stitches } from './findings';
-import { getTrace, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
+import { getSpan, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
 import { startRetention } from './retention';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
@@ -46,6 +46,8 @@ export function openStore(options: StoreOptions): Store {
   const reader: StoreReader = {
     stats: () => stats(readerDb),
     getTrace: (traceId) => getTrace(readerDb, traceId),
+    getTraceOutline: (traceId) => getTraceOutline(readerDb, traceId),
+    getSpan: (traceId, key) => getSpan(readerDb, traceId, key),
     getTraceSummary: (traceId) => getTraceSummary(readerDb, traceId),
     logsForTrace: (traceId) => logsForTrace(readerDb, traceId),
     searchTraces: (q) => searchTraces(readerDb, q),

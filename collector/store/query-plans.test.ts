@@ -4,7 +4,7 @@ import { openConnection, type Db } from './connection';
 import { openStore } from './index';
 import { COUNTS_BY_TRACE_SQL, SETTLED_TRACES_SQL, TRACE_STITCHES_SQL } from './findings';
 import { SELECT_TRACES } from './ingest';
-import { logSearch, registerReadFunctions, TRACE_LOGS_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
+import { logSearch, registerReadFunctions, TRACE_LOGS_SQL, TRACE_OUTLINE_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
 import { log, resource, span, spanId, T0, tempDir, traceId } from './testing';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -49,6 +49,7 @@ describe('hot reads use indexes', () => {
   it('finds a trace and its spans by id', () => {
     expect(plan(TRACE_SUMMARY_SQL, [traceId(1)])).toMatch(/SEARCH i USING COVERING INDEX sqlite_autoindex_trace_ids_1 \(trace_id=\?\)\nSEARCH t USING INTEGER PRIMARY KEY/);
     expect(plan(TRACE_SPANS_SQL, [traceId(1)])).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)/);
+    expect(plan(TRACE_OUTLINE_SQL, [traceId(1)])).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)/);
     expect(plan(TRACE_LOGS_SQL, [traceId(1)])).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
   });
 

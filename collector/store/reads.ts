@@ -3,7 +3,7 @@ import { InputError } from '../errors';
 import type { Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model';
 import { decodeAttributes, decodeParsedAttributes, decodeValue, valueText } from './attributes';
 import { prepared, type Db } from './connection';
-import type { LogQuery, Page, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
+import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -47,8 +47,19 @@ export const TRACE_SPANS_SQL = `SELECT s.* FROM trace_ids i JOIN spans s ON s.tr
 export function getTrace(db: Db, traceId: string): Span[] {
   const rows = prepared<[string], SpanRecord>(db, TRACE_SPANS_SQL).all(traceId.toLowerCase());
   const parts = new ResourceScopeReader(db);
-  return rows.map((r) => ({
-    traceId: traceId.toLowerCase(),
+  return rows.map((r) => toSpan(traceId.toLowerCase(), r, parts));
+}
+
+const SPAN_SQL = `SELECT s.* FROM spans s JOIN trace_ids i ON i.trace_key = s.trace_key WHERE s.id = ? AND i.trace_id = ?`;
+
+export function getSpan(db: Db, traceId: string, key: number): Span | undefined {
+  const row = prepared<[number, string], SpanRecord>(db, SPAN_SQL).get(key, traceId.toLowerCase());
+  return row && toSpan(traceId.toLowerCase(), row, new ResourceScopeReader(db));
+}
+
+function toSpan(traceId: string, r: SpanRecord, parts: ResourceScopeReader): Span {
+  return {
+    traceId,
     spanId: r.span_id,
     parentSpanId: r.parent_span_id,
     traceState: r.trace_state,
@@ -66,6 +77,49 @@ export function getTrace(db: Db, traceId: string): Span[] {
     status: { code: Number(r.status_code) as StatusCode, message: r.status_message },
     resource: parts.resource(r.resource_id),
     scope: parts.scope(r.scope_id),
+  };
+}
+
+// Column order of TRACE_OUTLINE_SQL, read as arrays: a third faster than an object per row at 100k spans.
+type OutlineRow = [
+  key: bigint, spanId: string, parentSpanId: string, traceState: string, flags: bigint, name: string, kind: bigint,
+  startNs: bigint, endNs: bigint, statusCode: bigint, statusMessage: string, droppedAttributes: bigint,
+  eventCount: bigint, droppedEvents: bigint, linkCount: bigint, droppedLinks: bigint, resourceId: bigint, scopeId: bigint,
+];
+
+// json_array_length runs in SQLite's C parser; the JSON never reaches JavaScript.
+export const TRACE_OUTLINE_SQL = `SELECT s.id, s.span_id, s.parent_span_id, s.trace_state, s.flags, s.name, s.kind, s.start_ns, s.end_ns,
+  s.status_code, s.status_message, s.dropped_attributes_count, json_array_length(s.events), s.dropped_events_count,
+  json_array_length(s.links), s.dropped_links_count, s.resource_id, s.scope_id
+  FROM trace_ids i JOIN spans s ON s.trace_key = i.trace_key WHERE i.trace_id = ? ORDER BY s.start_ns, s.id`;
+
+export function getTraceOutline(db: Db, traceId: string): SpanOutline[] {
+  const id = traceId.toLowerCase();
+  const rows = prepared<[string], OutlineRow>(db, TRACE_OUTLINE_SQL).raw(true).all(id);
+  const parts = new ResourceScopeReader(db);
+  return rows.map(([key, spanId, parentSpanId, traceState, flags, name, kind, startNs, endNs, statusCode, statusMessage,
+    droppedAttributes, eventCount, droppedEvents, linkCount, droppedLinks, resourceId, scopeId]) => ({
+    traceId: id,
+    spanId,
+    parentSpanId,
+    traceState,
+    flags: Number(flags),
+    name,
+    kind: Number(kind) as SpanKind,
+    startNs,
+    endNs,
+    attributes: {},
+    droppedAttributesCount: Number(droppedAttributes),
+    events: [],
+    droppedEventsCount: Number(droppedEvents),
+    links: [],
+    droppedLinksCount: Number(droppedLinks),
+    status: { code: Number(statusCode) as StatusCode, message: statusMessage },
+    resource: parts.resource(resourceId),
+    scope: parts.scope(scopeId),
+    key: Number(key),
+    eventCount: Number(eventCount),
+    linkCount: Number(linkCount),
   }));
 }
 

@@ -83,6 +83,21 @@ describe('write then read', () => {
     expect(store.reader.getTrace(traceId(2))).toEqual([]);
   });
 
+  it('outlines a trace without attributes, events or links, and reads each span in full by its key', async () => {
+    const written = [richSpan(2), richSpan(1), { ...richSpan(3), spanId: spanId(1), events: [], links: [] }];
+    await store.write({ spans: written, logs: [] });
+    const outline = store.reader.getTraceOutline(traceId(1).toUpperCase());
+    const full = store.reader.getTrace(traceId(1));
+    expect(outline.map(({ key: _k, eventCount: _e, linkCount: _l, ...rest }) => rest)).toEqual(
+      full.map((s) => ({ ...s, attributes: {}, events: [], links: [] })),
+    );
+    expect(outline.map((s) => [s.eventCount, s.linkCount])).toEqual(full.map((s) => [s.events.length, s.links.length]));
+    expect(outline[0].resource).toBe(outline[1].resource);
+    expect(outline.map((s) => store.reader.getSpan(traceId(1), s.key))).toEqual(full);
+    expect(store.reader.getSpan(traceId(2), outline[0].key)).toBeUndefined();
+    expect(store.reader.getTraceOutline(traceId(2))).toEqual([]);
+  });
+
   it('gives back logs equal to what was written', async () => {
     const written = [
       log({

@@ -57,6 +57,14 @@ export interface LogQuery {
   cursor?: string;
 }
 
+/** A span with `attributes` {} and `events`/`links` [] (the resource and scope are whole); their counts kept. */
+export interface SpanOutline extends Span {
+  /** Names this span among any that share its id, for `getSpan`. */
+  key: number;
+  eventCount: number;
+  linkCount: number;
+}
+
 export interface StoredLog extends LogRecord {
   id: number;
 }
@@ -84,6 +92,10 @@ export interface StoreReader {
   stats(): StoreStats;
   /** All spans with this trace id (32 lowercase hex), in start order; [] if unknown. */
   getTrace(traceId: string): Span[];
+  /** The same spans without attributes, events and links, for drawing a waterfall fast; `getSpan` reads one in full. */
+  getTraceOutline(traceId: string): SpanOutline[];
+  /** The span of this trace an outline's `key` names, in full; undefined once it is gone from the store. */
+  getSpan(traceId: string, key: number): Span | undefined;
   getTraceSummary(traceId: string): TraceSummary | undefined;
   logsForTrace(traceId: string): StoredLog[];
   searchTraces(q: TraceQuery): Page<TraceSummary>;
