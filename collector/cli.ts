@@ -19,7 +19,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..'
 
 const USAGE = `Usage:
   hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
-                   [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open]
+                   [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
   hopscope import  FILE... [--db FILE]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
   hopscope export  --trace ID... | --all  [--db FILE] --out FILE
@@ -162,18 +162,27 @@ function openStoreFor(dbPath: string): Store {
   return openStore({ path: dbPath });
 }
 
-async function importAll(store: Store, files: string[]): Promise<{ spans: number; logs: number; aborted: boolean }> {
+/** Runs `work` with an AbortSignal that Ctrl-C trips, so long work stops between batches and stays consistent. */
+async function withSigintAbort<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
   const onSigint = () => abort.abort();
   process.once('SIGINT', onSigint);
-  let spans = 0;
-  let logs = 0;
   try {
+    return await work(abort.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function importAll(store: Store, files: string[]): Promise<{ spans: number; logs: number; aborted: boolean }> {
+  return withSigintAbort(async (signal) => {
+    let spans = 0;
+    let logs = 0;
     for (const file of files) {
       const progress = new ImportProgress(process.stderr, file);
       try {
         const result = await importFile(file, (batch) => store.write(batch), {
-          signal: abort.signal,
+          signal,
           onProgress: (p) => progress.update(p),
         });
         progress.done(result);
@@ -181,7 +190,7 @@ async function importAll(store: Store, files: string[]): Promise<{ spans: number
         logs += result.logs;
       } catch (err) {
         progress.clear();
-        if (abort.signal.aborted) {
+        if (signal.aborted) {
           process.stderr.write(`Interrupted while importing ${file}; what was read before is stored.\n`);
           return { spans, logs, aborted: true };
         }
@@ -192,9 +201,7 @@ async function importAll(store: Store, files: string[]): Promise<{ spans: number
       }
     }
     return { spans, logs, aborted: false };
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
 
 async function exportCommand(args: string[]): Promise<number> {
@@ -210,22 +217,21 @@ async function exportCommand(args: string[]): Promise<number> {
   const dbPath = values.db ?? defaultDbPath();
   if (!existsSync(dbPath)) throw new InputError(`${dbPath}: no such database; import or receive telemetry first, or pass --db`);
   const store = openStore({ path: dbPath });
-  const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  const out = values.out;
   try {
-    const selection = values.all ? { all: true as const } : { traceIds: values.trace! };
-    const counts = await exportOtlpJson(store.reader, selection, values.out, undefined, abort.signal);
-    process.stdout.write(`Exported ${counts.traces} traces (${counts.spans} spans, ${counts.logs} log records) to ${values.out}\n`);
-    return EXIT_OK;
-  } catch (err) {
-    if (abort.signal.aborted) {
-      process.stderr.write(`Interrupted; ${values.out} was not written.\n`);
-      return 130;
-    }
-    throw err;
+    return await withSigintAbort(async (signal) => {
+      try {
+        const selection = values.all ? { all: true as const } : { traceIds: values.trace! };
+        const counts = await exportOtlpJson(store.reader, selection, out, undefined, signal);
+        process.stdout.write(`Exported ${counts.traces} traces (${counts.spans} spans, ${counts.logs} log records) to ${out}\n`);
+        return EXIT_OK;
+      } catch (err) {
+        if (!signal.aborted) throw err;
+        process.stderr.write(`Interrupted; ${out} was not written.\n`);
+        return 130;
+      }
+    });
   } finally {
-    process.off('SIGINT', onSigint);
     await store.close();
   }
 }

@@ -66,7 +66,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     let ui: RunningApiServer | undefined;
     if (options.ui) {
       ui = await startApiServer({
-        host: options.host,
+        // The UI stays on loopback even when --host opens the receivers to a cluster.
+        host: '127.0.0.1',
         port: options.ui.port,
         token,
         store,

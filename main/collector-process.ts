@@ -24,7 +24,7 @@ async function run(): Promise<void> {
   send({ type: 'ready', uiUrl: ui.url, apiBaseUrl: ui.origin, apiToken: collector.token, grpcPort: collector.grpc.port, httpPort: collector.http.port });
 
   parentPort.on('message', ({ data }) => {
-    if (data.type === 'stop') void collector.close().then(() => process.exit(0));
+    if (data.type === 'stop') void collector.close().finally(() => process.exit(0));
     if (data.type === 'import') void importPaths(collector, data.paths);
   });
 }

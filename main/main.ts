@@ -29,6 +29,8 @@ let window: BrowserWindow | undefined;
 let collector: UtilityProcess | undefined;
 let connection: (ConnectionInfo & { uiUrl: string; grpcPort: number; httpPort: number }) | undefined;
 let tray: Tray | undefined;
+let clearing = false;
+let quitting = false;
 const pendingImports: string[] = [];
 
 if (!app.requestSingleInstanceLock()) {
@@ -48,7 +50,13 @@ if (!app.requestSingleInstanceLock()) {
   app.on('activate', () => {
     if (!window && connection) createWindow();
   });
-  app.on('before-quit', () => send({ type: 'stop' }));
+  app.on('before-quit', (event) => {
+    if (quitting || !collector) return;
+    // Let the collector flush and close the database before the app goes.
+    event.preventDefault();
+    quitting = true;
+    void stopCollector().then(() => app.quit());
+  });
   app.on('open-file', (event, file) => {
     event.preventDefault();
     importPaths([file]);
@@ -84,7 +92,7 @@ function startCollectorProcess(): void {
   collector.on('message', (message: CollectorMessage) => onCollectorMessage(message));
   collector.on('exit', (code) => {
     collector = undefined;
-    if (code !== 0 && connection) fail(`The Hopscope collector stopped unexpectedly (exit code ${code}).`);
+    if (code !== 0 && !clearing && !quitting) fail(`The Hopscope collector stopped unexpectedly (exit code ${code}).`);
   });
 }
 
@@ -92,8 +100,9 @@ function onCollectorMessage(message: CollectorMessage): void {
   switch (message.type) {
     case 'ready':
       connection = message;
-      createWindow();
-      createTray();
+      if (window) void window.loadURL(message.uiUrl);
+      else createWindow();
+      if (!tray) createTray();
       importPaths(pendingImports.splice(0));
       break;
     case 'failed':
@@ -111,7 +120,6 @@ function send(command: CollectorCommand): void {
 
 function createWindow(): void {
   if (!connection) return;
-  const uiOrigin = new URL(connection.uiUrl).origin;
   window = new BrowserWindow({
     width: 1400,
     height: 900,
@@ -132,7 +140,8 @@ function createWindow(): void {
   window.on('closed', () => (window = undefined));
   const contents = window.webContents;
   contents.on('will-navigate', (event, url) => {
-    if (new URL(url).origin !== uiOrigin) event.preventDefault();
+    // The UI's origin changes when Clear Data restarts the collector on a new port.
+    if (!connection || new URL(url).origin !== new URL(connection.uiUrl).origin) event.preventDefault();
   });
   contents.setWindowOpenHandler(({ url }) => {
     openExternal(url);
@@ -230,13 +239,30 @@ async function clearData(): Promise<void> {
     detail: `This empties ${dbPath}. Receiving continues afterwards.`,
   });
   if (answer.response !== 0) return;
-  const exited = new Promise<void>((resolve) => collector?.once('exit', () => resolve()) ?? resolve());
+  clearing = true;
   connection = undefined;
-  send({ type: 'stop' });
-  await exited;
+  await stopCollector();
   for (const suffix of ['', '-wal', '-shm']) rmSync(dbPath + suffix, { force: true });
-  window?.close();
+  clearing = false;
+  // The window stays open; it loads the new collector's UI when that is ready.
   startCollectorProcess();
+}
+
+/** Asks the collector to flush and exit; gives up waiting after 5 s. */
+function stopCollector(): Promise<void> {
+  const running = collector;
+  if (!running) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      running.kill();
+      resolve();
+    }, 5000);
+    running.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    running.postMessage({ type: 'stop' } satisfies CollectorCommand);
+  });
 }
 
 function buildMenu(): Menu {

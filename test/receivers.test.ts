@@ -19,6 +19,7 @@ import { startCollector, type RunningCollector } from '../collector/collector';
 import { decodeLogsProto, decodeTracesProto } from '../collector/otlp';
 import type { LogRecord, Span } from '../collector/model';
 import { startHttpReceiver } from '../collector/receivers/http';
+import { startGrpcReceiver } from '../collector/receivers/grpc';
 import { IngestCounters } from '../collector/receivers/ingest';
 import { exportWith, recordLogs, recordSpans } from './sdk';
 
@@ -289,5 +290,18 @@ describe('receiver edge behaviour', () => {
   it('names the port and the flag when the port is taken', async () => {
     await expect(startHttpReceiver({ host: '127.0.0.1', port: collector.http.port, counters: new IngestCounters(), sink: collector.sink }))
       .rejects.toThrow(`port ${collector.http.port} on 127.0.0.1 is already in use; free it or pick another with --otlp-http`);
+    await expect(startGrpcReceiver({ host: '127.0.0.1', port: collector.grpc.port, counters: new IngestCounters(), sink: collector.sink }))
+      .rejects.toThrow(`port ${collector.grpc.port} on 127.0.0.1 is already in use; free it or pick another with --otlp-grpc`);
+  });
+
+  it('says when the host is not an address of this machine, rather than blaming the port', async () => {
+    await expect(startGrpcReceiver({ host: '192.0.2.1', port: 0, counters: new IngestCounters(), sink: collector.sink }))
+      .rejects.toThrow('192.0.2.1 is not an address of this machine; check --host');
+  });
+
+  it('answers an unknown Content-Encoding with 415', async () => {
+    const res = await post('/v1/traces', 'x', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
+    expect(res.status).toBe(415);
+    expect(JSON.parse(res.text).message).toContain('use gzip, deflate or none');
   });
 });

@@ -1,8 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { InputError } from '../errors';
-import { encodeExportResponse } from '../otlp';
-import { hostPort, ListenError } from '../net';
-import { decodeExportRequest, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { hostPort, ListenError, listenErrorMessage } from '../net';
+import { handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
 import { DEFAULT_MAX_BODY_BYTES, type RunningReceiver } from './http';
 
 export interface GrpcReceiverOptions {
@@ -52,10 +50,9 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(hostPort(options.host, options.port), grpc.ServerCredentials.createInsecure(), (err, bound) => {
       if (err) {
-        const inUse = /EADDRINUSE|address already in use|No address added/i.test(err.message);
-        reject(new ListenError(inUse
-          ? `OTLP/gRPC receiver: port ${options.port} on ${options.host} is already in use; free it or pick another with --otlp-grpc <port>`
-          : `OTLP/gRPC receiver: cannot listen on ${hostPort(options.host, options.port)}: ${err.message}`));
+        // grpc-js wraps the socket error in its message; recover its code for the shared wording.
+        const code = /EADDRINUSE|EACCES|EADDRNOTAVAIL/.exec(err.message)?.[0];
+        reject(new ListenError(listenErrorMessage(Object.assign(err, { code }), 'OTLP/gRPC receiver', options.host, options.port, '--otlp-grpc')));
       } else resolve(bound);
     });
   });
@@ -74,24 +71,9 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
 }
 
 async function exportCall(signal: Signal, body: Buffer, options: GrpcReceiverOptions): Promise<Buffer> {
-  let decoded;
-  try {
-    decoded = decodeExportRequest(signal, 'proto', body);
-  } catch (err) {
-    options.counters.failedRequests++;
-    if (err instanceof InputError) throw grpcError(grpc.status.INVALID_ARGUMENT, `cannot decode ${signal} request: ${err.message}`);
-    throw grpcError(grpc.status.INTERNAL, `internal error: ${(err as Error).message}`);
-  }
-  // UNAVAILABLE (not RESOURCE_EXHAUSTED) is what OTLP exporters retry with backoff.
-  if (options.sink.overloaded()) throw grpcError(grpc.status.UNAVAILABLE, 'Hopscope is writing behind; retry shortly');
-  try {
-    await options.sink.write(decoded.batch);
-  } catch (err) {
-    options.counters.failedRequests++;
-    throw grpcError(grpc.status.UNAVAILABLE, `could not store the ${signal}: ${(err as Error).message}`);
-  }
-  options.counters.add(decoded);
-  return Buffer.from(encodeExportResponse('proto', decoded.rejected, decoded.rejectReason ?? '', signal));
+  const outcome = await handleExport(signal, 'proto', body, options.sink, options.counters);
+  if (!outcome.ok) throw grpcError(outcome.code, outcome.message);
+  return Buffer.from(outcome.response);
 }
 
 function grpcError(code: grpc.status, details: string): grpc.ServiceError {

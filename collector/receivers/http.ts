@@ -2,9 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InputError } from '../errors';
-import { encodeExportResponse } from '../otlp';
 import { hostPort, listenHttp } from '../net';
-import { decodeExportRequest, type BodyFormat, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { handleExport, type BodyFormat, type IngestCounters, type IngestSink, type Signal } from './ingest';
 import { encodeStatus, GrpcCode } from './status';
 
 const gunzipAsync = promisify(gunzip);
@@ -111,33 +110,18 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpRe
     body = await decompress(raw, req.headers['content-encoding'], maxBody);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(req, res, format, maxBody);
-    return reply(res, 400, format, encodeStatus(format, GrpcCode.INVALID_ARGUMENT, (err as Error).message));
+    options.counters.failedRequests++;
+    return reply(res, err instanceof UnsupportedEncoding ? 415 : 400, format, encodeStatus(format, GrpcCode.INVALID_ARGUMENT, (err as Error).message));
   }
 
-  let decoded;
-  try {
-    decoded = decodeExportRequest(signal, format, body);
-  } catch (err) {
-    options.counters.failedRequests++;
-    if (err instanceof InputError) {
-      return reply(res, 400, format, encodeStatus(format, GrpcCode.INVALID_ARGUMENT, `cannot decode ${signal} request: ${err.message}`));
-    }
-    throw err;
-  }
-  if (options.sink.overloaded()) {
-    res.setHeader('Retry-After', '2');
-    return reply(res, 503, format, encodeStatus(format, GrpcCode.UNAVAILABLE, 'Hopscope is writing behind; retry shortly'));
-  }
-  try {
-    await options.sink.write(decoded.batch);
-  } catch (err) {
-    options.counters.failedRequests++;
-    res.setHeader('Retry-After', '5');
-    return reply(res, 503, format, encodeStatus(format, GrpcCode.UNAVAILABLE, `could not store the ${signal}: ${(err as Error).message}`));
-  }
-  options.counters.add(decoded);
-  reply(res, 200, format, encodeExportResponse(format, decoded.rejected, decoded.rejectReason ?? '', signal));
+  const outcome = await handleExport(signal, format, body, options.sink, options.counters);
+  if (outcome.ok) return reply(res, 200, format, outcome.response);
+  if (outcome.retryAfterS) res.setHeader('Retry-After', String(outcome.retryAfterS));
+  const status = outcome.code === GrpcCode.INVALID_ARGUMENT ? 400 : outcome.code === GrpcCode.UNAVAILABLE ? 503 : 500;
+  reply(res, status, format, encodeStatus(format, outcome.code, outcome.message));
 }
+
+class UnsupportedEncoding extends InputError {}
 
 function bodyFormat(contentType: string | undefined): BodyFormat | undefined {
   const type = (contentType ?? '').split(';')[0].trim().toLowerCase();
@@ -178,7 +162,7 @@ async function decompress(raw: Buffer, encoding: string | undefined, max: number
     if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw err;
     throw new InputError(`body is not valid ${enc}: ${(err as Error).message}`);
   }
-  throw new InputError(`unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip or none`);
+  throw new UnsupportedEncoding(`unsupported Content-Encoding ${JSON.stringify(encoding)}; use gzip, deflate or none`);
 }
 
 function tooLarge(req: IncomingMessage, res: ServerResponse, format: BodyFormat, max: number): void {

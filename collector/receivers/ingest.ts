@@ -1,6 +1,7 @@
 import type { TelemetryBatch } from '../model';
 import { InputError } from '../errors';
 import {
+  encodeExportResponse,
   countMetricPointsJson,
   countMetricPointsProto,
   decodeLogsJson,
@@ -42,6 +43,36 @@ export function decodeExportRequest(signal: Signal, format: BodyFormat, body: Ui
       return { batch: { spans: [], logs: [], metricPoints: points }, rejected: 0 };
     }
   }
+}
+
+/** How an Export call ended, in google.rpc.Code terms; each receiver maps it to its own protocol. */
+export type ExportOutcome =
+  | { ok: true; response: Uint8Array }
+  | { ok: false; code: 3 | 13 | 14; message: string; retryAfterS?: number };
+
+/**
+ * The one path every Export request takes: decode, refuse while the writer is behind, store, and answer
+ * only after the data is committed.
+ */
+export async function handleExport(signal: Signal, format: BodyFormat, body: Uint8Array, sink: IngestSink, counters: IngestCounters): Promise<ExportOutcome> {
+  let decoded: DecodedRequest;
+  try {
+    decoded = decodeExportRequest(signal, format, body);
+  } catch (err) {
+    counters.failedRequests++;
+    if (err instanceof InputError) return { ok: false, code: 3, message: `cannot decode ${signal} request: ${err.message}` };
+    return { ok: false, code: 13, message: `internal error: ${(err as Error).message}` };
+  }
+  // UNAVAILABLE / 503 (not RESOURCE_EXHAUSTED) is what OTLP exporters retry with backoff.
+  if (sink.overloaded()) return { ok: false, code: 14, message: 'Hopscope is writing behind; retry shortly', retryAfterS: 2 };
+  try {
+    await sink.write(decoded.batch);
+  } catch (err) {
+    counters.failedRequests++;
+    return { ok: false, code: 14, message: `could not store the ${signal}: ${(err as Error).message}`, retryAfterS: 5 };
+  }
+  counters.add(decoded);
+  return { ok: true, response: encodeExportResponse(format, decoded.rejected, decoded.rejectReason ?? '', signal) };
 }
 
 function parseJsonBody(body: Uint8Array): unknown {
