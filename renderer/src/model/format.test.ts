@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, timeAxisFormat } from './format';
+import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, timeAxisFormat } from './format';
 
 describe('formatDuration', () => {
   it('uses three significant digits and the largest unit that fits', () => {
@@ -71,5 +71,16 @@ describe('formatCount', () => {
     expect(formatCount(999)).toBe('999');
     expect(formatCount(12_400)).toBe('12.4k');
     expect(formatCount(3_000_000)).toBe('3M');
+  });
+});
+
+describe('durationTicks', () => {
+  it('keeps only powers of ten when the range spans several decades', () => {
+    const logTicks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000];
+    expect(durationTicks(logTicks)).toEqual([1, 10, 100, 1000]);
+  });
+
+  it('falls back to 1-2-5 steps over a short range', () => {
+    expect(durationTicks([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).toEqual([10, 20, 50, 100]);
   });
 });

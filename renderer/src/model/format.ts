@@ -96,3 +96,11 @@ export function formatBytes(n: number): string {
   if (n < 1024 ** 3) return `${significant(n / 1024 ** 2)} MiB`;
   return `${significant(n / 1024 ** 3)} GiB`;
 }
+
+/** Log-scale ticks a person can read: powers of ten, or 1-2-5 steps when the range spans under two decades. */
+export function durationTicks(values: number[]): number[] {
+  const mantissa = (v: number) => v / 10 ** Math.floor(Math.log10(v) + 1e-9);
+  const near = (a: number, b: number) => Math.abs(a - b) < 1e-6;
+  const decades = values.filter((v) => near(mantissa(v), 1));
+  return decades.length >= 3 ? decades : values.filter((v) => [1, 2, 5].some((k) => near(mantissa(v), k)));
+}

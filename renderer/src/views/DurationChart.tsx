@@ -1,7 +1,7 @@
 import { axisBottom, axisLeft, brushX, extent, scaleLog, scaleTime, select, type ScaleTime } from 'd3';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { WireTraceSummary } from '../../../collector/api/wire';
-import { formatDuration, formatTimestamp, nsToMs, timeAxisFormat } from '../model/format';
+import { durationTicks, formatDuration, formatTimestamp, nsToMs, timeAxisFormat } from '../model/format';
 
 const HEIGHT = 128;
 const M = { left: 56, right: 14, top: 10, bottom: 22 };
@@ -59,7 +59,7 @@ export function DurationChart({ traces, onBrush, onOpen }: Props) {
     select(xAxis.current).call(axisBottom(x).tickValues(ticks).tickFormat((d) => format(d as Date)).tickSizeOuter(0));
     select(yAxis.current).call(
       axisLeft(y)
-        .ticks(4)
+        .tickValues(durationTicks(y.ticks()))
         .tickFormat((d) => formatDuration(Number(d) * 1e6))
         .tickSize(-(width - M.left - M.right)),
     );
