@@ -21,6 +21,8 @@ export interface CollectorOptions {
   retention?: { maxBytes?: number; maxAgeMs?: number };
   /** How long a trace must be quiet before it is analyzed (default 10 s). */
   settleMs?: number;
+  /** Length of the windows live cross-trace analysis runs over (default 10 s). */
+  windowMs?: number;
   /** Off only to measure what analysis costs ingest (`--no-analysis`). */
   analysis?: boolean;
   /** The UI API and renderer; omitted, only the receivers run. */
@@ -61,7 +63,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     });
     started.push(http);
     const token = randomBytes(24).toString('base64url');
-    const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, paused: options.analysis === false });
+    const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, windowMs: options.windowMs, paused: options.analysis === false });
     started.push({ close: async () => analysis.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {

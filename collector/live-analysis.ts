@@ -1,10 +1,21 @@
 // `hopscope serve` analyzes a trace once it has been quiet for a settle window, off the ingest path:
 // a timer picks settled traces in small batches, so a parent that arrives a few seconds late is never
-// reported missing, and a span that arrives after analysis re-opens its trace.
-import { analyzeTrace, assembleTrace, TracesContext } from './analysis';
+// reported missing, and a span that arrives after analysis re-opens its trace. The cross-trace detectors
+// run over windows of span time once every trace in a window (and its margin) has settled.
+import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type WindowRange } from './analysis';
+import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
+export const DEFAULT_WINDOW_MS = 10_000;
+/** Data kept before a window to judge it (a queue's producers, a request's first trace). */
+const LOOKBACK_NS = 300_000_000_000n;
+/** Consumers and servers this far past a window are matched with it, so the window waits for them. */
+const MARGIN_NS = 5_000_000_000n;
+/** Windows evaluated per tick at most, so a burst of old data never holds the event loop for long. */
+const WINDOWS_PER_TICK = 20;
+/** Log records without trace context read per window at most (pages of 1000). */
+const CONTEXTLESS_LOG_PAGES = 10;
 
 export interface LiveAnalysisOptions {
   /** A trace is analyzed once no span has arrived for it for this long. Default 10 s. */
@@ -13,6 +24,8 @@ export interface LiveAnalysisOptions {
   intervalMs?: number;
   /** Traces analyzed per tick, so one tick never holds the event loop for long. Default 100. */
   tracesPerTick?: number;
+  /** Length of the windows the cross-trace detectors run over, and how often they run. Default 10 s. */
+  windowMs?: number;
   /** No timer: nothing is analyzed unless `tick()` is called. */
   paused?: boolean;
 }
@@ -22,25 +35,76 @@ export interface LiveAnalysis {
   onChange(listener: () => void): () => void;
   /** Runs one tick now (tests, and shutdown). Resolves with the number of traces analyzed. */
   tick(): number;
+  /** Runs the cross-trace detectors now over every window that has settled. Returns the windows recorded. */
+  evaluateWindows(): number;
   stop(): void;
 }
 
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   const perTick = options.tracesPerTick ?? 100;
+  const windowMs = options.windowMs ?? DEFAULT_WINDOW_MS;
+  const windowNs = BigInt(windowMs) * 1_000_000n;
+  const lagNs = BigInt(settleMs) * 1_000_000n + MARGIN_NS;
+  const now = () => process.hrtime.bigint() - hrtimeOffset;
   // Bounded: serve runs for days; a parent in another trace is almost always close in time.
   const context = new TracesContext(1_000_000);
+  const crossTrace = new LiveCrossTrace({ lookbackNs: Number(LOOKBACK_NS), marginNs: Number(MARGIN_NS) });
+  const windows = new WindowClock(windowNs);
+  // What was fed to crossTrace, so a re-opened trace adds only its new spans and logs.
+  const fed = new Map<string, FedTrace>();
   const listeners = new Set<() => void>();
+  let lastWindowsAt = now();
+  let contextlessUpToNs = 0n;
+
+  const feed = (traceId: string, spans: readonly Span[]): void => {
+    let seen = fed.get(traceId);
+    if (!seen) fed.set(traceId, (seen = { spans: new Set(), logs: new Set(), endNs: 0n }));
+    const newSpans = spans.filter((s) => !seen.spans.has(s.spanId));
+    const newLogs = store.reader.logsForTrace(traceId).filter((l) => !seen.logs.has(l.id));
+    for (const s of newSpans) {
+      seen.spans.add(s.spanId);
+      if (s.endNs > seen.endNs) seen.endNs = s.endNs;
+      windows.saw(s.startNs);
+    }
+    for (const l of newLogs) seen.logs.add(l.id);
+    crossTrace.add({ spans: newSpans, logs: newLogs });
+  };
+
+  const evaluateWindows = (): number => {
+    lastWindowsAt = now();
+    let recorded = 0;
+    while (recorded < WINDOWS_PER_TICK) {
+      const range = windows.next(lastWindowsAt - lagNs);
+      if (!range) break;
+      // a window evaluated again (a late span in it) already has its logs
+      if (range.toNs > contextlessUpToNs) {
+        crossTrace.add({ spans: [], logs: contextlessLogs(store, range.fromNs > contextlessUpToNs ? range.fromNs : contextlessUpToNs, range.toNs) });
+        contextlessUpToNs = range.toNs;
+      }
+      const { observations, stitches } = crossTrace.evaluate(range);
+      store.recordWindowAnalysis(`${range.fromNs}-${range.toNs}`, observations, stitches);
+      const forgetBefore = range.fromNs - LOOKBACK_NS;
+      for (const [traceId, seen] of fed) if (seen.endNs < forgetBefore) fed.delete(traceId);
+      recorded++;
+    }
+    if (recorded) for (const l of listeners) l();
+    return recorded;
+  };
 
   const tick = (): number => {
     const traceIds = store.settledTraces(settleMs, perTick);
     for (const traceId of traceIds) {
       const spans = store.reader.getTrace(traceId);
       context.add(spans);
+      feed(traceId, spans);
       const observations = spans.length ? analyzeTrace(assembleTrace(spans), context) : [];
       store.recordTraceAnalysis(traceId, observations);
     }
     if (traceIds.length) for (const l of listeners) l();
+    // only once the backlog of settled traces is fed: old data (an import) is due at once, and a window
+    // evaluated before its traces are fed would miss them for good
+    if (traceIds.length < perTick && now() - lastWindowsAt >= windowNs) evaluateWindows();
     return traceIds.length;
   };
 
@@ -61,6 +125,56 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
       return () => listeners.delete(listener);
     },
     tick,
+    evaluateWindows,
     stop: () => clearInterval(timer),
   };
+}
+
+interface FedTrace {
+  spans: Set<string>;
+  logs: Set<number>;
+  endNs: bigint;
+}
+
+/** Wall-clock ns since the Unix epoch from the monotonic clock, so the clock never steps back. */
+const hrtimeOffset = process.hrtime.bigint() - BigInt(Date.now()) * 1_000_000n;
+
+/**
+ * Tumbling windows of span time, aligned to their length; only windows where a span starts are evaluated.
+ * A window is due once the wall clock is past its end by the lag. Windows never go back in time: a span
+ * in a window before the last one evaluated is too late (that window's result stands).
+ */
+class WindowClock {
+  private readonly pending = new Set<bigint>();
+  private lastFromNs: bigint | undefined;
+
+  constructor(private readonly windowNs: bigint) {}
+
+  saw(startNs: bigint): void {
+    const fromNs = startNs - (((startNs % this.windowNs) + this.windowNs) % this.windowNs);
+    if (this.lastFromNs === undefined || fromNs >= this.lastFromNs) this.pending.add(fromNs);
+  }
+
+  /** The earliest window with new data that is due by `settledNs`; it counts as evaluated. */
+  next(settledNs: bigint): WindowRange | undefined {
+    let fromNs: bigint | undefined;
+    for (const f of this.pending) if (fromNs === undefined || f < fromNs) fromNs = f;
+    if (fromNs === undefined || fromNs + this.windowNs > settledNs) return undefined;
+    this.pending.delete(fromNs);
+    this.lastFromNs = fromNs;
+    return { fromNs, toNs: fromNs + this.windowNs };
+  }
+}
+
+/** Log records in [fromNs, toNs) with no trace context, for log-context-lost; bounded. */
+function contextlessLogs(store: Store, fromNs: bigint, toNs: bigint): LogRecord[] {
+  const logs: LogRecord[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < CONTEXTLESS_LOG_PAGES; page++) {
+    const { items, nextCursor } = store.reader.searchLogs({ fromNs, toNs, limit: 1000, cursor });
+    for (const l of items) if (l.traceId === '' && l.timeNs >= fromNs && l.timeNs < toNs) logs.push(l);
+    if (!nextCursor) break;
+    cursor = nextCursor;
+  }
+  return logs;
 }

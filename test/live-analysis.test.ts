@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { workerPool } from '../fixtures/async-hops';
+import { CLAIM_CONFIDENCE } from '../collector/analysis';
 import { startCollector, type RunningCollector } from '../collector/collector';
 import { exportWith, recordSpans } from './sdk';
 
@@ -81,4 +83,35 @@ describe('live analysis in serve', () => {
     await settle();
     expect(missingParentsOf('reopened')).toBe(0);
   }, 30_000);
+});
+
+describe('live cross-trace analysis in serve', () => {
+  it('stitches lost async hops once their window has settled, and records them under the window', async () => {
+    const scenario = workerPool({ concurrency: 4, requests: 30, correlated: true, context: 'lost' });
+    const windowed = await startCollector({ dbPath: path.join(dir, 'windows.db'), host: '127.0.0.1', grpcPort: 0, httpPort: 0, settleMs: 1000, windowMs: 2000 });
+    try {
+      let changes = 0;
+      windowed.analysis.onChange(() => changes++);
+      for (const body of scenario.payloads) {
+        const response = await fetch(`http://127.0.0.1:${windowed.http.port}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+        expect(response.status).toBe(200);
+      }
+      await sleep(1300);
+      while (windowed.analysis.tick() > 0);
+      const before = changes;
+      expect(windowed.analysis.evaluateWindows()).toBeGreaterThan(0);
+      expect(changes).toBeGreaterThan(before);
+
+      const key = (s: { from: { spanId: string }; to: { spanId: string } }) => `${s.from.spanId}>${s.to.spanId}`;
+      const claimed = windowed.store.reader.stitches().filter((s) => s.confidence >= CLAIM_CONFIDENCE);
+      expect(scenario.truth.stitches!.length).toBeGreaterThan(5);
+      expect(claimed.map(key).sort()).toEqual(scenario.truth.stitches!.map(key).sort());
+      expect(windowed.store.reader.findings().some((f) => f.kind === 'async-hop')).toBe(true);
+      // nothing new: evaluating again records nothing, and the findings stay
+      expect(windowed.analysis.evaluateWindows()).toBe(0);
+      expect(windowed.store.reader.stitches().filter((s) => s.confidence >= CLAIM_CONFIDENCE)).toHaveLength(claimed.length);
+    } finally {
+      await windowed.close();
+    }
+  }, 20_000);
 });
