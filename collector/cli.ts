@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -146,7 +146,7 @@ async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { db: { type: 'string' } });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const dbPath = values.db ?? defaultDbPath();
-  const store = openStoreFor(dbPath);
+  const store = openStore({ path: dbPath });
   try {
     const totals = await importAll(store, positionals);
     if (totals.aborted) return 130;
@@ -155,11 +155,6 @@ async function importCommand(args: string[]): Promise<number> {
   } finally {
     await store.close();
   }
-}
-
-function openStoreFor(dbPath: string): Store {
-  mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
-  return openStore({ path: dbPath });
 }
 
 /** Runs `work` with an AbortSignal that Ctrl-C trips, so long work stops between batches and stays consistent. */
@@ -249,7 +244,7 @@ async function analyze(args: string[]): Promise<number> {
   if (!positionals.length && !values.db) throw new UsageError('analyze needs FILE... or --db FILE');
 
   const tempDir = values.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'hopscope-analyze-'));
-  const store = openStoreFor(values.db ?? path.join(tempDir!, 'analyze.db'));
+  const store = openStore({ path: values.db ?? path.join(tempDir!, 'analyze.db') });
   try {
     if (positionals.length) {
       const totals = await importAll(store, positionals);

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { openStore } from './store';
 import type { Store } from './store/types';
 import { IngestCounters, type IngestSink } from './receivers/ingest';
@@ -45,7 +43,6 @@ export interface RunningCollector {
 
 /** Everything `hopscope serve` runs, in one place so the CLI, the Electron shell and tests start it alike. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
-  mkdirSync(path.dirname(path.resolve(options.dbPath)), { recursive: true });
   const store = openStore({ path: options.dbPath, ...options.retention });
   const counters = new IngestCounters();
   const sink: IngestSink = { write: (batch) => store.write(batch), overloaded: () => store.overloaded() };

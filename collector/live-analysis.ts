@@ -1,5 +1,5 @@
-// `hopscope serve` analyzes a trace once it has been quiet for a settle window, off the ingest path:
-// a timer picks settled traces in small batches, so a parent that arrives a few seconds late is never
+// `hopscope serve` analyzes a trace once it has been quiet for a settle window, on a timer between ingest
+// requests (same thread, capped per tick): a parent that arrives a few seconds late is never
 // reported missing, and a span that arrives after analysis re-opens its trace. The cross-trace detectors
 // run over windows of span time once every trace in a window (and its margin) has settled.
 import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type WindowRange } from './analysis';
@@ -33,7 +33,7 @@ export interface LiveAnalysisOptions {
 export interface LiveAnalysis {
   /** Called after a tick that recorded analysis results. */
   onChange(listener: () => void): () => void;
-  /** Runs one tick now (tests, and shutdown). Resolves with the number of traces analyzed. */
+  /** Runs one tick now (tests, and shutdown); returns the number of traces analyzed. */
   tick(): number;
   /** Runs the cross-trace detectors now over every window that has settled. Returns the windows recorded. */
   evaluateWindows(): number;

@@ -213,9 +213,16 @@ describe('bad input over OTLP/HTTP gets the right status, a clear message, and s
     expect(collector.store.reader.getTrace('5b8efff798038103d269b633813fc60c')).toHaveLength(1);
   });
 
-  it('acknowledges metrics without storing them', async () => {
-    const res = await post('/v1/metrics', JSON.stringify({ resourceMetrics: [] }), json);
+  it('acknowledges and counts metrics without storing them', async () => {
+    await collector.store.flush();
+    const before = collector.store.reader.stats();
+    const points = collector.counters.metricPoints;
+    const doc = { resourceMetrics: [{ scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ asInt: '3', timeUnixNano: '1' }, { asInt: '4', timeUnixNano: '2' }] } }] }] }] };
+    const res = await post('/v1/metrics', JSON.stringify(doc), json);
     expect(res.status).toBe(200);
+    expect(collector.counters.metricPoints).toBe(points + 2);
+    await collector.store.flush();
+    expect(collector.store.reader.stats()).toMatchObject({ spans: before.spans, logs: before.logs });
   });
 
   it('answers unknown paths and methods with 404 and 405', async () => {

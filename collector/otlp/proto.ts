@@ -47,7 +47,7 @@ export function decodeTracesProto(buf: Uint8Array): DecodedSpans {
   const spans: Span[] = [];
   const rejects = new Rejects();
   try {
-    readTopLevel(r, 'resource_spans', (end, index) => readResourceSpans(r, end, index, spans, rejects));
+    readTopLevel(r, 'resource_spans', (end, index) => readResourceGroup(r, end, index, SPANS, spans, rejects));
   } catch (e) {
     throw toInputError(e);
   }
@@ -60,7 +60,7 @@ export function decodeLogsProto(buf: Uint8Array): DecodedLogs {
   const logs: LogRecord[] = [];
   const rejects = new Rejects();
   try {
-    readTopLevel(r, 'resource_logs', (end, index) => readResourceLogs(r, end, index, logs, rejects));
+    readTopLevel(r, 'resource_logs', (end, index) => readResourceGroup(r, end, index, LOGS, logs, rejects));
   } catch (e) {
     throw toInputError(e);
   }
@@ -108,10 +108,35 @@ function readTopLevel(r: ProtoReader, name: string, readEntry: (end: number, ind
   }
 }
 
-const RESOURCE_SPANS_FIELDS: FieldNames = { 1: 'resource', 2: 'scope_spans', 3: 'schema_url' };
+/** What differs between ResourceSpans/ScopeSpans and ResourceLogs/ScopeLogs; the nesting is the same. */
+interface SignalShape<T> {
+  resourceFields: FieldNames;
+  scopeFields: FieldNames;
+  /** Where item `i` of scope group `si` of resource group `ri` is, for reject messages. */
+  path(ri: number, si: number, i: number): string;
+  readItem(r: ProtoReader, end: number, resource: Resource, scope: Scope): T;
+  /** Why the item's ids make it unusable, or undefined. */
+  checkIds(item: T): string | undefined;
+}
 
-function readResourceSpans(r: ProtoReader, end: number, rsIndex: number, spans: Span[], rejects: Rejects): void {
-  // Filled in place: `resource` may come after the spans that share it.
+const SPANS: SignalShape<Span> = {
+  resourceFields: { 1: 'resource', 2: 'scope_spans', 3: 'schema_url' },
+  scopeFields: { 1: 'scope', 2: 'spans', 3: 'schema_url' },
+  path: (ri, si, i) => `resource_spans[${ri}].scope_spans[${si}].spans[${i}]`,
+  readItem: (r, end, resource, scope) => readSpan(r, end, resource, scope),
+  checkIds: (span) => checkSpanIds(span, PROTO_ID_NAMES),
+};
+
+const LOGS: SignalShape<LogRecord> = {
+  resourceFields: { 1: 'resource', 2: 'scope_logs', 3: 'schema_url' },
+  scopeFields: { 1: 'scope', 2: 'log_records', 3: 'schema_url' },
+  path: (ri, si, i) => `resource_logs[${ri}].scope_logs[${si}].log_records[${i}]`,
+  readItem: (r, end, resource, scope) => readLogRecord(r, end, resource, scope),
+  checkIds: (log) => checkLogIds(log, PROTO_ID_NAMES),
+};
+
+function readResourceGroup<T>(r: ProtoReader, end: number, ri: number, shape: SignalShape<T>, out: T[], rejects: Rejects): void {
+  // Filled in place: `resource` may come after the items that share it.
   const resource = emptyResource();
   let field = 0;
   let nScopes = 0;
@@ -127,7 +152,7 @@ function readResourceSpans(r: ProtoReader, end: number, rsIndex: number, spans: 
           break;
         case 2:
           r.expect(tag, LEN);
-          readScopeSpans(r, r.lengthEnd(end), resource, rsIndex, nScopes, spans, rejects);
+          readScopeGroup(r, r.lengthEnd(end), resource, ri, nScopes, shape, out, rejects);
           nScopes++;
           break;
         case 3:
@@ -139,24 +164,23 @@ function readResourceSpans(r: ProtoReader, end: number, rsIndex: number, spans: 
       }
     }
   } catch (e) {
-    throw inField(e, RESOURCE_SPANS_FIELDS, field, field === 2 ? nScopes : -1);
+    throw inField(e, shape.resourceFields, field, field === 2 ? nScopes : -1);
   }
 }
 
-const SCOPE_SPANS_FIELDS: FieldNames = { 1: 'scope', 2: 'spans', 3: 'schema_url' };
-
-function readScopeSpans(
+function readScopeGroup<T>(
   r: ProtoReader,
   end: number,
   resource: Resource,
-  rsIndex: number,
-  ssIndex: number,
-  spans: Span[],
+  ri: number,
+  si: number,
+  shape: SignalShape<T>,
+  out: T[],
   rejects: Rejects,
 ): void {
   const scope = emptyScope();
   let field = 0;
-  let nSpans = 0;
+  let nItems = 0;
   try {
     while (r.pos < end) {
       field = 0;
@@ -169,11 +193,11 @@ function readScopeSpans(
           break;
         case 2: {
           r.expect(tag, LEN);
-          const span = readSpan(r, r.lengthEnd(end), resource, scope);
-          const problem = checkSpanIds(span, PROTO_ID_NAMES);
-          if (problem === undefined) spans.push(span);
-          else rejects.add(`resource_spans[${rsIndex}].scope_spans[${ssIndex}].spans[${nSpans}]`, problem);
-          nSpans++;
+          const item = shape.readItem(r, r.lengthEnd(end), resource, scope);
+          const problem = shape.checkIds(item);
+          if (problem === undefined) out.push(item);
+          else rejects.add(shape.path(ri, si, nItems), problem);
+          nItems++;
           break;
         }
         case 3:
@@ -185,7 +209,7 @@ function readScopeSpans(
       }
     }
   } catch (e) {
-    throw inField(e, SCOPE_SPANS_FIELDS, field, field === 2 ? nSpans : -1);
+    throw inField(e, shape.scopeFields, field, field === 2 ? nItems : -1);
   }
 }
 
@@ -617,86 +641,6 @@ function readKeyValueList(r: ProtoReader, end: number, kvlist: Attributes, depth
     }
   } catch (e) {
     throw inField(e, VALUES_FIELDS, field, field === 1 ? n : -1);
-  }
-}
-
-const RESOURCE_LOGS_FIELDS: FieldNames = { 1: 'resource', 2: 'scope_logs', 3: 'schema_url' };
-
-function readResourceLogs(r: ProtoReader, end: number, rlIndex: number, logs: LogRecord[], rejects: Rejects): void {
-  const resource = emptyResource();
-  let field = 0;
-  let nScopes = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      switch (field) {
-        case 1:
-          r.expect(tag, LEN);
-          readResource(r, r.lengthEnd(end), resource);
-          break;
-        case 2:
-          r.expect(tag, LEN);
-          readScopeLogs(r, r.lengthEnd(end), resource, rlIndex, nScopes, logs, rejects);
-          nScopes++;
-          break;
-        case 3:
-          r.expect(tag, LEN);
-          resource.schemaUrl = r.string(end);
-          break;
-        default:
-          r.skip(tag, end);
-      }
-    }
-  } catch (e) {
-    throw inField(e, RESOURCE_LOGS_FIELDS, field, field === 2 ? nScopes : -1);
-  }
-}
-
-const SCOPE_LOGS_FIELDS: FieldNames = { 1: 'scope', 2: 'log_records', 3: 'schema_url' };
-
-function readScopeLogs(
-  r: ProtoReader,
-  end: number,
-  resource: Resource,
-  rlIndex: number,
-  slIndex: number,
-  logs: LogRecord[],
-  rejects: Rejects,
-): void {
-  const scope = emptyScope();
-  let field = 0;
-  let nRecords = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      switch (field) {
-        case 1:
-          r.expect(tag, LEN);
-          readScope(r, r.lengthEnd(end), scope);
-          break;
-        case 2: {
-          r.expect(tag, LEN);
-          const log = readLogRecord(r, r.lengthEnd(end), resource, scope);
-          const problem = checkLogIds(log, PROTO_ID_NAMES);
-          if (problem === undefined) logs.push(log);
-          else rejects.add(`resource_logs[${rlIndex}].scope_logs[${slIndex}].log_records[${nRecords}]`, problem);
-          nRecords++;
-          break;
-        }
-        case 3:
-          r.expect(tag, LEN);
-          scope.schemaUrl = r.string(end);
-          break;
-        default:
-          r.skip(tag, end);
-      }
-    }
-  } catch (e) {
-    throw inField(e, SCOPE_LOGS_FIELDS, field, field === 2 ? nRecords : -1);
   }
 }
 

@@ -9,6 +9,7 @@ import {
   decodeTracesJson,
   decodeTracesProto,
 } from '../otlp';
+import { GrpcCode } from './status';
 
 /** Where receivers hand decoded telemetry: the store's writer, or anything that acknowledges after commit. */
 export interface IngestSink {
@@ -27,7 +28,7 @@ export interface DecodedRequest {
 }
 
 /** Decodes one Export*ServiceRequest body; throws InputError when the body cannot be decoded at all. */
-export function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Array): DecodedRequest {
+function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Array): DecodedRequest {
   const doc = format === 'json' ? parseJsonBody(body) : undefined;
   switch (signal) {
     case 'traces': {
@@ -48,7 +49,9 @@ export function decodeExportRequest(signal: Signal, format: BodyFormat, body: Ui
 /** How an Export call ended, in google.rpc.Code terms; each receiver maps it to its own protocol. */
 export type ExportOutcome =
   | { ok: true; response: Uint8Array }
-  | { ok: false; code: 3 | 13 | 14; message: string; retryAfterS?: number };
+  | { ok: false; code: ExportErrorCode; message: string; retryAfterS?: number };
+
+type ExportErrorCode = typeof GrpcCode.INVALID_ARGUMENT | typeof GrpcCode.INTERNAL | typeof GrpcCode.UNAVAILABLE;
 
 /**
  * The one path every Export request takes: decode, refuse while the writer is behind, store, and answer
@@ -60,16 +63,16 @@ export async function handleExport(signal: Signal, format: BodyFormat, body: Uin
     decoded = decodeExportRequest(signal, format, body);
   } catch (err) {
     counters.failedRequests++;
-    if (err instanceof InputError) return { ok: false, code: 3, message: `cannot decode ${signal} request: ${err.message}` };
-    return { ok: false, code: 13, message: `internal error: ${(err as Error).message}` };
+    if (err instanceof InputError) return { ok: false, code: GrpcCode.INVALID_ARGUMENT, message: `cannot decode ${signal} request: ${err.message}` };
+    return { ok: false, code: GrpcCode.INTERNAL, message: `internal error: ${(err as Error).message}` };
   }
   // UNAVAILABLE / 503 (not RESOURCE_EXHAUSTED) is what OTLP exporters retry with backoff.
-  if (sink.overloaded()) return { ok: false, code: 14, message: 'Hopscope is writing behind; retry shortly', retryAfterS: 2 };
+  if (sink.overloaded()) return { ok: false, code: GrpcCode.UNAVAILABLE, message: 'Hopscope is writing behind; retry shortly', retryAfterS: 2 };
   try {
     await sink.write(decoded.batch);
   } catch (err) {
     counters.failedRequests++;
-    return { ok: false, code: 14, message: `could not store the ${signal}: ${(err as Error).message}`, retryAfterS: 5 };
+    return { ok: false, code: GrpcCode.UNAVAILABLE, message: `could not store the ${signal}: ${(err as Error).message}`, retryAfterS: 5 };
   }
   counters.add(decoded);
   return { ok: true, response: encodeExportResponse(format, decoded.rejected, decoded.rejectReason ?? '', signal) };

@@ -1,5 +1,7 @@
 // The store: one SQLite file, a writer connection with group commit, a reader connection for the UI
 // and analysis, and a read-only connection for the SQL console.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { startCheckpointer } from './checkpointer';
 import { nativeBinding, openConnection } from './connection';
 import { analysisRecorder, findingCountsByTrace, findings, stitches } from './findings';
@@ -22,6 +24,7 @@ export function openStore(options: StoreOptions): Store {
   if (options.path === ':memory:' || options.path === '') {
     throw new Error('openStore: a file path is required (readers need their own connection)');
   }
+  mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
   const writerDb = openConnection(options.path, 'writer');
   const readerDb = openConnection(options.path, 'reader');
   registerReadFunctions(readerDb);
