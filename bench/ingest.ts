@@ -18,7 +18,8 @@ const SPANS_PER_REQUEST = 512;
 const REQUESTS = 400;
 const WARM_UP_REQUESTS = 16;
 const CLIENTS = 4;
-const RUNS = 3;
+/** BENCH_RUNS=1 for a quick look while working on ingest. */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RUN_DEADLINE_MS = 120_000;
 const START_DEADLINE_MS = 60_000;
 const RSS_SAMPLE_MS = 100;
@@ -72,7 +73,8 @@ interface RunningServe {
 function startServe(dbPath: string, analysis: boolean): Promise<RunningServe> {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--host', '127.0.0.1', '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0',
+    // e.g. BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile serve's threads under this load
+    [...(process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--host', '127.0.0.1', '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0',
       // A 1 s settle window makes the live analysis work while the load runs, not after it.
       '--settle', '1', ...(analysis ? [] : ['--no-analysis'])],
     { stdio: ['ignore', 'pipe', 'pipe'] },

@@ -7,7 +7,7 @@ import type { Span } from '../collector/model';
 import { openStore, type Store, type StoreOptions } from '../collector/store';
 import { startCheckpointer } from '../collector/store/checkpointer';
 import { insertRows, nativeBinding, openConnection } from '../collector/store/connection';
-import { encodeBatch } from '../collector/store/encode';
+import { encodeBatch, SPAN_WIDTH, SpanAt } from '../collector/store/encode';
 import { SPAN_COLUMNS } from '../collector/store/ingest';
 import { makeRealisticSpans } from './realistic-spans';
 import { median, medianRate, type Rate } from './stats';
@@ -51,11 +51,17 @@ function startClock() {
 /** The spans table's row values for these spans, built outside any timing: trace keys in order of first sight, one resource and scope. */
 function spanRows(spans: Span[]): unknown[][] {
   const traceKeys = new Map<string, number>();
-  return encodeBatch({ spans, logs: [] }).spans.map((r) => {
-    const key = traceKeys.get(r.traceId) ?? traceKeys.set(r.traceId, traceKeys.size + 1).size;
-    return [key, r.spanId, r.parentSpanId, r.traceState, r.flags, r.name, r.kind, r.startNs, r.endNs, r.statusCode, r.statusMessage,
-      r.attributes, r.droppedAttributesCount, r.events, r.droppedEventsCount, r.links, r.droppedLinksCount, 1, 1];
-  });
+  const values = encodeBatch({ spans, logs: [] }).spans;
+  const rows: unknown[][] = [];
+  for (let o = 0; o < values.length; o += SPAN_WIDTH) {
+    const row = values.slice(o, o + SPAN_WIDTH);
+    const traceId = row[SpanAt.traceId] as string;
+    row[SpanAt.traceId] = traceKeys.get(traceId) ?? traceKeys.set(traceId, traceKeys.size + 1).size;
+    row[SpanAt.resource] = 1;
+    row[SpanAt.scope] = 1;
+    rows.push(row);
+  }
+  return rows;
 }
 
 /**

@@ -146,7 +146,7 @@ async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { db: { type: 'string' } });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const dbPath = values.db ?? defaultDbPath();
-  const store = openStore({ path: dbPath });
+  const store = openStore({ path: dbPath, writerThread: true });
   try {
     const totals = await importAll(store, positionals);
     if (totals.aborted) return 130;
@@ -244,7 +244,7 @@ async function analyze(args: string[]): Promise<number> {
   if (!positionals.length && !values.db) throw new UsageError('analyze needs FILE... or --db FILE');
 
   const tempDir = values.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'hopscope-analyze-'));
-  const store = openStore({ path: values.db ?? path.join(tempDir!, 'analyze.db') });
+  const store = openStore({ path: values.db ?? path.join(tempDir!, 'analyze.db'), writerThread: positionals.length > 0 });
   try {
     if (positionals.length) {
       const totals = await importAll(store, positionals);

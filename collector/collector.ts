@@ -43,7 +43,7 @@ export interface RunningCollector {
 
 /** Everything `hopscope serve` runs, in one place so the CLI, the Electron shell and tests start it alike. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
-  const store = openStore({ path: options.dbPath, ...options.retention });
+  const store = openStore({ path: options.dbPath, ...options.retention, writerThread: true });
   const counters = new IngestCounters();
   const sink: IngestSink = { write: (batch) => store.write(batch), overloaded: () => store.overloaded() };
   const started: { close(): Promise<void> }[] = [];
@@ -61,7 +61,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     started.push(http);
     const token = randomBytes(24).toString('base64url');
     const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, windowMs: options.windowMs, paused: options.analysis === false });
-    started.push({ close: async () => analysis.stop() });
+    started.push({ close: () => analysis.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {
       ui = await startApiServer({

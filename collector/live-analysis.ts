@@ -33,11 +33,12 @@ export interface LiveAnalysisOptions {
 export interface LiveAnalysis {
   /** Called after a tick that recorded analysis results. */
   onChange(listener: () => void): () => void;
-  /** Runs one tick now (tests, and shutdown); returns the number of traces analyzed. */
-  tick(): number;
-  /** Runs the cross-trace detectors now over every window that has settled. Returns the windows recorded. */
-  evaluateWindows(): number;
-  stop(): void;
+  /** Runs one tick now (tests, and shutdown), after the one running if any; resolves to the number of traces analyzed. */
+  tick(): Promise<number>;
+  /** Runs the cross-trace detectors now over every window that has settled. Resolves to the windows recorded. */
+  evaluateWindows(): Promise<number>;
+  /** Stops the timer; resolves once a tick under way has ended (its results recorded). */
+  stop(): Promise<void>;
 }
 
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {
@@ -71,7 +72,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     crossTrace.add({ spans: newSpans, logs: newLogs });
   };
 
-  const evaluateWindows = (): number => {
+  const evaluateWindows = async (): Promise<number> => {
     lastWindowsAt = now();
     let recorded = 0;
     while (recorded < WINDOWS_PER_TICK) {
@@ -83,7 +84,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
         contextlessUpToNs = range.toNs;
       }
       const { observations, stitches } = crossTrace.evaluate(range);
-      store.recordWindowAnalysis(`${range.fromNs}-${range.toNs}`, observations, stitches);
+      await store.recordWindowAnalysis(`${range.fromNs}-${range.toNs}`, observations, stitches);
       const forgetBefore = range.fromNs - LOOKBACK_NS;
       for (const [traceId, seen] of fed) if (seen.endNs < forgetBefore) fed.delete(traceId);
       recorded++;
@@ -92,30 +93,39 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     return recorded;
   };
 
-  const tick = (): number => {
-    const traceIds = store.settledTraces(settleMs, perTick);
+  const runTick = async (): Promise<number> => {
+    const traceIds = await store.settledTraces(settleMs, perTick);
     for (const traceId of traceIds) {
       const spans = store.reader.getTrace(traceId);
       context.add(spans);
       feed(traceId, spans);
       const observations = spans.length ? analyzeTrace(assembleTrace(spans), context) : [];
-      store.recordTraceAnalysis(traceId, observations);
+      await store.recordTraceAnalysis(traceId, observations);
     }
     if (traceIds.length) for (const l of listeners) l();
     // only once the backlog of settled traces is fed: old data (an import) is due at once, and a window
     // evaluated before its traces are fed would miss them for good
-    if (traceIds.length < perTick && now() - lastWindowsAt >= windowNs) evaluateWindows();
+    if (traceIds.length < perTick && now() - lastWindowsAt >= windowNs) await evaluateWindows();
     return traceIds.length;
+  };
+  // One run at a time: a run waits for the write side, and no other may start meanwhile.
+  let running: Promise<number> | undefined;
+  const oneAtATime = (run: () => Promise<number>): Promise<number> => {
+    const current: Promise<number> = (running ?? Promise.resolve(0))
+      .catch(() => 0)
+      .then(run)
+      .finally(() => {
+        if (running === current) running = undefined;
+      });
+    running = current;
+    return current;
   };
 
   const timer = options.paused
     ? undefined
     : setInterval(() => {
-        try {
-          tick();
-        } catch (err) {
-          process.stderr.write(`hopscope: analysis failed: ${(err as Error).message}\n`);
-        }
+        if (running) return;
+        oneAtATime(runTick).catch((err: unknown) => process.stderr.write(`hopscope: analysis failed: ${(err as Error).message}\n`));
       }, options.intervalMs ?? 500);
   timer?.unref();
 
@@ -124,9 +134,12 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    tick,
-    evaluateWindows,
-    stop: () => clearInterval(timer),
+    tick: () => oneAtATime(runTick),
+    evaluateWindows: () => oneAtATime(evaluateWindows),
+    async stop() {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    },
   };
 }
 

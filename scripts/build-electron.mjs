@@ -15,6 +15,8 @@ const require = createRequire(import.meta.url);
 const entries = [
   { entry: 'main/main.ts', outDir: 'dist/main', file: 'main.cjs' },
   { entry: 'main/collector-process.ts', outDir: 'dist/main', file: 'collector-process.cjs' },
+  // Worker threads the collector starts, beside it (collector/workers.ts finds them there).
+  { entry: 'collector/store/writer-worker.ts', outDir: 'dist/main', file: 'writer-worker.cjs' },
   // Sandboxed preloads cannot require anything but electron: bundle all of it.
   { entry: 'preload/preload.ts', outDir: 'dist/preload', file: 'preload.cjs' },
 ];

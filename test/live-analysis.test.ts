@@ -55,7 +55,7 @@ function missingParentsOf(service: string): number {
 /** Waits until the settle window has passed for everything sent, then lets the analysis catch up. */
 async function settle(): Promise<void> {
   await sleep(SETTLE_MS + 300);
-  while (collector.analysis.tick() > 0);
+  while ((await collector.analysis.tick()) > 0);
 }
 
 describe('live analysis in serve', () => {
@@ -97,9 +97,9 @@ describe('live cross-trace analysis in serve', () => {
         expect(response.status).toBe(200);
       }
       await sleep(1300);
-      while (windowed.analysis.tick() > 0);
+      while ((await windowed.analysis.tick()) > 0);
       const before = changes;
-      expect(windowed.analysis.evaluateWindows()).toBeGreaterThan(0);
+      expect(await windowed.analysis.evaluateWindows()).toBeGreaterThan(0);
       expect(changes).toBeGreaterThan(before);
 
       const key = (s: { from: { spanId: string }; to: { spanId: string } }) => `${s.from.spanId}>${s.to.spanId}`;
@@ -108,7 +108,7 @@ describe('live cross-trace analysis in serve', () => {
       expect(claimed.map(key).sort()).toEqual(scenario.truth.stitches!.map(key).sort());
       expect(windowed.store.reader.findings().some((f) => f.kind === 'async-hop')).toBe(true);
       // nothing new: evaluating again records nothing, and the findings stay
-      expect(windowed.analysis.evaluateWindows()).toBe(0);
+      expect(await windowed.analysis.evaluateWindows()).toBe(0);
       expect(windowed.store.reader.stitches().filter((s) => s.confidence >= CLAIM_CONFIDENCE)).toHaveLength(claimed.length);
     } finally {
       await windowed.close();

@@ -11,10 +11,10 @@ let tmp: ReturnType<typeof tempDir>;
 beforeEach(() => (tmp = tempDir()));
 afterEach(() => tmp.remove());
 
-describe('crash durability', () => {
+describe.each(['inline', 'thread'])('crash durability, %s writer', (mode) => {
   it('keeps every acknowledged batch when the process is SIGKILLed right after an acknowledgement', async () => {
     const file = tmp.file('crash.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-writer.ts'), file], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-writer.ts'), file, mode], {
       cwd: path.resolve(here, '../..'),
       stdio: ['ignore', 'pipe', 'inherit'],
     });

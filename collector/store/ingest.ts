@@ -3,7 +3,7 @@
 // analysis once, and rows go in through multi-row INSERTs.
 import type { CommitInfo } from './types';
 import { insertRows, prepared, type Db } from './connection';
-import type { EncodedBatch, ResourceRow, ScopeRow } from './encode';
+import { LOG_WIDTH, LogAt, SPAN_WIDTH, SpanAt, type EncodedBatch } from './encode';
 import { addSpan, mergeStates, spanState, type TraceState } from './summary';
 
 /** Rows already in the database that are looked up by content; forget() after a rollback. */
@@ -70,51 +70,39 @@ const UPSERT_SCOPE = `
 export const SPAN_COLUMNS = `trace_key, span_id, parent_span_id, trace_state, flags, name, kind, start_ns, end_ns,
   status_code, status_message, attributes, dropped_attributes_count, events, dropped_events_count,
   links, dropped_links_count, resource_id, scope_id`;
-const SPAN_WIDTH = 19;
 const INSERT_SPANS = `INSERT INTO spans (${SPAN_COLUMNS})`;
 const INSERT_LOGS = `
   INSERT INTO logs (trace_key, span_id, time_ns, observed_ns, severity_number, severity_text, body, attributes,
                     dropped_attributes_count, flags, event_name, resource_id, scope_id, service_id)`;
-const LOG_WIDTH = 14;
 const ADD_TOTALS = `UPDATE totals SET spans = spans + ?, logs = logs + ?, traces = traces + ?`;
 const MARK_INGEST = `
   INSERT INTO ingest_marks (minute_ms, last_trace_key, last_log_id)
   VALUES (?, (SELECT coalesce(max(trace_key), 0) FROM trace_ids), (SELECT coalesce(max(id), 0) FROM logs))
   ON CONFLICT (minute_ms) DO UPDATE SET last_trace_key = excluded.last_trace_key, last_log_id = excluded.last_log_id`;
 
-/** Writes the batches; the caller owns the transaction. */
+/**
+ * Writes the batches; the caller owns the transaction. The batches' flat values are bound as they are, once
+ * trace ids, resource and scope indexes in them are replaced by keys (in place: a batch is written once).
+ */
 export function insertBatches(db: Db, ids: IdCache, batches: EncodedBatch[], nowMs: number): CommitInfo {
   const insertedId = (sql: string, ...values: unknown[]) => Number(prepared<unknown[], { id: bigint }>(db, sql).get(...values)!.id);
-  // Rows are shared by reference within a batch (one per decoded Resource), so most lookups hit the first map.
-  const resourceIds = new Map<ResourceRow, number>();
-  const scopeIds = new Map<ScopeRow, number>();
-  const resourceId = (r: ResourceRow) => {
-    let id = resourceIds.get(r);
-    if (id === undefined) {
-      id = ids.resources.get(r.key) ?? remember(ids.resources, r.key, insertedId(UPSERT_RESOURCE, r.service, r.attributes, r.droppedAttributesCount, r.schemaUrl));
-      resourceIds.set(r, id);
-    }
-    return id;
-  };
-  const scopeId = (s: ScopeRow) => {
-    let id = scopeIds.get(s);
-    if (id === undefined) {
-      id = ids.scopes.get(s.key) ?? remember(ids.scopes, s.key, insertedId(UPSERT_SCOPE, s.name, s.version, s.attributes, s.droppedAttributesCount, s.schemaUrl));
-      scopeIds.set(s, id);
-    }
-    return id;
-  };
   const serviceId = (name: string) => ids.services.get(name) ?? remember(ids.services, name, insertedId(UPSERT_SERVICE, name));
 
   const touched = new Map<string, TraceState>();
   const logTraceIds = new Set<string>();
   for (const batch of batches) {
-    for (const row of batch.spans) {
-      const state = touched.get(row.traceId);
-      if (state) addSpan(state, row);
-      else touched.set(row.traceId, spanState(row));
+    const { spans, resources } = batch;
+    for (let o = 0; o < spans.length; o += SPAN_WIDTH) {
+      const traceId = spans[o + SpanAt.traceId] as string;
+      const service = resources[spans[o + SpanAt.resource] as number].service;
+      const state = touched.get(traceId);
+      if (state) addSpan(state, spans, o, service);
+      else touched.set(traceId, spanState(spans, o, service));
     }
-    for (const row of batch.logs) if (row.traceId !== '' && !touched.has(row.traceId)) logTraceIds.add(row.traceId);
+    for (let o = 0; o < batch.logs.length; o += LOG_WIDTH) {
+      const traceId = batch.logs[o + LogAt.traceId] as string;
+      if (traceId !== '' && !touched.has(traceId)) logTraceIds.add(traceId);
+    }
   }
 
   const stored = new Map<string, TraceRow>();
@@ -166,55 +154,34 @@ export function insertBatches(db: Db, ids: IdCache, batches: EncodedBatch[], now
   insertRows(db, INSERT_TRACE_SERVICES, 3, traceServices);
   insertRows(db, TOUCH_PENDING, 3, pending, TOUCH_PENDING_CONFLICT);
 
-  const spanValues: unknown[] = [];
-  const logValues: unknown[] = [];
+  let spans = 0;
+  let logs = 0;
   for (const batch of batches) {
-    for (const r of batch.spans) {
-      spanValues.push(
-        keys.get(r.traceId),
-        r.spanId,
-        r.parentSpanId,
-        r.traceState,
-        r.flags,
-        r.name,
-        r.kind,
-        r.startNs,
-        r.endNs,
-        r.statusCode,
-        r.statusMessage,
-        r.attributes,
-        r.droppedAttributesCount,
-        r.events,
-        r.droppedEventsCount,
-        r.links,
-        r.droppedLinksCount,
-        resourceId(r.resource),
-        scopeId(r.scope),
-      );
+    const resourceIds = batch.resources.map(
+      (r) => ids.resources.get(r.key) ?? remember(ids.resources, r.key, insertedId(UPSERT_RESOURCE, r.service, r.attributes, r.droppedAttributesCount, r.schemaUrl)),
+    );
+    const scopeIds = batch.scopes.map(
+      (s) => ids.scopes.get(s.key) ?? remember(ids.scopes, s.key, insertedId(UPSERT_SCOPE, s.name, s.version, s.attributes, s.droppedAttributesCount, s.schemaUrl)),
+    );
+    const v = batch.spans;
+    for (let o = 0; o < v.length; o += SPAN_WIDTH) {
+      v[o + SpanAt.traceId] = keys.get(v[o + SpanAt.traceId] as string);
+      v[o + SpanAt.resource] = resourceIds[v[o + SpanAt.resource] as number];
+      v[o + SpanAt.scope] = scopeIds[v[o + SpanAt.scope] as number];
     }
-    for (const r of batch.logs) {
-      logValues.push(
-        r.traceId === '' ? null : keys.get(r.traceId),
-        r.spanId,
-        r.timeNs,
-        r.observedNs,
-        r.severityNumber,
-        r.severityText,
-        r.body,
-        r.attributes,
-        r.droppedAttributesCount,
-        r.flags,
-        r.eventName,
-        resourceId(r.resource),
-        scopeId(r.scope),
-        serviceId(r.resource.service),
-      );
+    const l = batch.logs;
+    for (let o = 0; o < l.length; o += LOG_WIDTH) {
+      const traceId = l[o + LogAt.traceId] as string;
+      l[o + LogAt.traceId] = traceId === '' ? null : keys.get(traceId);
+      l[o + LogAt.service] = serviceId(batch.resources[l[o + LogAt.service] as number].service);
+      l[o + LogAt.resource] = resourceIds[l[o + LogAt.resource] as number];
+      l[o + LogAt.scope] = scopeIds[l[o + LogAt.scope] as number];
     }
+    insertRows(db, INSERT_SPANS, SPAN_WIDTH, v);
+    insertRows(db, INSERT_LOGS, LOG_WIDTH, l);
+    spans += v.length / SPAN_WIDTH;
+    logs += l.length / LOG_WIDTH;
   }
-  insertRows(db, INSERT_SPANS, SPAN_WIDTH, spanValues);
-  insertRows(db, INSERT_LOGS, LOG_WIDTH, logValues);
-  const spans = spanValues.length / SPAN_WIDTH;
-  const logs = logValues.length / LOG_WIDTH;
   prepared(db, ADD_TOTALS).run(spans, logs, newTraceIds.length);
   prepared(db, MARK_INGEST).run(Math.floor(nowMs / 60_000) * 60_000);
   return { traceIds: [...touched.keys()], newTraceIds, spans, logs };

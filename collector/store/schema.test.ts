@@ -40,7 +40,7 @@ describe('schema', () => {
     db.close();
 
     store = openStore({ path: file });
-    expect(store.settledTraces(0, 10)).toEqual([traceId(1)]);
+    expect(await store.settledTraces(0, 10)).toEqual([traceId(1)]);
     expect(store.reader.getTrace(traceId(1))).toHaveLength(1);
     await store.close();
     const upgraded = new Database(file, { readonly: true });

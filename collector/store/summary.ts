@@ -1,7 +1,7 @@
 // A trace's summary as a commutative merge of its spans, so any arrival order (child before root,
 // root in a later batch, a batch sent twice) ends at the same root, start, end and services.
 import { StatusCode } from '../model';
-import type { SpanRow } from './encode';
+import { SpanAt } from './encode';
 
 export interface TraceState {
   startNs: bigint;
@@ -18,36 +18,41 @@ export interface TraceState {
   services: string[];
 }
 
-export function spanState(row: SpanRow): TraceState {
+/** The state of one span: the one at `o` in a batch's flat span values, of this service. */
+export function spanState(values: readonly unknown[], o: number, service: string): TraceState {
+  const startNs = values[o + SpanAt.startNs] as bigint;
   return {
-    startNs: row.startNs,
-    endNs: row.endNs,
+    startNs,
+    endNs: values[o + SpanAt.endNs] as bigint,
     spanCount: 1,
-    errorCount: row.statusCode === StatusCode.ERROR ? 1 : 0,
-    rootSpanId: row.spanId,
-    rootHasParent: row.parentSpanId !== '',
-    rootStartNs: row.startNs,
-    rootService: row.resource.service,
-    rootOperation: row.name,
-    services: [row.resource.service],
+    errorCount: values[o + SpanAt.statusCode] === StatusCode.ERROR ? 1 : 0,
+    rootSpanId: values[o + SpanAt.spanId] as string,
+    rootHasParent: values[o + SpanAt.parentSpanId] !== '',
+    rootStartNs: startNs,
+    rootService: service,
+    rootOperation: values[o + SpanAt.name] as string,
+    services: [service],
   };
 }
 
-/** Adds a span to a state in place: one state per trace per commit, not one per span. */
-export function addSpan(state: TraceState, row: SpanRow): void {
-  if (row.startNs < state.startNs) state.startNs = row.startNs;
-  if (row.endNs > state.endNs) state.endNs = row.endNs;
+/** Adds a span (as for spanState) to a state in place: one state per trace per commit, not one per span. */
+export function addSpan(state: TraceState, values: readonly unknown[], o: number, service: string): void {
+  const startNs = values[o + SpanAt.startNs] as bigint;
+  const endNs = values[o + SpanAt.endNs] as bigint;
+  const spanId = values[o + SpanAt.spanId] as string;
+  if (startNs < state.startNs) state.startNs = startNs;
+  if (endNs > state.endNs) state.endNs = endNs;
   state.spanCount++;
-  if (row.statusCode === StatusCode.ERROR) state.errorCount++;
-  const hasParent = row.parentSpanId !== '';
-  if (rootOrder(hasParent, row.startNs, row.spanId, state) < 0) {
-    state.rootSpanId = row.spanId;
+  if (values[o + SpanAt.statusCode] === StatusCode.ERROR) state.errorCount++;
+  const hasParent = values[o + SpanAt.parentSpanId] !== '';
+  if (rootOrder(hasParent, startNs, spanId, state) < 0) {
+    state.rootSpanId = spanId;
     state.rootHasParent = hasParent;
-    state.rootStartNs = row.startNs;
-    state.rootService = row.resource.service;
-    state.rootOperation = row.name;
+    state.rootStartNs = startNs;
+    state.rootService = service;
+    state.rootOperation = values[o + SpanAt.name] as string;
   }
-  if (!state.services.includes(row.resource.service)) state.services = unionSorted(state.services, [row.resource.service]);
+  if (!state.services.includes(service)) state.services = unionSorted(state.services, [service]);
 }
 
 export function mergeStates(a: TraceState, b: TraceState): TraceState {

@@ -15,6 +15,11 @@ export interface StoreOptions {
   maxAgeMs?: number;
   /** Spans + logs waiting to be committed above which `overloaded()` is true. Default 200_000. */
   maxPendingItems?: number;
+  /**
+   * Run the write side (commits, retention, checkpoints, analysis results) in a worker thread, so SQLite
+   * and request decoding use two cores (`serve` and `import` do). Default false: all on this thread.
+   */
+  writerThread?: boolean;
 }
 
 export interface TraceSummary {
@@ -140,19 +145,19 @@ export interface Store {
    * Traces that gained spans since their last recorded analysis and then none for `quietMs`, longest quiet
    * first, at most `limit`. Kept in the database, so they survive a restart.
    */
-  settledTraces(quietMs: number, limit: number): string[];
+  settledTraces(quietMs: number, limit: number): Promise<string[]>;
   /**
    * Replaces what this trace's earlier analysis recorded with these observations (so re-analysis never counts
    * twice), in one transaction. If settledTraces returned the trace and no span arrived for it since, the
    * trace stops being pending; otherwise it stays pending and will be returned again.
    */
-  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): void;
+  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): Promise<void>;
   /**
    * Replaces what an earlier run over the same window recorded: observations of the cross-trace detectors
    * (each counted at the trace its `at` is in) and stitches. Name a window by the time span it covers, so
    * findings of earlier windows stay.
    */
-  recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): void;
+  recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): Promise<void>;
   /** Resolves once everything written so far is committed. */
   flush(): Promise<void>;
   /** Flushes, then closes every connection. */

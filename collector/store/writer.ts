@@ -1,8 +1,7 @@
 // Group commit: writes queue up while the event loop serves other requests; one transaction then
 // commits all of them and only after COMMIT are their promises resolved.
-import type { LogRecord, Span } from '../model';
 import type { Db } from './connection';
-import { encodeBatch, type EncodedBatch } from './encode';
+import { batchItems, type EncodedBatch } from './encode';
 import { forget, insertBatches, newIdCache } from './ingest';
 import type { CommitInfo } from './types';
 
@@ -16,7 +15,7 @@ interface QueuedWrite {
 }
 
 export interface Writer {
-  write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+  write(batch: EncodedBatch): Promise<void>;
   overloaded(): boolean;
   onCommit(listener: (info: CommitInfo) => void): () => void;
   /** Commits whatever is queued, now. */
@@ -59,16 +58,10 @@ export function createWriter(db: Db, maxPendingItems: number): Writer {
 
   return {
     write(batch) {
-      if (batch.spans.length === 0 && batch.logs.length === 0) return Promise.resolve();
-      let encoded: EncodedBatch;
-      try {
-        encoded = encodeBatch(batch);
-      } catch (e) {
-        return Promise.reject(e);
-      }
+      if (batchItems(batch) === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        queue.push({ batch: encoded, resolve, reject });
-        queuedItems += encoded.spans.length + encoded.logs.length;
+        queue.push({ batch, resolve, reject });
+        queuedItems += batchItems(batch);
         if (queuedItems >= COMMIT_AT_ITEMS) commitQueued();
         else scheduled ??= setImmediate(commitQueued);
       });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startApiServer, type AnalysisSource, type RunningApiServer } from '../../collector/api/server';
+import { startCollector } from '../../collector/collector';
 import { importFile } from '../../collector/importers';
 import { IngestCounters } from '../../collector/receivers/ingest';
 import { startHttpReceiver, type RunningReceiver } from '../../collector/receivers/http';
@@ -40,12 +41,9 @@ export interface Hopscope {
   close(): Promise<void>;
 }
 
-/** A fresh Hopscope with its own data directory, as `hopscope serve` runs it. */
+/** A fresh Hopscope with its own data directory: the store, the API and (with `receivers`) the OTLP/HTTP receiver. */
 export async function startHopscope(options: { analysis?: AnalysisSource; receivers?: boolean } = {}): Promise<Hopscope> {
-  if (!existsSync(path.join(rendererDir, 'index.html'))) {
-    throw new Error(`The renderer is not built (${rendererDir}/index.html is missing); run \`npm run build:renderer\` first.`);
-  }
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-'));
+  const dataDir = newDataDir();
   const store = openStore({ path: path.join(dataDir, 'hopscope.db') });
   let receiver: RunningReceiver | undefined;
   if (options.receivers) {
@@ -74,6 +72,41 @@ export async function startHopscope(options: { analysis?: AnalysisSource; receiv
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Everything `hopscope serve` runs (receivers, writer thread, live analysis, API), through startCollector:
+ * what the UI shows comes from the real pipeline. Short settle and window times so analysis results come
+ * within seconds.
+ */
+export async function startServe(options: { settleMs: number; windowMs: number }): Promise<Hopscope> {
+  const dataDir = newDataDir();
+  const collector = await startCollector({
+    dbPath: path.join(dataDir, 'hopscope.db'),
+    host: '127.0.0.1',
+    grpcPort: 0,
+    httpPort: 0,
+    settleMs: options.settleMs,
+    windowMs: options.windowMs,
+    ui: { port: 0, rendererDir },
+  });
+  return {
+    store: collector.store,
+    ui: collector.ui!,
+    otlpHttp: collector.http.address,
+    dataDir,
+    async close() {
+      await collector.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function newDataDir(): string {
+  if (!existsSync(path.join(rendererDir, 'index.html'))) {
+    throw new Error(`The renderer is not built (${rendererDir}/index.html is missing); run \`npm run build:renderer\` first.`);
+  }
+  return mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-'));
 }
 
 export type Theme = 'light' | 'dark';

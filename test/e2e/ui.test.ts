@@ -7,12 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLAIM_CONFIDENCE } from '../../collector/analysis';
 import { buildTestTrace } from '../../collector/api/testTrace';
-import type { WireFindings } from '../../collector/api/wire';
+import { workerPool } from '../../fixtures/async-hops';
 import { setAttribute, SpanKind, StatusCode, type Resource, type Span } from '../../collector/model';
 import { resource, span } from '../../collector/store/testing';
 import { corpusPath } from '../corpus';
-import { launchBrowser, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
+import { launchBrowser, newPage, screenshot, startHopscope, startServe, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 import { FindingsPage } from './pages/findings';
 import { LogsPage } from './pages/logs';
@@ -374,64 +375,60 @@ describe('desktop app', () => {
 });
 
 describe('findings', () => {
-  it.each(THEMES)('lists findings with evidence, opens an occurrence at its span, and shows a stitched trace (%s)', async (theme) => {
-    const producerTrace = buildTestTrace();
-    const publish = producerTrace.spans.find((s) => s.name === 'publish orders')!;
-    const consumer = spanOf({
-      traceId: hex(0xfeed, 32),
-      spanId: hex(0xf00d, 16),
-      name: 'process orders',
-      resource: resourceOf('email'),
-      kind: SpanKind.CONSUMER,
-      startNs: publish.endNs + 2n * MS,
-      endNs: publish.endNs + 30n * MS,
-    });
-    const child = spanOf({ traceId: consumer.traceId, spanId: hex(0xf00e, 16), parentSpanId: consumer.spanId, name: 'render template', resource: consumer.resource, startNs: consumer.startNs + 1n * MS, endNs: consumer.startNs + 9n * MS });
-    // The analysis is not wired into the API yet; the UI is tested against the findings contract.
-    const findings: WireFindings = {
-      findings: [
-        {
-          kind: 'async-hop',
-          subkind: 'queue',
-          severity: 'warning',
-          service: 'email',
-          operation: 'process orders',
-          title: '1 span of `email` (`process orders`) started a new trace after a Kafka hop',
-          count: 1,
-          fingerprint: '5e1f00d',
-          occurrences: [{ traceId: consumer.traceId, spanId: consumer.spanId }],
-          evidence: { 'messaging.destination.name': 'orders', gapMs: 2, producer: publish.spanId },
-        },
-      ],
-      stitches: [{ kind: 'async-hop', confidence: 0.93, from: { traceId: publish.traceId, spanId: publish.spanId }, to: { traceId: consumer.traceId, spanId: consumer.spanId }, signals: ['attribute:messaging.message.id', 'timing'] }],
-    };
-    hopscope = await startHopscope({ analysis: { findings: () => findings } });
-    await hopscope.store.write(producerTrace);
-    await hopscope.store.write({ spans: [consumer, child], logs: [] });
-
+  it.each(THEMES)('shows what serve’s live analysis found in a worker pool that lost its context, opens an occurrence at its span, and draws the stitch (%s)', async (theme) => {
+    // A Go worker pool whose goroutines start from context.Background(): each job becomes a new trace.
+    const scenario = workerPool({ concurrency: 4, requests: 24, correlated: true, context: 'lost' });
+    hopscope = await startServe({ settleMs: 1000, windowMs: 2000 });
     const { page, app } = await open(theme);
-    const traces = new TracesPage(page);
-    await expect.poll(() => traces.row(consumer.traceId).locator('.badge.finding').textContent()).toBe('1');
+    for (const body of scenario.payloads) {
+      const response = await fetch(`${hopscope.otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+      expect(response.status).toBe(200);
+    }
+
+    // The page is open before analysis runs: the finding arrives over the live event stream.
     await app.tab('Findings');
     const view = new FindingsPage(page);
-    await expect.poll(() => view.items().count()).toBe(1);
-    expect(await view.detail().textContent()).toContain('messaging.destination.name');
+    const asyncHop = view.items().filter({ hasText: 'async-hop' });
+    await expect.poll(() => asyncHop.count(), { timeout: 30_000 }).toBe(1);
+    const stored = hopscope.store.reader.findings().find((f) => f.kind === 'async-hop')!;
+    const stitches = hopscope.store.reader.stitches().filter((st) => st.confidence >= CLAIM_CONFIDENCE);
+    const truth = new Set(scenario.truth.stitches!.map((st) => `${st.from.spanId}>${st.to.spanId}`));
+    expect(stitches.length).toBeGreaterThan(5);
+    expect(stitches.every((st) => truth.has(`${st.from.spanId}>${st.to.spanId}`))).toBe(true);
+
+    await asyncHop.click();
+    const detail = view.detail();
+    await expect.poll(() => detail.locator('h2').textContent()).toBe(stored.title.replace(/`/g, ''));
+    expect(await detail.textContent()).toContain(`${stored.count} occurrences`);
+    for (const key of Object.keys(stored.evidence)) expect(await detail.locator('dt').allTextContents()).toContain(key);
+    // the producer span in the evidence is a link to it
+    const producer = (stored.evidence as { producer: { spanId: string } }).producer;
+    expect(await detail.locator('.evidence-span').first().getAttribute('href')).toContain(producer.spanId);
     await screenshot(page, 'findings', theme);
 
-    await view.stitchLinks().first().click();
+    // An occurrence opens its trace with its span selected and the finding shown on it.
+    const at = stored.occurrences[0];
+    await detail.locator(`[data-testid="occurrence"][href*="${at.spanId}"]`).click();
     const trace = new TracePage(page);
     await trace.waitLoaded();
-    await expect.poll(() => trace.row(consumer.spanId).getAttribute('class')).toContain('stitched');
-    expect(await trace.row(consumer.spanId).locator('.wf-connector').count()).toBe(1);
-    expect((await trace.rowCounts()).total).toBe(17);
-    await expect.poll(() => trace.selectedSpanId()).toBe(consumer.spanId);
-    await screenshot(page, 'trace-stitched', theme);
+    await expect.poll(() => trace.selectedSpanId()).toBe(at.spanId);
+    await expect.poll(() => trace.detail.root().locator('.finding-strip').textContent()).toContain(stored.title);
 
+    // A stitch opens producer and consumer as one trace, the hop drawn as a connector at the consumer.
     await app.tab('Findings');
-    await view.occurrences().first().click();
+    await asyncHop.click();
+    const link = view.stitchLinks().first();
+    const href = (await link.getAttribute('href'))!;
+    const stitch = stitches.find((st) => href.includes(st.to.spanId) && href.includes(st.from.spanId))!;
+    expect(stitch).toBeDefined();
+    await link.click();
     await trace.waitLoaded();
-    await expect.poll(() => trace.selectedSpanId()).toBe(consumer.spanId);
-    await expect.poll(() => trace.detail.root().locator('.finding-strip').textContent()).toContain('Kafka hop');
+    await expect.poll(() => trace.row(stitch.to.spanId).getAttribute('class')).toContain('stitched');
+    expect(await trace.row(stitch.to.spanId).locator('.wf-connector').count()).toBe(1);
+    const total = hopscope.store.reader.getTrace(stitch.from.traceId).length + hopscope.store.reader.getTrace(stitch.to.traceId).length;
+    expect((await trace.rowCounts()).total).toBe(total);
+    await expect.poll(() => trace.selectedSpanId()).toBe(stitch.to.spanId);
+    await screenshot(page, 'trace-stitched', theme);
   });
 });
 

@@ -29,6 +29,24 @@ function Title({ text }: { text: string }) {
   );
 }
 
+/** A span reference as a link to it; a list of names as a list; anything else as text or JSON. */
+function EvidenceValue({ value }: { value: unknown }) {
+  if (isSpanRef(value)) {
+    const label = typeof value.service === 'string' ? `${value.service} · ${String(value.operation ?? '')}` : value.spanId;
+    return (
+      <a className="attr-text evidence-span" href={traceHref(value.traceId, value.spanId)} title={`trace ${value.traceId}, span ${value.spanId}`}>
+        <Icon name="layers" size={12} /> {label} <span className="muted mono">{value.spanId}</span>
+      </a>
+    );
+  }
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return <span className="attr-text">{value.join(' · ')}</span>;
+  return <span className="attr-text">{typeof value === 'string' ? value : JSON.stringify(value)}</span>;
+}
+
+function isSpanRef(v: unknown): v is { traceId: string; spanId: string; service?: unknown; operation?: unknown } {
+  return typeof v === 'object' && v !== null && typeof (v as { traceId?: unknown }).traceId === 'string' && typeof (v as { spanId?: unknown }).spanId === 'string';
+}
+
 function EvidenceTable({ evidence }: { evidence: unknown }) {
   if (evidence === null || typeof evidence !== 'object') return <pre className="evidence-raw">{JSON.stringify(evidence, null, 2)}</pre>;
   const entries = Object.entries(evidence as Record<string, unknown>);
@@ -39,7 +57,7 @@ function EvidenceTable({ evidence }: { evidence: unknown }) {
         <div className="attr-row" key={k}>
           <dt>{k}</dt>
           <dd className="attr-value">
-            <span className="attr-text">{typeof v === 'string' ? v : JSON.stringify(v)}</span>
+            <EvidenceValue value={v} />
           </dd>
         </div>
       ))}

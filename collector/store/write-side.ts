@@ -1,0 +1,75 @@
+// Everything that writes to the database: ingest (group commit), retention, checkpoints and analysis
+// results. It runs either on the caller's thread (`openWriteSide`) or in a worker thread behind the same
+// interface (`startWriterThread`), where SQLite's time no longer holds up decoding requests.
+import type { Observation, Stitch } from '../analysis';
+import { startCheckpointer } from './checkpointer';
+import { nativeBinding, openConnection } from './connection';
+import type { EncodedBatch } from './encode';
+import { analysisRecorder } from './findings';
+import { startRetention } from './retention';
+import type { CommitInfo } from './types';
+import { createWriter } from './writer';
+
+/** Items committed since the last retention pass after which another one runs without waiting for the timer. */
+const RETENTION_AFTER_ITEMS = 50_000;
+
+export interface WriteSideOptions {
+  maxBytes: number;
+  maxAgeMs: number;
+  maxPendingItems: number;
+}
+
+export interface WriteSide {
+  /** Resolves once the batch is committed. */
+  write(batch: EncodedBatch): Promise<void>;
+  overloaded(): boolean;
+  onCommit(listener: (info: CommitInfo) => void): () => void;
+  settledTraces(quietMs: number, limit: number): Promise<string[]>;
+  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): Promise<void>;
+  recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): Promise<void>;
+  /** Commits whatever is queued; resolves once it is. */
+  flush(): Promise<void>;
+  /** Flushes, stops retention and checkpoints, closes the connection. */
+  close(): Promise<void>;
+}
+
+/** The write side on this thread. The file must exist with an up-to-date schema (openStore sees to it). */
+export function openWriteSide(file: string, options: WriteSideOptions): WriteSide {
+  const db = openConnection(file, 'writer');
+  const writer = createWriter(db, options.maxPendingItems);
+  const checkpointer = startCheckpointer(db, file, nativeBinding());
+  const retention = startRetention(db, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs });
+  const analysis = analysisRecorder(db);
+  let itemsSinceRetention = 0;
+  writer.onCommit((info) => {
+    checkpointer.committed(info.spans + info.logs);
+    itemsSinceRetention += info.spans + info.logs;
+    if (itemsSinceRetention >= RETENTION_AFTER_ITEMS) {
+      itemsSinceRetention = 0;
+      void retention.schedule();
+    }
+  });
+  // Promises, so that callers are alike whichever thread the write side is on.
+  const settle = <T>(f: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(f());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  };
+  return {
+    write: (batch) => writer.write(batch),
+    overloaded: writer.overloaded,
+    onCommit: writer.onCommit,
+    settledTraces: (quietMs, limit) => settle(() => analysis.settledTraces(quietMs, limit)),
+    recordTraceAnalysis: (traceId, observations) => settle(() => analysis.recordTraceAnalysis(traceId, observations)),
+    recordWindowAnalysis: (windowId, observations, stitches) => settle(() => analysis.recordWindowAnalysis(windowId, observations, stitches)),
+    flush: () => settle(() => writer.commitQueued()),
+    async close() {
+      retention.stop();
+      writer.commitQueued();
+      await checkpointer.stop();
+      db.close();
+    },
+  };
+}
