@@ -5,11 +5,13 @@ import { benchDecode } from './decode';
 import { benchIngest } from './ingest';
 import { benchStore } from './store';
 import { benchImport } from './import';
+import { benchOpenTrace } from './open-trace';
 
 const DECODER_TARGET = 2;
 const INGEST_TARGET = 0.6;
 const RSS_TARGET_MB = 300;
 const ASSEMBLY_TARGET_MS = 1000;
+const OPEN_TRACE_TARGET_MS = 2000;
 
 interface Row {
   measure: string;
@@ -33,6 +35,8 @@ console.log();
 const assembly = benchAssemble();
 console.log();
 const imported = await benchImport();
+console.log();
+const opened = await benchOpenTrace();
 console.log();
 
 const decoderRatio = decode.ours / decode.protobufjs;
@@ -72,6 +76,12 @@ const rows: Row[] = [
     value: `${perSecond(imported.spansPerSecond)}, ${imported.mibPerSecond.toFixed(1)} MiB/s, peak RSS ${(imported.peakRssBytes / 1e6).toFixed(0)} MB`,
     target: '≤ 400 MB RSS',
     pass: imported.peakRssBytes <= 400e6,
+  },
+  {
+    measure: `open a ${opened.spans / 1000}k-span trace in Chromium (navigation → waterfall)`,
+    value: `${opened.medianMs.toFixed(0)} ms (API request warm: ${opened.apiMedianMs.toFixed(0)} ms, ${(opened.responseBytes / 1e6).toFixed(1)} MB)`,
+    target: `< ${OPEN_TRACE_TARGET_MS} ms`,
+    pass: opened.medianMs < OPEN_TRACE_TARGET_MS,
   },
 ];
 

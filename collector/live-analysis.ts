@@ -1,5 +1,6 @@
 // `hopscope serve` analyzes a trace once it has been quiet for a settle window, on a timer between ingest
-// requests (same thread, capped per tick): a parent that arrives a few seconds late is never
+// requests (on the receiving thread, capped per tick; the store's writer thread records the results, so a
+// tick waits for it without blocking requests): a parent that arrives a few seconds late is never
 // reported missing, and a span that arrives after analysis re-opens its trace. The cross-trace detectors
 // run over windows of span time once every trace in a window (and its margin) has settled.
 import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type WindowRange } from './analysis';

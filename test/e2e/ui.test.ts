@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLAIM_CONFIDENCE } from '../../collector/analysis';
 import { buildTestTrace } from '../../collector/api/testTrace';
 import { workerPool } from '../../fixtures/async-hops';
+import { wideTrace } from '../../fixtures/wide-trace';
 import { setAttribute, SpanKind, StatusCode, type Resource, type Span } from '../../collector/model';
 import { resource, span } from '../../collector/store/testing';
 import { corpusPath } from '../corpus';
@@ -435,41 +436,17 @@ describe('findings', () => {
 describe('a 100,000-span trace', () => {
   it('opens with a bounded number of rows rendered and stays navigable', { timeout: 180_000 }, async () => {
     hopscope = await startHopscope();
-    const traceId = hex(0x100000, 32);
-    const t0 = BigInt(Date.now()) * MS - 60_000n * MS;
-    const services = ['gateway', 'orders', 'inventory', 'pricing', 'db', 'cache', 'search', 'auth'].map((s) => resourceOf(s));
     const n = 100_000;
     const fanout = 6;
-    let batch: Span[] = [];
-    for (let i = 0; i < n; i++) {
-      const parent = i === 0 ? -1 : Math.floor((i - 1) / fanout);
-      const depth = Math.floor(Math.log(i * (fanout - 1) + 1) / Math.log(fanout));
-      const start = t0 + BigInt(i) * 200_000n;
-      batch.push(
-        spanOf({
-          traceId,
-          spanId: hex(i + 1, 16),
-          parentSpanId: parent < 0 ? '' : hex(parent + 1, 16),
-          name: `op-${i}`,
-          resource: services[depth % services.length],
-          startNs: start,
-          endNs: start + BigInt(1 + (n - i) * 3) * 100_000n,
-        }),
-      );
-      if (batch.length === 10_000) {
-        await hopscope.store.write({ spans: batch, logs: [] });
-        batch = [];
-      }
-    }
+    const wide = wideTrace({ spans: n, fanout, startNs: BigInt(Date.now()) * MS - 60_000n * MS });
+    const traceId = wide.traceId;
+    for (const batch of wide.batches) await hopscope.store.write({ spans: batch, logs: [] });
     await hopscope.store.flush();
 
     const { page, app } = await open('dark');
-    const opened = Date.now();
     await app.go(`#/trace/${traceId}`);
     const trace = new TracePage(page);
     await trace.waitLoaded();
-    // Informational: the budget is 2 s on a developer machine; speed is not asserted in tests.
-    console.info(`100k-span trace: waterfall shown ${Date.now() - opened} ms after navigation`);
     expect(await trace.rowCounts()).toEqual({ visible: n, total: n });
     const rendered = await trace.renderedRowCount();
     expect(rendered).toBeGreaterThan(10);
@@ -477,10 +454,8 @@ describe('a 100,000-span trace', () => {
     await screenshot(page, 'trace-100k', 'dark');
 
     // The last row in tree order is the end of the rightmost path.
-    let last = 0;
-    while (last * fanout + 1 < n) last = Math.min(last * fanout + fanout, n - 1);
     await trace.press('End');
-    await expect.poll(() => trace.selectedSpanId()).toBe(hex(last + 1, 16));
+    await expect.poll(() => trace.selectedSpanId()).toBe(hex(wide.lastInTreeOrder + 1, 16));
     expect(await trace.renderedRowCount()).toBeLessThan(100);
     await trace.press('Home', 'ArrowLeft');
     expect(await trace.rowCounts()).toEqual({ visible: 1, total: n });
