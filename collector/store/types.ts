@@ -133,12 +133,10 @@ export interface CommitInfo {
   logs: number;
 }
 
-export interface Store {
-  /** Resolves once the batch is committed (group commit across concurrent callers). */
-  write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+/** The write side of the store that is the same on either thread: commits, analysis results, flushing. */
+export interface StoreWrites {
   /** True while the writer is behind; receivers answer 429/503 (HTTP) or UNAVAILABLE (gRPC). */
   overloaded(): boolean;
-  readonly reader: StoreReader;
   /** Called after each commit with what it added; returns an unsubscribe function. */
   onCommit(listener: (info: CommitInfo) => void): () => void;
   /**
@@ -160,6 +158,12 @@ export interface Store {
   recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): Promise<void>;
   /** Resolves once everything written so far is committed. */
   flush(): Promise<void>;
-  /** Flushes, then closes every connection. */
+  /** Commits what is queued, then closes. */
   close(): Promise<void>;
+}
+
+export interface Store extends StoreWrites {
+  /** Resolves once the batch is committed (group commit across concurrent callers). */
+  write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+  readonly reader: StoreReader;
 }

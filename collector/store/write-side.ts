@@ -1,13 +1,12 @@
 // Everything that writes to the database: ingest (group commit), retention, checkpoints and analysis
 // results. It runs either on the caller's thread (`openWriteSide`) or in a worker thread behind the same
 // interface (`startWriterThread`), where SQLite's time no longer holds up decoding requests.
-import type { Observation, Stitch } from '../analysis';
 import { startCheckpointer } from './checkpointer';
 import { nativeBinding, openConnection } from './connection';
 import type { EncodedBatch } from './encode';
 import { analysisRecorder } from './findings';
 import { startRetention } from './retention';
-import type { CommitInfo } from './types';
+import type { StoreWrites } from './types';
 import { createWriter } from './writer';
 
 /** Items committed since the last retention pass after which another one runs without waiting for the timer. */
@@ -19,18 +18,9 @@ export interface WriteSideOptions {
   maxPendingItems: number;
 }
 
-export interface WriteSide {
+export interface WriteSide extends StoreWrites {
   /** Resolves once the batch is committed. */
   write(batch: EncodedBatch): Promise<void>;
-  overloaded(): boolean;
-  onCommit(listener: (info: CommitInfo) => void): () => void;
-  settledTraces(quietMs: number, limit: number): Promise<string[]>;
-  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): Promise<void>;
-  recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): Promise<void>;
-  /** Commits whatever is queued; resolves once it is. */
-  flush(): Promise<void>;
-  /** Flushes, stops retention and checkpoints, closes the connection. */
-  close(): Promise<void>;
 }
 
 /** The write side on this thread. The file must exist with an up-to-date schema (openStore sees to it). */
