@@ -23,7 +23,6 @@ export type WriterRequest = { id: number } & (
 );
 
 export type WriterReply =
-  | { kind: 'ready' }
   | { kind: 'commit'; info: CommitInfo }
   | { kind: 'reply'; id: number; value: unknown }
   | { kind: 'error'; id: number; message: string };
@@ -69,8 +68,6 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
 
   worker.on('message', (reply: WriterReply) => {
     switch (reply.kind) {
-      case 'ready':
-        return;
       case 'commit':
         for (const listener of listeners) {
           try {

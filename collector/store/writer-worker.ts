@@ -40,4 +40,3 @@ port.on('message', (request: WriterRequest) => {
       );
   }
 });
-post({ kind: 'ready' });
