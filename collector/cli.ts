@@ -244,6 +244,7 @@ async function analyze(args: string[]): Promise<number> {
   if (!positionals.length && !values.db) throw new UsageError('analyze needs FILE... or --db FILE');
 
   const tempDir = values.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'hopscope-analyze-'));
+  // A writer thread only when there are files to import; reading a database alone needs none.
   const store = openStore({ path: values.db ?? path.join(tempDir!, 'analyze.db'), writerThread: positionals.length > 0 });
   try {
     if (positionals.length) {

@@ -10,9 +10,8 @@
 // So one v1 span carrying both sides of an RPC imports as two spans, the server a child of the client.
 import { InputError } from '../errors';
 import type { TelemetryBatch } from '../model';
-import { normalizeParentId, normalizeSpanId, normalizeTraceId } from './ids';
-import { expectObject, expectString, optionalArray, optionalNumber, optionalString, type JsonObject } from './json-shape';
-import { parseEndpoint, spanObjects, zipkinSpansToModel, type ZipkinEndpoint, type ZipkinSpan } from './zipkin';
+import { expectObject, expectString, optionalArray, optionalNumber, type JsonObject } from './json-shape';
+import { parseEndpoint, parseSpanBase, spanObjects, zipkinSpansToModel, type ZipkinEndpoint, type ZipkinSpan } from './zipkin';
 
 interface V1Annotation {
   timestamp: number;
@@ -46,14 +45,7 @@ export function zipkinV1ToModel(doc: unknown): TelemetryBatch {
 
 function parseV1Span(span: JsonObject, field: string): V1Span {
   return {
-    field,
-    traceId: normalizeTraceId(span.traceId, `${field}.traceId`),
-    id: normalizeSpanId(span.id, `${field}.id`),
-    parentId: normalizeParentId(span.parentId, `${field}.parentId`),
-    name: optionalString(span.name, `${field}.name`) ?? '',
-    timestamp: optionalNumber(span.timestamp, `${field}.timestamp`) || undefined,
-    duration: optionalNumber(span.duration, `${field}.duration`) || undefined,
-    debug: span.debug === true,
+    ...parseSpanBase(span, field),
     annotations: optionalArray(span.annotations, `${field}.annotations`).map((value, i) => {
       const f = `${field}.annotations[${i}]`;
       const a = expectObject(value, f);

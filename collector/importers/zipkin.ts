@@ -97,19 +97,26 @@ function parseV2Span(span: JsonObject, field: string): ZipkinSpan {
     for (const [key, value] of Object.entries(expectObject(span.tags, `${field}.tags`))) tags.set(key, typeof value === 'string' ? value : JSON.stringify(value));
   }
   return {
-    field,
-    traceId: normalizeTraceId(span.traceId, `${field}.traceId`),
-    id: normalizeSpanId(span.id, `${field}.id`),
-    parentId: normalizeParentId(span.parentId, `${field}.parentId`),
-    name: optionalString(span.name, `${field}.name`) ?? '',
+    ...parseSpanBase(span, field),
     kind: kind as ZipkinKind | undefined,
-    timestamp: optionalNumber(span.timestamp, `${field}.timestamp`) || undefined,
-    duration: optionalNumber(span.duration, `${field}.duration`) || undefined,
     localEndpoint: parseEndpoint(span.localEndpoint, `${field}.localEndpoint`),
     remoteEndpoint: parseEndpoint(span.remoteEndpoint, `${field}.remoteEndpoint`),
     annotations: optionalArray(span.annotations, `${field}.annotations`).map((a, i) => parseAnnotation(a, `${field}.annotations[${i}]`)),
     tags,
     shared: span.shared === true,
+  };
+}
+
+/** What v1 and v2 spans have alike: ids, name, timestamp and duration (0 reads as unknown), debug. */
+export function parseSpanBase(span: JsonObject, field: string): Pick<ZipkinSpan, 'field' | 'traceId' | 'id' | 'parentId' | 'name' | 'timestamp' | 'duration' | 'debug'> {
+  return {
+    field,
+    traceId: normalizeTraceId(span.traceId, `${field}.traceId`),
+    id: normalizeSpanId(span.id, `${field}.id`),
+    parentId: normalizeParentId(span.parentId, `${field}.parentId`),
+    name: optionalString(span.name, `${field}.name`) ?? '',
+    timestamp: optionalNumber(span.timestamp, `${field}.timestamp`) || undefined,
+    duration: optionalNumber(span.duration, `${field}.duration`) || undefined,
     debug: span.debug === true,
   };
 }

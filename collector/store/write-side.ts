@@ -40,21 +40,14 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
     }
   });
   // Promises, so that callers are alike whichever thread the write side is on.
-  const settle = <T>(f: () => T): Promise<T> => {
-    try {
-      return Promise.resolve(f());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  };
   return {
     write: (batch) => writer.write(batch),
     overloaded: writer.overloaded,
     onCommit: writer.onCommit,
-    settledTraces: (quietMs, limit) => settle(() => analysis.settledTraces(quietMs, limit)),
-    recordTraceAnalysis: (traceId, observations) => settle(() => analysis.recordTraceAnalysis(traceId, observations)),
-    recordWindowAnalysis: (windowId, observations, stitches) => settle(() => analysis.recordWindowAnalysis(windowId, observations, stitches)),
-    flush: () => settle(() => writer.commitQueued()),
+    settledTraces: async (quietMs, limit) => analysis.settledTraces(quietMs, limit),
+    recordTraceAnalysis: async (traceId, observations) => analysis.recordTraceAnalysis(traceId, observations),
+    recordWindowAnalysis: async (windowId, observations, stitches) => analysis.recordWindowAnalysis(windowId, observations, stitches),
+    flush: async () => writer.commitQueued(),
     async close() {
       retention.stop();
       writer.commitQueued();

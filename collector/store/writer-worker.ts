@@ -17,7 +17,7 @@ function answer(id: number, work: Promise<unknown>): void {
   );
 }
 
-port.on('message', (request: WriterRequest) => {
+function handle(request: WriterRequest): void {
   switch (request.op) {
     case 'write':
       return answer(request.id, side.write(request.batch));
@@ -39,4 +39,9 @@ port.on('message', (request: WriterRequest) => {
         (err: unknown) => post({ kind: 'error', id: request.id, message: (err as Error).message }),
       );
   }
+}
+
+// Writes that arrive in one message are queued in one turn, so they share a commit.
+port.on('message', (requests: WriterRequest[]) => {
+  for (const request of requests) handle(request);
 });
