@@ -45,7 +45,7 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const store = openStore({ path: options.dbPath, ...options.retention, writerThread: true });
   const counters = new IngestCounters();
-  const sink: IngestSink = { write: (batch) => store.write(batch), overloaded: () => store.overloaded() };
+  const sink: IngestSink = { write: (rows) => store.writeEncoded(rows), overloaded: () => store.overloaded() };
   const started: { close(): Promise<void> }[] = [];
   try {
     const grpc = await startGrpcReceiver({ host: options.host, port: options.grpcPort, sink, counters, maxMessageBytes: options.maxBodyBytes });
@@ -70,8 +70,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         port: options.ui.port,
         token,
         store,
-        ingest: (batch) => sink.write(batch),
-        importFile: (file, onProgress) => importFile(file, (batch) => sink.write(batch), { onProgress }),
+        ingest: (batch) => store.write(batch),
+        importFile: (file, onProgress) => importFile(file, (batch) => store.write(batch), { onProgress }),
         rendererDir: options.ui.rendererDir,
         analysis: {
           findings: () => ({ findings: store.reader.findings(), stitches: store.reader.stitches() }),

@@ -173,6 +173,14 @@ describe('bad input over OTLP/HTTP gets the right status, a clear message, and s
     expect(wrongType.status).toBe(400);
     expect(JSON.parse(wrongType.text).message).toMatch(/resourceSpans/);
 
+    // Decodable, but a time the store cannot keep (SQLite integers are signed 64-bit): the sender's fault, not one to retry.
+    const farFuture = {
+      resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: '5b8efff798038103d269b633813fc60c', spanId: 'eee19b7ec3c1b174', name: 'x', startTimeUnixNano: '1', endTimeUnixNano: '18446744073709551615' }] }] }],
+    };
+    const unstorable = await post('/v1/traces', JSON.stringify(farFuture), json);
+    expect(unstorable.status).toBe(400);
+    expect(JSON.parse(unstorable.text).message).toMatch(/span 0 \("x"\): invalid endNs 18446744073709551615/);
+
     const badGzip = await post('/v1/traces', new Uint8Array([0x1f, 0x8b, 1, 2, 3]), { ...proto, 'Content-Encoding': 'gzip' });
     expect(badGzip.status).toBe(400);
 

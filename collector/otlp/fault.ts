@@ -27,3 +27,10 @@ export function toInputError(e: unknown): unknown {
   const message = field === '' ? e.problem : `${field}: ${e.problem}`;
   return new InputError(message, e.offset === undefined ? { field } : { field, offset: e.offset });
 }
+
+export type FieldNames = Readonly<Record<number, string>>;
+
+/** Adds the field being decoded when a fault passed through (field 0: the fault was in a tag). */
+export function inField(e: unknown, names: FieldNames, field: number, index = -1): unknown {
+  return field === 0 ? e : within(e, names[field] ?? `field ${field}`, index);
+}

@@ -1,4 +1,4 @@
-export { countMetricPointsProto, decodeLogsProto, decodeTracesProto, type DecodedLogs, type DecodedSpans } from './proto';
+export { countMetricPointsProto, decodeLogsProto, decodeTracesProto, decodeTracesProtoForStore, type DecodedLogs, type DecodedSpans, type SpansForStore } from './proto';
 export { countMetricPointsJson, decodeLogsJson, decodeOtlpJson, decodeTracesJson, type DecodedBatch } from './json';
 export { encodeLogsJson, encodeTracesJson } from './json-encode';
 export { encodeExportResponse, type OtlpSignal } from './response';

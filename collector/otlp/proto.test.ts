@@ -8,7 +8,8 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InputError } from '../errors';
-import { countMetricPointsProto, decodeLogsProto, decodeTracesProto } from './index';
+import { encodeAttributes } from '../store/attributes';
+import { countMetricPointsProto, decodeLogsProto, decodeTracesProto, decodeTracesProtoForStore } from './index';
 import { encodeFields, hexBytes, type WireField } from './protobuf-builder';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -464,6 +465,127 @@ describe('truncated and corrupted payloads', () => {
     }
     expect(outcomes.errors).toBeGreaterThan(0);
     expect(outcomes.decoded).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * decodeTracesProtoForStore must give what the model decoder + encodeAttributes give, or the same error.
+ * Returns which of the two happened.
+ */
+function expectForStoreAsModel(buf: Uint8Array): 'decoded' | 'error' {
+  let exact: ReturnType<typeof decodeTracesProto>;
+  try {
+    exact = decodeTracesProto(buf);
+  } catch (e) {
+    const message = (e as Error).message;
+    expect(() => decodeTracesProtoForStore(buf)).toThrow(message);
+    expect(decodeError(() => decodeTracesProtoForStore(buf))).toEqual(e);
+    return 'error';
+  }
+  const forStore = decodeTracesProtoForStore(buf);
+  expect(forStore.attributesJson).toEqual(exact.spans.map((s) => encodeAttributes(s.attributes)));
+  expect(forStore.spans).toEqual(exact.spans.map((s) => ({ ...s, attributes: {} })));
+  expect([forStore.rejected, forStore.rejectReason]).toEqual([exact.rejected, exact.rejectReason]);
+  return 'decoded';
+}
+
+const raw = (bytes: number[]): WireField[] => [[1, 'bytes', new Uint8Array(bytes)]];
+
+/** Attribute lists of every shape: the plain one the fast path takes, and each that must go through the model. */
+const attributeCases: Record<string, WireField[]> = {
+  'plain strings': [kv(9, 'http.route', str('/orders/{id}')), kv(9, 'empty', str('')), kv(9, '', str('empty key'))],
+  'every kind of value': [
+    kv(9, 'b', [[2, 'varint', 1]]),
+    kv(9, 'f', [[2, 'varint', 0]]),
+    kv(9, 'i', int(42n)),
+    kv(9, 'max', int(INT64_MAX)),
+    kv(9, 'min', int(INT64_MIN)),
+    kv(9, 'safe', int(9007199254740991n)),
+    kv(9, 'unsafe', int(9007199254740992n)),
+    ...[1.5, 3, -0, Number.NaN, Infinity, -Infinity, 5e-324].map((d, i) => kv(9, `d${i}`, [[4, 'double', d]])),
+    kv(9, 'bytes', [[7, 'bytes', new Uint8Array([0, 1, 254, 255])]]),
+    kv(9, 'array', [[5, 'message', [[1, 'message', str('a"b')], [1, 'message', int(-1n)], [1, 'message', []], [1, 'message', [[5, 'message', []]]]]]]),
+    kv(9, 'kvlist', [[6, 'message', [kv(1, 'x', str('1')), kv(1, 'x', str('2')), kv(1, '7', [[2, 'varint', 1]])]]]),
+    kv(9, 'none', []),
+    [9, 'message', [[1, 'string', 'no value field']]],
+  ],
+  'strings JSON must escape, and non-ASCII': [
+    kv(9, 'controls', raw(Array.from({ length: 32 }, (_, c) => c))),
+    kv(9, 'quote"back\\slash', str('say "hi" \\ \u007f')),
+    kv(9, 'é 世界 🚀', str('grüße 🚀')),
+    kv(9, 'lone surrogate text', str('\ud800x')),
+  ],
+  'invalid UTF-8 in keys and values': [
+    [9, 'message', [[1, 'bytes', new Uint8Array([0x6b, 0xff])], [2, 'message', raw([0x61, 0xc3])]]],
+    kv(9, 'truncated 3-byte', raw([0xe2, 0x82])),
+    kv(9, 'encoded surrogate', raw([0xed, 0xa0, 0x80, 0x41])),
+    kv(9, 'overlong', raw([0xc0, 0xaf, 0xe0, 0x80, 0xaf])),
+    kv(9, 'lone continuation', raw([0x80, 0x22, 0xbf, 0x0a])),
+  ],
+  'a key sent twice keeps its last value at its first place': [kv(9, 'k', str('first')), kv(9, 'other', str('o')), kv(9, 'k', str('last'))],
+  'keys that are array indexes come first, as in any object': [kv(9, 'z', str('z')), kv(9, '10', str('ten')), kv(9, '2', str('two')), kv(9, '01', str('not an index'))],
+  '__proto__ is a plain key': [kv(9, '__proto__', str('p')), kv(9, 'constructor', str('c'))],
+  'a key of 128 bytes and more': [kv(9, 'k'.repeat(128), str('long key')), kv(9, 'short', str('s'))],
+  'fields in another order, twice, or unknown': [
+    [9, 'message', [[2, 'message', str('value first')], [1, 'string', 'reversed']]],
+    [9, 'message', [[1, 'string', 'key twice'], [1, 'string', 'second key'], [2, 'message', str('v')]]],
+    [9, 'message', [[1, 'string', 'value twice'], [2, 'message', str('one')], [2, 'message', str('two')]]],
+    [9, 'message', [[1, 'string', 'unknown field'], [2, 'message', str('v')], [3, 'varint', 7]]],
+    kv(9, 'string then int', [[1, 'string', 's'], [3, 'int64', 5n]]),
+    kv(9, 'int then string', [[3, 'int64', 5n], [1, 'string', 's']]),
+    kv(9, 'string and unknown', [[1, 'string', 's'], [20, 'fixed32', 1]]),
+  ],
+  'a value long enough to grow the scratch buffer past what it keeps': [kv(9, 'big', raw(Array.from({ length: 300_000 }, (_, i) => (i % 3 === 0 ? 1 : 0x61)))), kv(9, 'after', str('a'))],
+};
+
+describe('decodeTracesProtoForStore: span attributes straight into their stored JSON', () => {
+  it.each(Object.entries(attributeCases))('equals the model decoder + encodeAttributes: %s', (_, attributes) => {
+    const alone = traceRequest([span([...validIds, ...attributes]), span([...validIds, kv(9, 'next', str('span'))])]);
+    expect(expectForStoreAsModel(alone)).toBe('decoded');
+  });
+
+  it('equals it with every case in one span, between events and links, and for what the SDK sends', () => {
+    const event: WireField = [11, 'message', [[2, 'string', 'e'], kv(3, 'event.attr', str('v'))]];
+    const link: WireField = [13, 'message', [[1, 'bytes', hexBytes(TRACE_ID)], kv(4, 'link.attr', int(1n))]];
+    const all = Object.values(attributeCases).flat();
+    expect(expectForStoreAsModel(traceRequest([span([...validIds, ...all.slice(0, 5), event, ...all.slice(5), link, ...unknownFields])]))).toBe('decoded');
+    expect(expectForStoreAsModel(realTracePayload())).toBe('decoded');
+    const stored = decodeTracesProtoForStore(realTracePayload()).attributesJson;
+    expect(JSON.parse(stored[0])).toEqual({ 'db.statement': 'SELECT 1', 'db.rows': 0, tags: ['x', 'ü'] });
+  });
+
+  it('equals it on random attribute lists', () => {
+    const next = random(7);
+    const pick = <T,>(xs: T[]) => xs[Math.floor(next() * xs.length)];
+    const keys = ['a', 'b', 'http.method', '0', '15', 'x"y', '__proto__', 'ключ', ''];
+    const values: (() => WireField[])[] = [
+      () => str(pick(['', 'GET', 'ü', '"\\\n', 'x'.repeat(200)])),
+      () => raw(Array.from({ length: Math.floor(next() * 8) }, () => Math.floor(next() * 256))),
+      () => int(BigInt(Math.floor((next() - 0.5) * 2 ** 60))),
+      () => [[4, 'double', pick([0.1, 2, -0, Number.NaN])]],
+      () => [[2, 'varint', Math.floor(next() * 2)]],
+      () => [[5, 'message', [[1, 'message', str('in array')]]]],
+      () => [[6, 'message', [kv(1, pick(keys), str('nested'))]]],
+      () => [],
+    ];
+    for (let i = 0; i < 300; i++) {
+      const attributes = Array.from({ length: Math.floor(next() * 6) }, () => kv(9, pick(keys), pick(values)()));
+      expect(expectForStoreAsModel(traceRequest([span([...validIds, ...attributes])]))).toBe('decoded');
+    }
+  });
+
+  it('gives the same error, or the same result, at every cut and for random byte flips', () => {
+    const payload = realTracePayload();
+    const outcomes = { decoded: 0, error: 0 };
+    for (let cut = 0; cut < payload.length; cut++) outcomes[expectForStoreAsModel(payload.subarray(0, cut))]++;
+    const next = random(99);
+    for (let i = 0; i < 1500; i++) {
+      const buf = payload.slice();
+      for (let f = 1 + Math.floor(next() * 3); f > 0; f--) buf[Math.floor(next() * buf.length)] = Math.floor(next() * 256);
+      outcomes[expectForStoreAsModel(buf)]++;
+    }
+    expect(outcomes.error).toBeGreaterThan(100);
+    expect(outcomes.decoded).toBeGreaterThan(100);
   });
 });
 

@@ -2,9 +2,6 @@
 import {
   emptyResource,
   emptyScope,
-  setAttribute,
-  type AnyValue,
-  type Attributes,
   type LogRecord,
   type Resource,
   type Scope,
@@ -14,9 +11,11 @@ import {
   type SpanLink,
   type StatusCode,
 } from '../model';
-import { FieldFault, toInputError, within } from './fault';
+import { inField, toInputError, type FieldNames } from './fault';
 import { checkLogIds, checkSpanIds, Rejects, type IdFieldNames } from './ids';
-import { MAX_DEPTH, ProtoReader, WireType } from './proto-reader';
+import { ProtoReader, WireType } from './proto-reader';
+import { keyValuesJson, readAnyValue, readKeyValue } from './proto-values';
+import { encodeAttributes } from '../store/attributes';
 
 const { VARINT, I64, LEN, I32 } = WireType;
 
@@ -34,13 +33,6 @@ export interface DecodedLogs {
 
 const PROTO_ID_NAMES: IdFieldNames = { traceId: 'trace_id', spanId: 'span_id', parentSpanId: 'parent_span_id' };
 
-type FieldNames = Readonly<Record<number, string>>;
-
-/** Adds the field being decoded when a fault passed through (field 0: the fault was in a tag). */
-function inField(e: unknown, names: FieldNames, field: number, index = -1): unknown {
-  return field === 0 ? e : within(e, names[field] ?? `field ${field}`, index);
-}
-
 /** ExportTraceServiceRequest → spans. Spans with unusable ids are counted in `rejected`, not returned. */
 export function decodeTracesProto(buf: Uint8Array): DecodedSpans {
   const r = new ProtoReader(buf);
@@ -52,6 +44,36 @@ export function decodeTracesProto(buf: Uint8Array): DecodedSpans {
     throw toInputError(e);
   }
   return withRejects({ spans, rejected: 0 }, rejects);
+}
+
+export interface SpansForStore extends DecodedSpans {
+  /** Span i's attributes as the store keeps them (store/attributes.ts); `spans[i].attributes` is left empty. */
+  attributesJson: string[];
+}
+
+/**
+ * The ingest path's ExportTraceServiceRequest decoder: as decodeTracesProto, but span attributes go straight
+ * from the request's bytes into the JSON text the store keeps, without AnyValue objects in between.
+ * Equal to decodeTracesProto + encodeAttributes, errors included (a fault is decoded again through the model,
+ * which names it).
+ */
+export function decodeTracesProtoForStore(buf: Uint8Array): SpansForStore {
+  const r = new ProtoReader(buf);
+  const items: SpanForStore[] = [];
+  const rejects = new Rejects();
+  try {
+    readTopLevel(r, 'resource_spans', (end, index) => readResourceGroup(r, end, index, SPANS_FOR_STORE, items, rejects));
+  } catch {
+    const exact = decodeTracesProto(buf);
+    return { ...exact, attributesJson: exact.spans.map((s) => encodeAttributes(s.attributes)) };
+  }
+  const spans = new Array<Span>(items.length);
+  const attributesJson = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    spans[i] = items[i].span;
+    attributesJson[i] = items[i].attributesJson;
+  }
+  return withRejects({ spans, attributesJson, rejected: 0 }, rejects);
 }
 
 /** ExportLogsServiceRequest → log records. Records with ids of the wrong length are counted in `rejected`. */
@@ -125,6 +147,24 @@ const SPANS: SignalShape<Span> = {
   path: (ri, si, i) => `resource_spans[${ri}].scope_spans[${si}].spans[${i}]`,
   readItem: (r, end, resource, scope) => readSpan(r, end, resource, scope),
   checkIds: (span) => checkSpanIds(span, PROTO_ID_NAMES),
+};
+
+interface SpanForStore {
+  span: Span;
+  attributesJson: string;
+}
+
+/** One list reused for every span: readItem is not reentrant. */
+const attributeRanges: number[] = [];
+
+const SPANS_FOR_STORE: SignalShape<SpanForStore> = {
+  ...SPANS,
+  readItem: (r, end, resource, scope) => {
+    attributeRanges.length = 0;
+    const span = readSpan(r, end, resource, scope, attributeRanges);
+    return { span, attributesJson: keyValuesJson(r, attributeRanges) };
+  },
+  checkIds: (item) => checkSpanIds(item.span, PROTO_ID_NAMES),
 };
 
 const LOGS: SignalShape<LogRecord> = {
@@ -232,7 +272,8 @@ const SPAN_FIELDS: FieldNames = {
   16: 'flags',
 };
 
-function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope): Span {
+/** With `attributeRanges`, the attributes are not decoded: where each KeyValue's content starts and ends is added to it. */
+function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope, attributeRanges?: number[]): Span {
   const span: Span = {
     traceId: '',
     spanId: '',
@@ -293,11 +334,17 @@ function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope)
           r.expect(tag, I64);
           span.endNs = r.fixed64(end);
           break;
-        case 9:
+        case 9: {
           r.expect(tag, LEN);
-          readKeyValue(r, r.lengthEnd(end), span.attributes, 0);
+          const fieldEnd = r.lengthEnd(end);
+          if (attributeRanges === undefined) readKeyValue(r, fieldEnd, span.attributes, 0);
+          else {
+            attributeRanges.push(r.pos, fieldEnd);
+            r.pos = fieldEnd;
+          }
           nAttributes++;
           break;
+        }
         case 10:
           r.expect(tag, VARINT);
           span.droppedAttributesCount = r.varint32(end);
@@ -514,135 +561,6 @@ function readScope(r: ProtoReader, end: number, scope: Scope): void {
   }
 }
 
-const KEY_VALUE_FIELDS: FieldNames = { 1: 'key', 2: 'value' };
-
-/** A KeyValue into `attributes` (a key sent twice keeps its last value; no value is the empty value, null). */
-function readKeyValue(r: ProtoReader, end: number, attributes: Attributes, depth: number): void {
-  let key = '';
-  let value: AnyValue = null;
-  let field = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      if (field === 1) {
-        r.expect(tag, LEN);
-        key = r.string(end);
-      } else if (field === 2) {
-        r.expect(tag, LEN);
-        value = readAnyValue(r, r.lengthEnd(end), depth + 1);
-      } else r.skip(tag, end);
-    }
-  } catch (e) {
-    throw inField(e, KEY_VALUE_FIELDS, field);
-  }
-  setAttribute(attributes, key, value);
-}
-
-const ANY_VALUE_FIELDS: FieldNames = {
-  1: 'string_value',
-  2: 'bool_value',
-  3: 'int_value',
-  4: 'double_value',
-  5: 'array_value',
-  6: 'kvlist_value',
-  7: 'bytes_value',
-};
-
-/** An AnyValue (a oneof: the last kind on the wire wins; none set is the empty value, null). */
-function readAnyValue(r: ProtoReader, end: number, depth: number): AnyValue {
-  if (depth > MAX_DEPTH) throw new FieldFault(`values nested deeper than ${MAX_DEPTH} levels at byte ${r.pos}`, r.pos);
-  let value: AnyValue = null;
-  let field = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      switch (field) {
-        case 1:
-          r.expect(tag, LEN);
-          value = r.string(end);
-          break;
-        case 2:
-          r.expect(tag, VARINT);
-          value = r.int64(end) !== 0n;
-          break;
-        case 3:
-          r.expect(tag, VARINT);
-          value = r.int64(end);
-          break;
-        case 4:
-          r.expect(tag, I64);
-          value = r.double(end);
-          break;
-        case 5:
-          r.expect(tag, LEN);
-          value = readValues(r, r.lengthEnd(end), depth);
-          break;
-        case 6: {
-          r.expect(tag, LEN);
-          const kvlist: Attributes = {};
-          readKeyValueList(r, r.lengthEnd(end), kvlist, depth);
-          value = { kvlist };
-          break;
-        }
-        case 7:
-          r.expect(tag, LEN);
-          value = r.bytes(end);
-          break;
-        default:
-          r.skip(tag, end);
-      }
-    }
-  } catch (e) {
-    throw inField(e, ANY_VALUE_FIELDS, field);
-  }
-  return value;
-}
-
-const VALUES_FIELDS: FieldNames = { 1: 'values' };
-
-/** ArrayValue.values */
-function readValues(r: ProtoReader, end: number, depth: number): AnyValue[] {
-  const values: AnyValue[] = [];
-  let field = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      if (field === 1) {
-        r.expect(tag, LEN);
-        values.push(readAnyValue(r, r.lengthEnd(end), depth + 1));
-      } else r.skip(tag, end);
-    }
-  } catch (e) {
-    throw inField(e, VALUES_FIELDS, field, field === 1 ? values.length : -1);
-  }
-  return values;
-}
-
-/** KeyValueList.values */
-function readKeyValueList(r: ProtoReader, end: number, kvlist: Attributes, depth: number): void {
-  let field = 0;
-  let n = 0;
-  try {
-    while (r.pos < end) {
-      field = 0;
-      const tag = r.tag(end);
-      field = tag >>> 3;
-      if (field === 1) {
-        r.expect(tag, LEN);
-        readKeyValue(r, r.lengthEnd(end), kvlist, depth + 1);
-        n++;
-      } else r.skip(tag, end);
-    }
-  } catch (e) {
-    throw inField(e, VALUES_FIELDS, field, field === 1 ? n : -1);
-  }
-}
 
 const LOG_RECORD_FIELDS: FieldNames = {
   1: 'time_unix_nano',

@@ -1,4 +1,3 @@
-import type { TelemetryBatch } from '../model';
 import { InputError } from '../errors';
 import {
   encodeExportResponse,
@@ -7,13 +6,15 @@ import {
   decodeLogsJson,
   decodeLogsProto,
   decodeTracesJson,
-  decodeTracesProto,
+  decodeTracesProtoForStore,
+  type SpansForStore,
 } from '../otlp';
+import { encodeBatch, type EncodedBatch } from '../store/encode';
 import { GrpcCode } from './status';
 
-/** Where receivers hand decoded telemetry: the store's writer, or anything that acknowledges after commit. */
+/** Where receivers hand decoded telemetry, as the store's rows: the store's writer, or anything that acknowledges after commit. */
 export interface IngestSink {
-  write(batch: TelemetryBatch): Promise<void>;
+  write(rows: EncodedBatch): Promise<void>;
   overloaded(): boolean;
 }
 
@@ -21,27 +22,38 @@ export type Signal = 'traces' | 'logs' | 'metrics';
 export type BodyFormat = 'proto' | 'json';
 
 export interface DecodedRequest {
-  batch: TelemetryBatch;
+  /** What to store (empty for metrics). */
+  rows: EncodedBatch;
+  spans: number;
+  logs: number;
+  metricPoints: number;
   /** Items refused individually (invalid ids); reported back as partial_success. */
   rejected: number;
   rejectReason?: string;
 }
 
-/** Decodes one Export*ServiceRequest body; throws InputError when the body cannot be decoded at all. */
+const NO_ROWS: EncodedBatch = { spans: [], logs: [], resources: [], scopes: [] };
+
+/**
+ * Decodes one Export*ServiceRequest body into the store's rows; throws InputError when the body cannot be
+ * decoded or holds a value the store cannot keep.
+ */
 function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Array): DecodedRequest {
   const doc = format === 'json' ? parseJsonBody(body) : undefined;
   switch (signal) {
     case 'traces': {
-      const r = format === 'json' ? decodeTracesJson(doc) : decodeTracesProto(body);
-      return { batch: { spans: r.spans, logs: [], metricPoints: 0 }, rejected: r.rejected, rejectReason: r.rejectReason };
+      // The hot path: protobuf span attributes go straight into their stored JSON.
+      const r = format === 'json' ? decodeTracesJson(doc) : decodeTracesProtoForStore(body);
+      const rows = encodeBatch({ spans: r.spans, logs: [] }, format === 'json' ? undefined : (r as SpansForStore).attributesJson);
+      return { rows, spans: r.spans.length, logs: 0, metricPoints: 0, rejected: r.rejected, rejectReason: r.rejectReason };
     }
     case 'logs': {
       const r = format === 'json' ? decodeLogsJson(doc) : decodeLogsProto(body);
-      return { batch: { spans: [], logs: r.logs, metricPoints: 0 }, rejected: r.rejected, rejectReason: r.rejectReason };
+      return { rows: encodeBatch({ spans: [], logs: r.logs }), spans: 0, logs: r.logs.length, metricPoints: 0, rejected: r.rejected, rejectReason: r.rejectReason };
     }
     case 'metrics': {
       const points = format === 'json' ? countMetricPointsJson(doc) : countMetricPointsProto(body);
-      return { batch: { spans: [], logs: [], metricPoints: points }, rejected: 0 };
+      return { rows: NO_ROWS, spans: 0, logs: 0, metricPoints: points, rejected: 0 };
     }
   }
 }
@@ -69,7 +81,7 @@ export async function handleExport(signal: Signal, format: BodyFormat, body: Uin
   // UNAVAILABLE / 503 (not RESOURCE_EXHAUSTED) is what OTLP exporters retry with backoff.
   if (sink.overloaded()) return { ok: false, code: GrpcCode.UNAVAILABLE, message: 'Hopscope is writing behind; retry shortly', retryAfterS: 2 };
   try {
-    await sink.write(decoded.batch);
+    if (decoded.spans + decoded.logs > 0) await sink.write(decoded.rows);
   } catch (err) {
     counters.failedRequests++;
     return { ok: false, code: GrpcCode.UNAVAILABLE, message: `could not store the ${signal}: ${(err as Error).message}`, retryAfterS: 5 };
@@ -98,9 +110,9 @@ export class IngestCounters {
 
   add(decoded: DecodedRequest): void {
     this.requests++;
-    this.spans += decoded.batch.spans.length;
-    this.logs += decoded.batch.logs.length;
-    this.metricPoints += decoded.batch.metricPoints;
+    this.spans += decoded.spans;
+    this.logs += decoded.logs;
+    this.metricPoints += decoded.metricPoints;
     this.rejected += decoded.rejected;
   }
 }

@@ -62,9 +62,11 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const INT64_MAX = (1n << 63n) - 1n;
 
-/** Throws InputError naming the first span or log record the store cannot keep. */
-/** Throws InputError naming the first span or log record the store cannot keep. */
-export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }): EncodedBatch {
+/**
+ * Throws InputError naming the first span or log record the store cannot keep. With `spanAttributesJson`
+ * (decodeTracesProtoForStore), span i's attributes are that text, not those of the span.
+ */
+export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }, spanAttributesJson?: readonly string[]): EncodedBatch {
   const resources: ResourceRow[] = [];
   const scopes: ScopeRow[] = [];
   const resourceIndex = new Map<Resource, number>();
@@ -100,7 +102,7 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }): Encode
     spans[o++] = s.endNs;
     spans[o++] = s.status.code;
     spans[o++] = s.status.message;
-    spans[o++] = encodeAttributes(s.attributes);
+    spans[o++] = spanAttributesJson === undefined ? encodeAttributes(s.attributes) : spanAttributesJson[i];
     spans[o++] = s.droppedAttributesCount;
     spans[o++] = s.events.length === 0 ? '[]' : encodeEvents(s.events);
     spans[o++] = s.droppedEventsCount;

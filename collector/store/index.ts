@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { openConnection } from './connection';
-import { encodeBatch } from './encode';
+import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
 import { getSpan, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
@@ -60,16 +60,19 @@ export function openStore(options: StoreOptions): Store {
   };
 
   let closed: Promise<void> | undefined;
+  const writeEncoded = (rows: EncodedBatch) => (closed ? Promise.reject(new Error(`store ${options.path} is closed`)) : writeSide.write(rows));
   return {
     write(batch) {
-      if (closed) return Promise.reject(new Error(`store ${options.path} is closed`));
+      let rows;
       try {
         // Encoded here: a bad span rejects only its own request, and the writer only binds values.
-        return writeSide.write(encodeBatch(batch));
+        rows = encodeBatch(batch);
       } catch (e) {
         return Promise.reject(e);
       }
+      return writeEncoded(rows);
     },
+    writeEncoded,
     overloaded: writeSide.overloaded,
     reader,
     onCommit: writeSide.onCommit,

@@ -2,6 +2,7 @@
 // only; how rows are laid out in SQLite stays inside collector/store.
 import type { Finding, Observation, Stitch } from '../analysis';
 import type { LogRecord, Span } from '../model';
+import type { EncodedBatch } from './encode';
 
 export interface StoreOptions {
   /** SQLite file path. ':memory:' is not supported (readers need their own connection). */
@@ -165,5 +166,7 @@ export interface StoreWrites {
 export interface Store extends StoreWrites {
   /** Resolves once the batch is committed (group commit across concurrent callers). */
   write(batch: { spans: Span[]; logs: LogRecord[] }): Promise<void>;
+  /** As write(), for rows already encoded (encodeBatch); the receivers encode as they decode. */
+  writeEncoded(rows: EncodedBatch): Promise<void>;
   readonly reader: StoreReader;
 }

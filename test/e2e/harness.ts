@@ -47,7 +47,7 @@ export async function startHopscope(options: { analysis?: AnalysisSource; receiv
   const store = openStore({ path: path.join(dataDir, 'hopscope.db') });
   let receiver: RunningReceiver | undefined;
   if (options.receivers) {
-    receiver = await startHttpReceiver({ host: '127.0.0.1', port: 0, sink: { write: (b) => store.write(b), overloaded: () => store.overloaded() }, counters: new IngestCounters() });
+    receiver = await startHttpReceiver({ host: '127.0.0.1', port: 0, sink: { write: (rows) => store.writeEncoded(rows), overloaded: () => store.overloaded() }, counters: new IngestCounters() });
   }
   const ui = await startApiServer({
     host: '127.0.0.1',
