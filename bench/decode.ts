@@ -47,7 +47,7 @@ export function benchDecode(): DecodeBenchResult {
     ['to rows via the model', (buf) => encodeBatch({ spans: decodeTracesProto(buf).spans, logs: [] })],
     ['to rows, attributes straight', (buf) => {
       const r = decodeTracesProtoForStore(buf);
-      return encodeBatch({ spans: r.spans, logs: [] }, r.attributesJson);
+      return encodeBatch({ spans: r.spans, logs: [] }, { spans: r.attributesJson });
     }],
   ];
   const results = decoders.map(() => [] as number[]);

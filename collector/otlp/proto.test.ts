@@ -9,7 +9,8 @@ import { AggregationTemporality, MeterProvider, MetricReader } from '@openteleme
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InputError } from '../errors';
 import { encodeAttributes } from '../store/attributes';
-import { countMetricPointsProto, decodeLogsProto, decodeTracesProto, decodeTracesProtoForStore } from './index';
+import type { Attributes } from '../model';
+import { countMetricPointsProto, decodeLogsProto, decodeLogsProtoForStore, decodeTracesProto, decodeTracesProtoForStore } from './index';
 import { encodeFields, hexBytes, type WireField } from './protobuf-builder';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -468,23 +469,43 @@ describe('truncated and corrupted payloads', () => {
   });
 });
 
+type Signal = 'traces' | 'logs';
+const exactDecoders = {
+  traces: (buf: Uint8Array) => {
+    const { spans: items, ...rest } = decodeTracesProto(buf);
+    return { items: items as { attributes: Attributes }[], ...rest };
+  },
+  logs: (buf: Uint8Array) => {
+    const { logs: items, ...rest } = decodeLogsProto(buf);
+    return { items: items as { attributes: Attributes }[], ...rest };
+  },
+};
+const forStoreDecoders = {
+  traces: (buf: Uint8Array) => {
+    const { spans: items, ...rest } = decodeTracesProtoForStore(buf);
+    return { items: items as { attributes: Attributes }[], ...rest };
+  },
+  logs: (buf: Uint8Array) => {
+    const { logs: items, ...rest } = decodeLogsProtoForStore(buf);
+    return { items: items as { attributes: Attributes }[], ...rest };
+  },
+};
+
 /**
- * decodeTracesProtoForStore must give what the model decoder + encodeAttributes give, or the same error.
+ * decode*ProtoForStore must give what the model decoder + encodeAttributes give, or the same error.
  * Returns which of the two happened.
  */
-function expectForStoreAsModel(buf: Uint8Array): 'decoded' | 'error' {
-  let exact: ReturnType<typeof decodeTracesProto>;
+function expectForStoreAsModel(buf: Uint8Array, signal: Signal = 'traces'): 'decoded' | 'error' {
+  let exact: ReturnType<(typeof exactDecoders)[Signal]>;
   try {
-    exact = decodeTracesProto(buf);
+    exact = exactDecoders[signal](buf);
   } catch (e) {
-    const message = (e as Error).message;
-    expect(() => decodeTracesProtoForStore(buf)).toThrow(message);
-    expect(decodeError(() => decodeTracesProtoForStore(buf))).toEqual(e);
+    expect(decodeError(() => forStoreDecoders[signal](buf))).toEqual(e);
     return 'error';
   }
-  const forStore = decodeTracesProtoForStore(buf);
-  expect(forStore.attributesJson).toEqual(exact.spans.map((s) => encodeAttributes(s.attributes)));
-  expect(forStore.spans).toEqual(exact.spans.map((s) => ({ ...s, attributes: {} })));
+  const forStore = forStoreDecoders[signal](buf);
+  expect(forStore.attributesJson).toEqual(exact.items.map((s) => encodeAttributes(s.attributes)));
+  expect(forStore.items).toEqual(exact.items.map((s) => ({ ...s, attributes: {} })));
   expect([forStore.rejected, forStore.rejectReason]).toEqual([exact.rejected, exact.rejectReason]);
   return 'decoded';
 }
@@ -538,10 +559,14 @@ const attributeCases: Record<string, WireField[]> = {
   'a value long enough to grow the scratch buffer past what it keeps': [kv(9, 'big', raw(Array.from({ length: 300_000 }, (_, i) => (i % 3 === 0 ? 1 : 0x61)))), kv(9, 'after', str('a'))],
 };
 
-describe('decodeTracesProtoForStore: span attributes straight into their stored JSON', () => {
+describe('decode*ProtoForStore: attributes straight into their stored JSON', () => {
   it.each(Object.entries(attributeCases))('equals the model decoder + encodeAttributes: %s', (_, attributes) => {
     const alone = traceRequest([span([...validIds, ...attributes]), span([...validIds, kv(9, 'next', str('span'))])]);
     expect(expectForStoreAsModel(alone)).toBe('decoded');
+    // Log records keep attributes in field 6.
+    const logAttributes = attributes.map(([field, kind, value]) => [field === 9 ? 6 : field, kind, value] as WireField);
+    const logs = encodeFields([[1, 'message', [[2, 'message', [[2, 'message', [[5, 'message', str('body')], ...logAttributes]], [2, 'message', [kv(6, 'next', str('record'))]]]]]]]);
+    expect(expectForStoreAsModel(logs, 'logs')).toBe('decoded');
   });
 
   it('equals it with every case in one span, between events and links, and for what the SDK sends', () => {
@@ -550,6 +575,7 @@ describe('decodeTracesProtoForStore: span attributes straight into their stored 
     const all = Object.values(attributeCases).flat();
     expect(expectForStoreAsModel(traceRequest([span([...validIds, ...all.slice(0, 5), event, ...all.slice(5), link, ...unknownFields])]))).toBe('decoded');
     expect(expectForStoreAsModel(realTracePayload())).toBe('decoded');
+    expect(expectForStoreAsModel(realLogPayload(), 'logs')).toBe('decoded');
     const stored = decodeTracesProtoForStore(realTracePayload()).attributesJson;
     expect(JSON.parse(stored[0])).toEqual({ 'db.statement': 'SELECT 1', 'db.rows': 0, tags: ['x', 'ü'] });
   });
@@ -574,15 +600,17 @@ describe('decodeTracesProtoForStore: span attributes straight into their stored 
     }
   });
 
-  it('gives the same error, or the same result, at every cut and for random byte flips', () => {
-    const payload = realTracePayload();
+  it.each([
+    ['traces', realTracePayload()],
+    ['logs', realLogPayload()],
+  ] as const)('gives the same error, or the same result, at every cut and for random byte flips of %s', (signal, payload) => {
     const outcomes = { decoded: 0, error: 0 };
-    for (let cut = 0; cut < payload.length; cut++) outcomes[expectForStoreAsModel(payload.subarray(0, cut))]++;
+    for (let cut = 0; cut < payload.length; cut++) outcomes[expectForStoreAsModel(payload.subarray(0, cut), signal)]++;
     const next = random(99);
     for (let i = 0; i < 1500; i++) {
       const buf = payload.slice();
       for (let f = 1 + Math.floor(next() * 3); f > 0; f--) buf[Math.floor(next() * buf.length)] = Math.floor(next() * 256);
-      outcomes[expectForStoreAsModel(buf)]++;
+      outcomes[expectForStoreAsModel(buf, signal)]++;
     }
     expect(outcomes.error).toBeGreaterThan(100);
     expect(outcomes.decoded).toBeGreaterThan(100);

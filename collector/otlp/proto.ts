@@ -2,6 +2,7 @@
 import {
   emptyResource,
   emptyScope,
+  type Attributes,
   type LogRecord,
   type Resource,
   type Scope,
@@ -58,22 +59,10 @@ export interface SpansForStore extends DecodedSpans {
  * which names it).
  */
 export function decodeTracesProtoForStore(buf: Uint8Array): SpansForStore {
-  const r = new ProtoReader(buf);
-  const items: SpanForStore[] = [];
-  const rejects = new Rejects();
-  try {
-    readTopLevel(r, 'resource_spans', (end, index) => readResourceGroup(r, end, index, SPANS_FOR_STORE, items, rejects));
-  } catch {
-    const exact = decodeTracesProto(buf);
-    return { ...exact, attributesJson: exact.spans.map((s) => encodeAttributes(s.attributes)) };
-  }
-  const spans = new Array<Span>(items.length);
-  const attributesJson = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    spans[i] = items[i].span;
-    attributesJson[i] = items[i].attributesJson;
-  }
-  return withRejects({ spans, attributesJson, rejected: 0 }, rejects);
+  const d = decodeForStore(buf, 'resource_spans', SPANS_FOR_STORE);
+  if (d) return withRejects({ spans: d.items, attributesJson: d.attributesJson, rejected: 0 }, d.rejects);
+  const exact = decodeTracesProto(buf);
+  return { ...exact, attributesJson: exact.spans.map((s) => encodeAttributes(s.attributes)) };
 }
 
 /** ExportLogsServiceRequest → log records. Records with ids of the wrong length are counted in `rejected`. */
@@ -87,6 +76,38 @@ export function decodeLogsProto(buf: Uint8Array): DecodedLogs {
     throw toInputError(e);
   }
   return withRejects({ logs, rejected: 0 }, rejects);
+}
+
+export interface LogsForStore extends DecodedLogs {
+  /** Record i's attributes as the store keeps them; `logs[i].attributes` is left empty. */
+  attributesJson: string[];
+}
+
+/** As decodeTracesProtoForStore, for an ExportLogsServiceRequest: log attributes straight into their stored JSON. */
+export function decodeLogsProtoForStore(buf: Uint8Array): LogsForStore {
+  const d = decodeForStore(buf, 'resource_logs', LOGS_FOR_STORE);
+  if (d) return withRejects({ logs: d.items, attributesJson: d.attributesJson, rejected: 0 }, d.rejects);
+  const exact = decodeLogsProto(buf);
+  return { ...exact, attributesJson: exact.logs.map((l) => encodeAttributes(l.attributes)) };
+}
+
+/** Items and their attributes' JSON, or undefined on any fault (the model decoder then names it). */
+function decodeForStore<T>(buf: Uint8Array, name: string, shape: SignalShape<ForStore<T>>): { items: T[]; attributesJson: string[]; rejects: Rejects } | undefined {
+  const r = new ProtoReader(buf);
+  const decoded: ForStore<T>[] = [];
+  const rejects = new Rejects();
+  try {
+    readTopLevel(r, name, (end, index) => readResourceGroup(r, end, index, shape, decoded, rejects));
+  } catch {
+    return undefined;
+  }
+  const items = new Array<T>(decoded.length);
+  const attributesJson = new Array<string>(decoded.length);
+  for (let i = 0; i < decoded.length; i++) {
+    items[i] = decoded[i].item;
+    attributesJson[i] = decoded[i].attributesJson;
+  }
+  return { items, attributesJson, rejects };
 }
 
 /** Data points in an ExportMetricsServiceRequest; the whole message is walked so a corrupt body is an error. */
@@ -149,24 +170,6 @@ const SPANS: SignalShape<Span> = {
   checkIds: (span) => checkSpanIds(span, PROTO_ID_NAMES),
 };
 
-interface SpanForStore {
-  span: Span;
-  attributesJson: string;
-}
-
-/** One list reused for every span: readItem is not reentrant. */
-const attributeRanges: number[] = [];
-
-const SPANS_FOR_STORE: SignalShape<SpanForStore> = {
-  ...SPANS,
-  readItem: (r, end, resource, scope) => {
-    attributeRanges.length = 0;
-    const span = readSpan(r, end, resource, scope, attributeRanges);
-    return { span, attributesJson: keyValuesJson(r, attributeRanges) };
-  },
-  checkIds: (item) => checkSpanIds(item.span, PROTO_ID_NAMES),
-};
-
 const LOGS: SignalShape<LogRecord> = {
   resourceFields: { 1: 'resource', 2: 'scope_logs', 3: 'schema_url' },
   scopeFields: { 1: 'scope', 2: 'log_records', 3: 'schema_url' },
@@ -174,6 +177,33 @@ const LOGS: SignalShape<LogRecord> = {
   readItem: (r, end, resource, scope) => readLogRecord(r, end, resource, scope),
   checkIds: (log) => checkLogIds(log, PROTO_ID_NAMES),
 };
+
+interface ForStore<T> {
+  item: T;
+  attributesJson: string;
+}
+
+/** One list reused for every item: readItem is not reentrant. */
+const attributeRanges: number[] = [];
+
+/** A shape whose items leave their attributes undecoded, for keyValuesJson to turn into the stored JSON. */
+function forStore<T>(
+  shape: SignalShape<T>,
+  read: (r: ProtoReader, end: number, resource: Resource, scope: Scope, attributeRanges: number[]) => T,
+): SignalShape<ForStore<T>> {
+  return {
+    ...shape,
+    readItem: (r, end, resource, scope) => {
+      attributeRanges.length = 0;
+      const item = read(r, end, resource, scope, attributeRanges);
+      return { item, attributesJson: keyValuesJson(r, attributeRanges) };
+    },
+    checkIds: (decoded) => shape.checkIds(decoded.item),
+  };
+}
+
+const SPANS_FOR_STORE = forStore(SPANS, readSpan);
+const LOGS_FOR_STORE = forStore(LOGS, readLogRecord);
 
 function readResourceGroup<T>(r: ProtoReader, end: number, ri: number, shape: SignalShape<T>, out: T[], rejects: Rejects): void {
   // Filled in place: `resource` may come after the items that share it.
@@ -272,7 +302,16 @@ const SPAN_FIELDS: FieldNames = {
   16: 'flags',
 };
 
-/** With `attributeRanges`, the attributes are not decoded: where each KeyValue's content starts and ends is added to it. */
+/** A KeyValue into `attributes`, or, given `ranges`, not decoded: where its content starts and ends is added to them. */
+function readAttribute(r: ProtoReader, end: number, attributes: Attributes, ranges: number[] | undefined): void {
+  if (ranges === undefined) readKeyValue(r, end, attributes, 0);
+  else {
+    ranges.push(r.pos, end);
+    r.pos = end;
+  }
+}
+
+/** With `attributeRanges`, the attributes are not decoded (see readAttribute). */
 function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope, attributeRanges?: number[]): Span {
   const span: Span = {
     traceId: '',
@@ -334,17 +373,11 @@ function readSpan(r: ProtoReader, end: number, resource: Resource, scope: Scope,
           r.expect(tag, I64);
           span.endNs = r.fixed64(end);
           break;
-        case 9: {
+        case 9:
           r.expect(tag, LEN);
-          const fieldEnd = r.lengthEnd(end);
-          if (attributeRanges === undefined) readKeyValue(r, fieldEnd, span.attributes, 0);
-          else {
-            attributeRanges.push(r.pos, fieldEnd);
-            r.pos = fieldEnd;
-          }
+          readAttribute(r, r.lengthEnd(end), span.attributes, attributeRanges);
           nAttributes++;
           break;
-        }
         case 10:
           r.expect(tag, VARINT);
           span.droppedAttributesCount = r.varint32(end);
@@ -576,7 +609,8 @@ const LOG_RECORD_FIELDS: FieldNames = {
   12: 'event_name',
 };
 
-function readLogRecord(r: ProtoReader, end: number, resource: Resource, scope: Scope): LogRecord {
+/** With `attributeRanges`, the attributes are not decoded (see readAttribute). */
+function readLogRecord(r: ProtoReader, end: number, resource: Resource, scope: Scope, attributeRanges?: number[]): LogRecord {
   const log: LogRecord = {
     timeNs: 0n,
     observedNs: 0n,
@@ -618,7 +652,7 @@ function readLogRecord(r: ProtoReader, end: number, resource: Resource, scope: S
           break;
         case 6:
           r.expect(tag, LEN);
-          readKeyValue(r, r.lengthEnd(end), log.attributes, 0);
+          readAttribute(r, r.lengthEnd(end), log.attributes, attributeRanges);
           nAttributes++;
           break;
         case 7:

@@ -4,9 +4,12 @@ import {
   countMetricPointsJson,
   countMetricPointsProto,
   decodeLogsJson,
-  decodeLogsProto,
+  decodeLogsProtoForStore,
   decodeTracesJson,
   decodeTracesProtoForStore,
+  type DecodedLogs,
+  type DecodedSpans,
+  type LogsForStore,
   type SpansForStore,
 } from '../otlp';
 import { encodeBatch, type EncodedBatch } from '../store/encode';
@@ -36,20 +39,20 @@ const NO_ROWS: EncodedBatch = { spans: [], logs: [], resources: [], scopes: [] }
 
 /**
  * Decodes one Export*ServiceRequest body into the store's rows; throws InputError when the body cannot be
- * decoded or holds a value the store cannot keep.
+ * decoded or holds a value the store cannot keep. Protobuf attributes go straight into their stored JSON.
  */
 function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Array): DecodedRequest {
   const doc = format === 'json' ? parseJsonBody(body) : undefined;
   switch (signal) {
     case 'traces': {
-      // The hot path: protobuf span attributes go straight into their stored JSON.
-      const r = format === 'json' ? decodeTracesJson(doc) : decodeTracesProtoForStore(body);
-      const rows = encodeBatch({ spans: r.spans, logs: [] }, format === 'json' ? undefined : (r as SpansForStore).attributesJson);
+      const r: Partial<SpansForStore> & DecodedSpans = format === 'json' ? decodeTracesJson(doc) : decodeTracesProtoForStore(body);
+      const rows = encodeBatch({ spans: r.spans, logs: [] }, { spans: r.attributesJson });
       return { rows, spans: r.spans.length, logs: 0, metricPoints: 0, rejected: r.rejected, rejectReason: r.rejectReason };
     }
     case 'logs': {
-      const r = format === 'json' ? decodeLogsJson(doc) : decodeLogsProto(body);
-      return { rows: encodeBatch({ spans: [], logs: r.logs }), spans: 0, logs: r.logs.length, metricPoints: 0, rejected: r.rejected, rejectReason: r.rejectReason };
+      const r: Partial<LogsForStore> & DecodedLogs = format === 'json' ? decodeLogsJson(doc) : decodeLogsProtoForStore(body);
+      const rows = encodeBatch({ spans: [], logs: r.logs }, { logs: r.attributesJson });
+      return { rows, spans: 0, logs: r.logs.length, metricPoints: 0, rejected: r.rejected, rejectReason: r.rejectReason };
     }
     case 'metrics': {
       const points = format === 'json' ? countMetricPointsJson(doc) : countMetricPointsProto(body);

@@ -62,11 +62,15 @@ const TRACE_ID = /^[0-9a-f]{32}$/;
 const SPAN_ID = /^[0-9a-f]{16}$/;
 const INT64_MAX = (1n << 63n) - 1n;
 
-/**
- * Throws InputError naming the first span or log record the store cannot keep. With `spanAttributesJson`
- * (decodeTracesProtoForStore), span i's attributes are that text, not those of the span.
- */
-export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }, spanAttributesJson?: readonly string[]): EncodedBatch {
+/** Attributes already in their stored JSON (decode*ProtoForStore): item i's is used instead of encoding its own. */
+export interface EncodedAttributes {
+  spans?: readonly string[];
+  logs?: readonly string[];
+}
+
+/** Throws InputError naming the first span or log record the store cannot keep. */
+export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }, encoded: EncodedAttributes = {}): EncodedBatch {
+  const { spans: spanAttributes, logs: logAttributes } = encoded;
   const resources: ResourceRow[] = [];
   const scopes: ScopeRow[] = [];
   const resourceIndex = new Map<Resource, number>();
@@ -102,7 +106,7 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }, spanAtt
     spans[o++] = s.endNs;
     spans[o++] = s.status.code;
     spans[o++] = s.status.message;
-    spans[o++] = spanAttributesJson === undefined ? encodeAttributes(s.attributes) : spanAttributesJson[i];
+    spans[o++] = spanAttributes === undefined ? encodeAttributes(s.attributes) : spanAttributes[i];
     spans[o++] = s.droppedAttributesCount;
     spans[o++] = s.events.length === 0 ? '[]' : encodeEvents(s.events);
     spans[o++] = s.droppedEventsCount;
@@ -128,7 +132,7 @@ export function encodeBatch(batch: { spans: Span[]; logs: LogRecord[] }, spanAtt
     logs[o++] = l.severityNumber;
     logs[o++] = l.severityText;
     logs[o++] = encodeValue(l.body);
-    logs[o++] = encodeAttributes(l.attributes);
+    logs[o++] = logAttributes === undefined ? encodeAttributes(l.attributes) : logAttributes[i];
     logs[o++] = l.droppedAttributesCount;
     logs[o++] = l.flags;
     logs[o++] = l.eventName;
