@@ -1,4 +1,5 @@
-// Hand-written decoder for the OTLP protobuf requests (opentelemetry-proto v1), straight into the model.
+// Hand-written decoder for the OTLP protobuf requests (opentelemetry-proto v1), straight into the model; for the
+// store, attributes go straight into their stored JSON (decode*ProtoForStore).
 import {
   emptyResource,
   emptyScope,
