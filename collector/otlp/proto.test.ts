@@ -9,7 +9,7 @@ import { AggregationTemporality, MeterProvider, MetricReader } from '@openteleme
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InputError } from '../errors';
 import { encodeAttributes } from '../store/attributes';
-import type { Attributes } from '../model';
+import type { Attributes, LogRecord, Span } from '../model';
 import { countMetricPointsProto, decodeLogsProto, decodeLogsProtoForStore, decodeTracesProto, decodeTracesProtoForStore } from './index';
 import { encodeFields, hexBytes, type WireField } from './protobuf-builder';
 
@@ -469,43 +469,29 @@ describe('truncated and corrupted payloads', () => {
   });
 });
 
-type Signal = 'traces' | 'logs';
-const exactDecoders = {
-  traces: (buf: Uint8Array) => {
-    const { spans: items, ...rest } = decodeTracesProto(buf);
-    return { items: items as { attributes: Attributes }[], ...rest };
-  },
-  logs: (buf: Uint8Array) => {
-    const { logs: items, ...rest } = decodeLogsProto(buf);
-    return { items: items as { attributes: Attributes }[], ...rest };
-  },
+const decoders = {
+  traces: { exact: decodeTracesProto, forStore: decodeTracesProtoForStore },
+  logs: { exact: decodeLogsProto, forStore: decodeLogsProtoForStore },
 };
-const forStoreDecoders = {
-  traces: (buf: Uint8Array) => {
-    const { spans: items, ...rest } = decodeTracesProtoForStore(buf);
-    return { items: items as { attributes: Attributes }[], ...rest };
-  },
-  logs: (buf: Uint8Array) => {
-    const { logs: items, ...rest } = decodeLogsProtoForStore(buf);
-    return { items: items as { attributes: Attributes }[], ...rest };
-  },
-};
+
+const itemsOf = (decoded: { spans: Span[] } | { logs: LogRecord[] }): { attributes: Attributes }[] => ('spans' in decoded ? decoded.spans : decoded.logs);
 
 /**
  * decode*ProtoForStore must give what the model decoder + encodeAttributes give, or the same error.
  * Returns which of the two happened.
  */
-function expectForStoreAsModel(buf: Uint8Array, signal: Signal = 'traces'): 'decoded' | 'error' {
-  let exact: ReturnType<(typeof exactDecoders)[Signal]>;
+function expectForStoreAsModel(buf: Uint8Array, signal: keyof typeof decoders = 'traces'): 'decoded' | 'error' {
+  const { exact: decodeExact, forStore: decodeForStore } = decoders[signal];
+  let exact: ReturnType<typeof decodeExact>;
   try {
-    exact = exactDecoders[signal](buf);
+    exact = decodeExact(buf);
   } catch (e) {
-    expect(decodeError(() => forStoreDecoders[signal](buf))).toEqual(e);
+    expect(decodeError(() => decodeForStore(buf))).toEqual(e);
     return 'error';
   }
-  const forStore = forStoreDecoders[signal](buf);
-  expect(forStore.attributesJson).toEqual(exact.items.map((s) => encodeAttributes(s.attributes)));
-  expect(forStore.items).toEqual(exact.items.map((s) => ({ ...s, attributes: {} })));
+  const forStore = decodeForStore(buf);
+  expect(forStore.attributesJson).toEqual(itemsOf(exact).map((item) => encodeAttributes(item.attributes)));
+  expect(itemsOf(forStore)).toEqual(itemsOf(exact).map((item) => ({ ...item, attributes: {} })));
   expect([forStore.rejected, forStore.rejectReason]).toEqual([exact.rejected, exact.rejectReason]);
   return 'decoded';
 }
