@@ -3,7 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { assembleTrace } from '../collector/analysis/assemble';
 import type { Resource, Span } from '../collector/model';
-import { SpanKind, emptyScope } from '../collector/model';
+import { SpanKind, emptyScope, newSpan } from '../collector/model';
 import { randomHex, seededRandom } from '../fixtures/ids';
 import { median } from './stats';
 
@@ -35,26 +35,18 @@ function generatedTrace(seed: number): Span[] {
     const length = parent ? Number(parent.endNs - parent.startNs) : 10e9;
     const offset = Math.floor(random() * length * 0.1);
     const duration = Math.floor(random() * (length - offset) * 0.9);
-    const span: Span = {
+    const span = newSpan({
       traceId,
       spanId: randomHex(random, 16),
-      parentSpanId: parent ? parent.spanId : '',
-      traceState: '',
+      parentSpanId: parent?.spanId,
       flags: 1,
       name: `op-${spans.length % 50}`,
       kind: spans.length % 3 === 0 ? SpanKind.CLIENT : SpanKind.SERVER,
       startNs: from + BigInt(offset),
       endNs: from + BigInt(offset + duration),
-      attributes: {},
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0, message: '' },
       resource: resources[spans.length % resources.length],
       scope,
-    };
+    });
     spans.push(span);
     return span;
   };

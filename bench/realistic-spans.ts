@@ -1,7 +1,7 @@
 // Spans shaped like a Go microservice's under otelhttp/otelgrpc/otelsql: a server span, a few client
 // calls, a database query, ~15 attributes each, resources shared by reference per service.
 import { randomHex, seededRandom } from '../fixtures/ids';
-import { setAttribute, SpanKind, StatusCode, type Attributes, type Resource, type Scope, type Span } from '../collector/model';
+import { newSpan, setAttribute, SpanKind, StatusCode, type Attributes, type Resource, type Scope, type Span } from '../collector/model';
 
 const SERVICES = ['frontend', 'checkout', 'cart', 'payment', 'shipping', 'inventory'];
 const ROUTES = ['/api/orders/{id}', '/api/cart', '/api/checkout', '/api/products/{sku}', '/healthz'];
@@ -63,11 +63,10 @@ export function makeRealisticSpans(count: number, seed: number): Span[] {
     const make = (name: string, service: string, kind: SpanKind, parent: string, depth: number, scope: Scope, extra: [string, Attributes[string]][]): Span => {
       const start = t0 + BigInt(depth * 150_000 + Math.floor(rnd() * 100_000));
       const end = start + BigInt(200_000 + Math.floor(rnd() * 40_000_000));
-      const span: Span = {
+      const span = newSpan({
         traceId,
         spanId: hex(16),
         parentSpanId: parent,
-        traceState: '',
         flags: 0x101,
         name,
         kind,
@@ -82,15 +81,11 @@ export function makeRealisticSpans(count: number, seed: number): Span[] {
           ['code.lineno', BigInt(40 + Math.floor(rnd() * 400))],
           ...extra,
         ]),
-        droppedAttributesCount: 0,
         events: failed && depth === 0 ? [{ timeNs: end - 1000n, name: 'exception', attributes: attrs([['exception.type', '*errors.errorString'], ['exception.message', 'context deadline exceeded']]), droppedAttributesCount: 0 }] : [],
-        droppedEventsCount: 0,
-        links: [],
-        droppedLinksCount: 0,
-        status: failed && depth <= 1 ? { code: StatusCode.ERROR, message: 'context deadline exceeded' } : { code: StatusCode.UNSET, message: '' },
+        status: failed && depth <= 1 ? { code: StatusCode.ERROR, message: 'context deadline exceeded' } : undefined,
         resource: resource(service),
         scope,
-      };
+      });
       spans.push(span);
       return span;
     };

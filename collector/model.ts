@@ -155,6 +155,37 @@ export function emptyScope(): Scope {
   return { name: '', version: '', attributes: {}, droppedAttributesCount: 0, schemaUrl: '' };
 }
 
+/** What a span must be given; every other field has its OTLP default (newSpan). */
+export type SpanInit = Pick<Span, 'traceId' | 'spanId' | 'name' | 'startNs' | 'endNs' | 'resource' | 'scope'> & Partial<Span>;
+
+/**
+ * A span with the fields it is not given at their OTLP defaults: a root with no trace state or flags, kind
+ * unspecified, no attributes, events or links, nothing dropped, status unset. The fields are in the order the
+ * protobuf decoder writes them, so spans from every source share one shape.
+ */
+export function newSpan(init: SpanInit): Span {
+  return {
+    traceId: init.traceId,
+    spanId: init.spanId,
+    parentSpanId: init.parentSpanId ?? '',
+    traceState: init.traceState ?? '',
+    flags: init.flags ?? 0,
+    name: init.name,
+    kind: init.kind ?? SpanKind.UNSPECIFIED,
+    startNs: init.startNs,
+    endNs: init.endNs,
+    attributes: init.attributes ?? {},
+    droppedAttributesCount: init.droppedAttributesCount ?? 0,
+    events: init.events ?? [],
+    droppedEventsCount: init.droppedEventsCount ?? 0,
+    links: init.links ?? [],
+    droppedLinksCount: init.droppedLinksCount ?? 0,
+    status: init.status ?? { code: StatusCode.UNSET, message: '' },
+    resource: init.resource,
+    scope: init.scope,
+  };
+}
+
 /** `service.name` of a resource, or the OpenTelemetry default for a resource without one. */
 export function serviceName(resource: Resource): string {
   const v = resource.attributes['service.name'];

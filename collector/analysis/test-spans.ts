@@ -1,6 +1,6 @@
 // Hand-built model spans for the analysis unit tests: times in ms from a fixed epoch, short ids padded.
 import type { Resource, Span } from '../model';
-import { SpanKind, emptyScope, setAttribute } from '../model';
+import { SpanKind, emptyScope, newSpan, setAttribute } from '../model';
 
 const epochNs = 1_750_000_000_000_000_000n;
 export const TRACE = 'a'.repeat(32);
@@ -32,26 +32,18 @@ export function msToNs(ms: number): bigint {
 }
 
 export function span(spec: SpanSpec): Span {
-  return {
+  return newSpan({
     traceId: spec.trace ?? TRACE,
     spanId: spec.id.padStart(16, '0'),
-    parentSpanId: spec.parent === undefined ? '' : spec.parent.padStart(16, '0'),
-    traceState: '',
-    flags: spec.flags ?? 0,
+    parentSpanId: spec.parent?.padStart(16, '0'),
+    flags: spec.flags,
     name: spec.name ?? spec.id,
     kind: spec.kind ?? SpanKind.INTERNAL,
     startNs: msToNs(spec.start),
     endNs: msToNs(spec.end),
-    attributes: {},
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
     resource: spec.resource ?? defaultResource,
     scope: emptyScope(),
-  };
+  });
 }
 
 /** The span ids of rows, unpadded, in row order. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { setAttribute, SpanKind, StatusCode, type AnyValue, type Attributes, type LogRecord, type Resource, type Scope, type Span, type TelemetryBatch } from '../model';
+import { newSpan, setAttribute, SpanKind, StatusCode, type AnyValue, type Attributes, type LogRecord, type Resource, type Scope, type Span, type TelemetryBatch } from '../model';
 
 const MS = 1_000_000n;
 
@@ -62,26 +62,20 @@ export function buildTestTrace(now: bigint = BigInt(Date.now()) * MS): Telemetry
     attributes: Record<string, AnyValue>,
     error?: string,
   ): Span => {
-    const s: Span = {
+    const s = newSpan({
       traceId,
       spanId: randomBytes(8).toString('hex'),
       parentSpanId: parent?.spanId ?? '',
-      traceState: '',
       flags: 0x01,
       name,
       kind,
       startNs: t0 + BigInt(Math.round(startMs * 1000)) * 1000n,
       endNs: t0 + BigInt(Math.round(endMs * 1000)) * 1000n,
       attributes: attrs(attributes),
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: error ? { code: StatusCode.ERROR, message: error } : { code: StatusCode.UNSET, message: '' },
+      status: error ? { code: StatusCode.ERROR, message: error } : undefined,
       resource,
       scope: sc,
-    };
+    });
     spans.push(s);
     return s;
   };

@@ -23,6 +23,7 @@ import {
   SpanKind,
   SpanFlags,
   emptyResource,
+  newSpan,
   setAttribute,
   type AnyValue,
   type Attributes,
@@ -107,26 +108,25 @@ class JaegerMapping {
     const startNs = microsToNs(span.startTime, `${field}.startTime`);
     const flags = typeof span.flags === 'number' ? span.flags & SpanFlags.SAMPLED : 0;
 
-    this.spans.push({
-      traceId,
-      spanId: spanIdOf(span.spanID, `${field}.spanID`),
-      parentSpanId,
-      traceState: typeof traceState === 'string' ? traceState : '',
-      flags,
-      name: optionalString(span.operationName, `${field}.operationName`) ?? '',
-      kind: kind ?? SpanKind.UNSPECIFIED,
-      startNs,
-      endNs: startNs + (span.duration === undefined || span.duration === null ? 0n : microsToNs(span.duration, `${field}.duration`)),
-      attributes,
-      droppedAttributesCount: 0,
-      events: optionalArray(span.logs, `${field}.logs`).map((log, i) => event(log, `${field}.logs[${i}]`)),
-      droppedEventsCount: 0,
-      links,
-      droppedLinksCount: 0,
-      status,
-      resource: this.resource(span, processes, field),
-      scope,
-    });
+    this.spans.push(
+      newSpan({
+        traceId,
+        spanId: spanIdOf(span.spanID, `${field}.spanID`),
+        parentSpanId,
+        traceState: typeof traceState === 'string' ? traceState : '',
+        flags,
+        name: optionalString(span.operationName, `${field}.operationName`) ?? '',
+        kind,
+        startNs,
+        endNs: startNs + (span.duration === undefined || span.duration === null ? 0n : microsToNs(span.duration, `${field}.duration`)),
+        attributes,
+        events: optionalArray(span.logs, `${field}.logs`).map((log, i) => event(log, `${field}.logs[${i}]`)),
+        links,
+        status,
+        resource: this.resource(span, processes, field),
+        scope,
+      }),
+    );
   }
 
   private resource(span: JsonObject, processes: JsonObject | undefined, field: string): Resource {

@@ -24,6 +24,7 @@ import {
   SpanFlags,
   SpanKind,
   emptyResource,
+  newSpan,
   setAttribute,
   type Attributes,
   type Resource,
@@ -250,26 +251,21 @@ function toModelSpan(z: ZipkinSpan, resources: Map<string, Resource>, scopes: Sc
   }
   if (z.debug) setAttribute(attributes, 'zipkin.debug', true);
   const startNs = microsToNs(timestamp, `${z.field}.timestamp`);
-  return {
+  return newSpan({
     traceId: z.traceId,
     spanId: z.id,
     parentSpanId: z.parentId,
-    traceState: '',
     flags: SpanFlags.SAMPLED,
     name: z.name,
     kind,
     startNs,
     endNs: startNs + (z.duration === undefined ? 0n : microsToNs(z.duration, `${z.field}.duration`)),
     attributes,
-    droppedAttributesCount: 0,
     events: z.annotations.map((a) => ({ timeNs: microsToNs(a.timestamp, `${z.field}.annotations`), name: a.value, attributes: {}, droppedAttributesCount: 0 })),
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
     status,
     resource: endpointResource(z.localEndpoint, resources),
     scope,
-  };
+  });
 }
 
 /** One Resource per (service, address) local endpoint: a Zipkin endpoint is a service instance. */

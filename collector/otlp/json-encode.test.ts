@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { emptyResource, emptyScope, setAttribute, type Attributes, type LogRecord, type Resource, type Scope, type Span } from '../model';
+import { emptyResource, emptyScope, newSpan, setAttribute, type Attributes, type LogRecord, type Resource, type Scope, type Span } from '../model';
 import { decodeLogsJson, decodeTracesJson, encodeLogsJson, encodeTracesJson } from './index';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
 
 function makeSpan(resource: Resource, scope: Scope, n: number, attributes: Attributes = {}): Span {
-  return {
-    traceId: TRACE_ID,
-    spanId: n.toString(16).padStart(16, '0'),
-    parentSpanId: '',
-    traceState: '',
-    flags: 0,
-    name: `span ${n}`,
-    kind: 1,
-    startNs: 1n,
-    endNs: 2n,
-    attributes,
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: 0, message: '' },
-    resource,
-    scope,
-  };
+  return newSpan({ traceId: TRACE_ID, spanId: n.toString(16).padStart(16, '0'), name: `span ${n}`, kind: 1, startNs: 1n, endNs: 2n, attributes, resource, scope });
 }
 
 const roundTripSpans = (spans: Span[]) => decodeTracesJson(JSON.parse(JSON.stringify(encodeTracesJson(spans)))).spans;

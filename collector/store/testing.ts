@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { emptyScope, setAttribute, SpanKind, StatusCode, type Attributes, type AnyValue, type LogRecord, type Resource, type Span } from '../model';
+import { emptyScope, newSpan, setAttribute, SpanKind, type Attributes, type AnyValue, type LogRecord, type Resource, type Span } from '../model';
 
 export function tempDir(): { dir: string; file: (name: string) => string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-store-'));
@@ -30,25 +30,7 @@ export function spanId(n: number): string {
 }
 
 export function span(over: Partial<Span> & { traceId: string; spanId: string }): Span {
-  return {
-    parentSpanId: '',
-    traceState: '',
-    flags: 1,
-    name: 'op',
-    kind: SpanKind.INTERNAL,
-    startNs: T0,
-    endNs: T0 + 1000n,
-    attributes: {},
-    droppedAttributesCount: 0,
-    events: [],
-    droppedEventsCount: 0,
-    links: [],
-    droppedLinksCount: 0,
-    status: { code: StatusCode.UNSET, message: '' },
-    resource: resource('svc'),
-    scope: emptyScope(),
-    ...over,
-  };
+  return newSpan({ flags: 1, name: 'op', kind: SpanKind.INTERNAL, startNs: T0, endNs: T0 + 1000n, resource: resource('svc'), scope: emptyScope(), ...over });
 }
 
 export function log(over: Partial<LogRecord> = {}): LogRecord {
