@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, timeAxisFormat } from './format';
+import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, plural, timeAxisFormat } from './format';
 
 describe('formatDuration', () => {
   it('uses three significant digits and the largest unit that fits', () => {
@@ -82,5 +82,13 @@ describe('durationTicks', () => {
 
   it('falls back to 1-2-5 steps over a short range', () => {
     expect(durationTicks([10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).toEqual([10, 20, 50, 100]);
+  });
+});
+
+describe('plural', () => {
+  it('names one of a thing in the singular and any other count in the plural', () => {
+    expect([0, 1, 2].map((n) => `${n} ${plural(n, 'record')}`)).toEqual(['0 records', '1 record', '2 records']);
+    expect(plural(1, 'child', 'children')).toBe('child');
+    expect(plural(3, 'child', 'children')).toBe('children');
   });
 });

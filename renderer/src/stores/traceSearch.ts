@@ -3,18 +3,15 @@ import type { WireTraceSummary } from '../../../collector/api/wire';
 import { api } from '../api';
 import type { TraceFilter } from '../api/client';
 import { onLiveTraces } from './live';
+import { pagedSearch, type PagedResults, type PagedSearch } from './paged';
 
 const PAGE = 100;
 const LIVE_REFRESH_MS = 1000;
 
-interface TraceSearchState {
+interface TraceSearchState extends PagedResults<WireTraceSummary> {
   filter: TraceFilter;
   /** Bumped by `clearFilter`, so inputs holding half-typed text start over. */
   filterEpoch: number;
-  items: WireTraceSummary[];
-  nextCursor?: string;
-  loading: boolean;
-  error?: string;
   /** Traces that arrived while the list was scrolled away from the top; shown on request, so rows never jump. */
   pending: WireTraceSummary[];
   atTop: boolean;
@@ -29,90 +26,76 @@ interface TraceSearchState {
   loadServices(): Promise<void>;
 }
 
-let generation = 0;
+// Set as the store is created; refreshHead drops what a newer search made moot.
+let paging: PagedSearch;
 
 /** The trace list and its search; lives as long as the app so going back keeps the list. */
-export const useTraceSearch = create<TraceSearchState>()((set, get) => ({
-  filter: {},
-  filterEpoch: 0,
-  items: [],
-  loading: false,
-  pending: [],
-  atTop: true,
-  services: [],
-  operations: [],
+export const useTraceSearch = create<TraceSearchState>()((set, get, store) => {
+  paging = pagedSearch<WireTraceSummary, TraceSearchState>(store, (cursor) => api.searchTraces(get().filter, { limit: PAGE, cursor }), {
+    reset: { pending: [] },
+    // Live updates may already have put a trace of the next page on this one.
+    append: (have, more) => {
+      const seen = new Set(have.map((t) => t.traceId));
+      return [...have, ...more.filter((t) => !seen.has(t.traceId))];
+    },
+  });
+  return {
+    filter: {},
+    filterEpoch: 0,
+    items: [],
+    loading: false,
+    pending: [],
+    atTop: true,
+    services: [],
+    operations: [],
+    search: paging.search,
+    loadMore: paging.loadMore,
 
-  setFilter(patch) {
-    const before = get().filter;
-    const filter: TraceFilter = { ...before, ...patch };
-    if (filter.service !== before.service) {
-      delete filter.operation;
-      set({ operations: [] });
-      if (filter.service) void api.operations(filter.service).then((operations) => set({ operations }), () => undefined);
-    }
-    for (const k of Object.keys(filter) as (keyof TraceFilter)[]) if (filter[k] === undefined || filter[k] === '') delete filter[k];
-    set({ filter });
-  },
+    setFilter(patch) {
+      const before = get().filter;
+      const filter: TraceFilter = { ...before, ...patch };
+      if (filter.service !== before.service) {
+        delete filter.operation;
+        set({ operations: [] });
+        if (filter.service) void api.operations(filter.service).then((operations) => set({ operations }), () => undefined);
+      }
+      for (const k of Object.keys(filter) as (keyof TraceFilter)[]) if (filter[k] === undefined || filter[k] === '') delete filter[k];
+      set({ filter });
+    },
 
-  clearFilter() {
-    set((s) => ({ filter: {}, operations: [], filterEpoch: s.filterEpoch + 1 }));
-  },
+    clearFilter() {
+      set((s) => ({ filter: {}, operations: [], filterEpoch: s.filterEpoch + 1 }));
+    },
 
-  async search() {
-    const mine = ++generation;
-    set({ loading: true, error: undefined });
-    try {
-      const page = await api.searchTraces(get().filter, { limit: PAGE });
-      if (mine !== generation) return;
-      set({ items: page.items, nextCursor: page.nextCursor, pending: [], loading: false });
-    } catch (err) {
-      if (mine === generation) set({ loading: false, error: (err as Error).message });
-    }
-  },
+    setAtTop(atTop) {
+      if (atTop !== get().atTop) set({ atTop });
+      if (atTop && get().pending.length) get().showPending();
+    },
 
-  async loadMore() {
-    const { nextCursor, loading, filter } = get();
-    if (!nextCursor || loading) return;
-    const mine = generation;
-    set({ loading: true });
-    try {
-      const page = await api.searchTraces(filter, { limit: PAGE, cursor: nextCursor });
-      if (mine !== generation) return;
-      const seen = new Set(get().items.map((t) => t.traceId));
-      set((s) => ({ items: [...s.items, ...page.items.filter((t) => !seen.has(t.traceId))], nextCursor: page.nextCursor, loading: false }));
-    } catch (err) {
-      if (mine === generation) set({ loading: false, error: (err as Error).message });
-    }
-  },
+    showPending() {
+      set((s) => {
+        const ids = new Set(s.pending.map((t) => t.traceId));
+        return { items: [...s.pending, ...s.items.filter((t) => !ids.has(t.traceId))], pending: [] };
+      });
+    },
 
-  setAtTop(atTop) {
-    if (atTop !== get().atTop) set({ atTop });
-    if (atTop && get().pending.length) get().showPending();
-  },
-
-  showPending() {
-    set((s) => {
-      const ids = new Set(s.pending.map((t) => t.traceId));
-      return { items: [...s.pending, ...s.items.filter((t) => !ids.has(t.traceId))], pending: [] };
-    });
-  },
-
-  async loadServices() {
-    const services = await api.services();
-    set({ services });
-  },
-}));
+    async loadServices() {
+      const services = await api.services();
+      set({ services });
+    },
+  };
+});
 
 let refreshTimer: number | undefined;
 
 /** New traces: ask the server which of them match the current search, at most once a second. */
 async function refreshHead(): Promise<void> {
   refreshTimer = undefined;
-  const mine = generation;
+  const mine = paging.generation();
   const { filter } = useTraceSearch.getState();
   void useTraceSearch.getState().loadServices().catch(() => undefined);
   const page = await api.searchTraces(filter, { limit: PAGE }).catch(() => undefined);
-  if (!page || mine !== generation) return;
+  if (!page || mine !== paging.generation()) return;
   useTraceSearch.setState((s) => {
     const known = new Map(s.items.map((t) => [t.traceId, t]));
     const waiting = new Set(s.pending.map((t) => t.traceId));

@@ -5,7 +5,7 @@ import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
 import { VirtualList } from '../components/VirtualList';
 import { serviceColor } from '../model/colors';
-import { formatTimestamp } from '../model/format';
+import { formatTimestamp, plural } from '../model/format';
 import { displayValue, severityLevel, severityName } from '../model/values';
 import { useLive } from '../stores/live';
 import { useLogs } from '../stores/logs';
@@ -22,7 +22,7 @@ const SEVERITIES: [number, string][] = [
 ];
 
 function LogDetail() {
-  const rows = useLogs((s) => s.rows);
+  const rows = useLogs((s) => s.items);
   const selected = useLogs((s) => s.selected);
   const select = useLogs((s) => s.select);
   const row = rows[selected];
@@ -83,7 +83,7 @@ function LogDetail() {
 
 export function LogsView({ route }: { route: Extract<Route, { view: 'logs' }> }) {
   const filter = useLogs((s) => s.filter);
-  const rows = useLogs((s) => s.rows);
+  const rows = useLogs((s) => s.items);
   const loading = useLogs((s) => s.loading);
   const error = useLogs((s) => s.error);
   const nextCursor = useLogs((s) => s.nextCursor);
@@ -144,7 +144,7 @@ export function LogsView({ route }: { route: Extract<Route, { view: 'logs' }> })
       <div className="traces-summary">
         <span data-testid="log-count">
           {rows.length.toLocaleString()}
-          {nextCursor ? '+' : ''} records
+          {nextCursor ? '+ records' : ` ${plural(rows.length, 'record')}`}
         </span>
         {loading && <span className="spinner" />}
         {error && <span className="error-text">{error}</span>}

@@ -4,7 +4,7 @@ import { AttributeTable } from '../components/AttributeTable';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
 import { serviceColor } from '../model/colors';
-import { formatDuration, formatTimestamp } from '../model/format';
+import { formatDuration, formatTimestamp, plural } from '../model/format';
 import { displayValue, plainAttributes, severityLevel, severityName, spanKindName } from '../model/values';
 import { refKey, type Waterfall } from '../model/waterfall';
 import { traceHref } from '../stores/route';
@@ -98,7 +98,8 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
         </header>
         <div className="detail-body">
           <p>
-            {(w.end[row] - row - 1).toLocaleString()} spans name <code>{missing}</code> as their parent, but no span with that id reached Hopscope. Its exporter may have dropped a batch, or the
+            {(w.end[row] - row - 1).toLocaleString()} {plural(w.end[row] - row - 1, 'span names', 'spans name')} <code>{missing}</code> as{' '}
+            {plural(w.end[row] - row - 1, 'its', 'their')} parent, but no span with that id reached Hopscope. Its exporter may have dropped a batch, or the
             context came from another request.
           </p>
         </div>

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import { Icon } from '../components/Icon';
-import { formatCount } from '../model/format';
+import { formatCount, plural } from '../model/format';
 import { hasNativeOpen, importFiles, useLive } from '../stores/live';
 import { resolvedTheme, usePrefs } from '../stores/prefs';
 import { navigate, useRoute, type Route } from '../stores/route';
@@ -75,13 +75,13 @@ export function TopBar() {
       <div className="topbar-spacer" />
       <div className="topbar-stats" data-testid="stats">
         <span title="Spans stored">
-          <b>{stats ? formatCount(stats.spans) : '–'}</b> spans
+          <b>{stats ? formatCount(stats.spans) : '–'}</b> {plural(stats?.spans ?? 0, 'span')}
         </span>
         <span title="Traces stored">
-          <b>{stats ? formatCount(stats.traces) : '–'}</b> traces
+          <b>{stats ? formatCount(stats.traces) : '–'}</b> {plural(stats?.traces ?? 0, 'trace')}
         </span>
         <span title="Log records stored">
-          <b>{stats ? formatCount(stats.logs) : '–'}</b> logs
+          <b>{stats ? formatCount(stats.logs) : '–'}</b> {plural(stats?.logs ?? 0, 'log')}
         </span>
       </div>
       <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
