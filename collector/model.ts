@@ -186,6 +186,31 @@ export function newSpan(init: SpanInit): Span {
   };
 }
 
+/** What a log record must be given; every other field has its OTLP default (newLogRecord). */
+export type LogRecordInit = Pick<LogRecord, 'timeNs' | 'resource' | 'scope'> & Partial<LogRecord>;
+
+/**
+ * A log record with the fields it is not given at their OTLP defaults: observed when it happened, no severity,
+ * body, attributes or trace context, nothing dropped. Fields in the order the protobuf decoder writes them.
+ */
+export function newLogRecord(init: LogRecordInit): LogRecord {
+  return {
+    timeNs: init.timeNs,
+    observedNs: init.observedNs ?? init.timeNs,
+    severityNumber: init.severityNumber ?? 0,
+    severityText: init.severityText ?? '',
+    body: init.body ?? null,
+    attributes: init.attributes ?? {},
+    droppedAttributesCount: init.droppedAttributesCount ?? 0,
+    flags: init.flags ?? 0,
+    traceId: init.traceId ?? '',
+    spanId: init.spanId ?? '',
+    eventName: init.eventName ?? '',
+    resource: init.resource,
+    scope: init.scope,
+  };
+}
+
 /** `service.name` of a resource, or the OpenTelemetry default for a resource without one. */
 export function serviceName(resource: Resource): string {
   const v = resource.attributes['service.name'];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { newSpan, setAttribute, SpanKind, StatusCode, type AnyValue, type Attributes, type LogRecord, type Resource, type Scope, type Span, type TelemetryBatch } from '../model';
+import { newLogRecord, newSpan, setAttribute, SpanKind, StatusCode, type AnyValue, type Attributes, type LogRecord, type Resource, type Scope, type Span, type TelemetryBatch } from '../model';
 
 const MS = 1_000_000n;
 
@@ -178,21 +178,7 @@ export function buildTestTrace(now: bigint = BigInt(Date.now()) * MS): Telemetry
   const logs: LogRecord[] = [];
   const log = (s: Span, atMs: number, severityNumber: number, severityText: string, body: string, extra: Record<string, AnyValue> = {}) => {
     const timeNs = t0 + BigInt(Math.round(atMs * 1000)) * 1000n;
-    logs.push({
-      timeNs,
-      observedNs: timeNs,
-      severityNumber,
-      severityText,
-      body,
-      attributes: attrs(extra),
-      droppedAttributesCount: 0,
-      flags: 0x01,
-      traceId,
-      spanId: s.spanId,
-      eventName: '',
-      resource: s.resource,
-      scope: scope('log/slog', ''),
-    });
+    logs.push(newLogRecord({ timeNs, severityNumber, severityText, body, attributes: attrs(extra), flags: 0x01, traceId, spanId: s.spanId, resource: s.resource, scope: scope('log/slog', '') }));
   };
   log(root, 1.2, 9, 'INFO', 'checkout requested', { 'app.user_id': 'u-7781', 'app.cart_items': 3n });
   log(getCart, 18.0, 5, 'DEBUG', 'cart loaded from redis', { 'app.cart_items': 3n });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emptyResource, emptyScope, newSpan, setAttribute, type Attributes, type LogRecord, type Resource, type Scope, type Span } from '../model';
+import { emptyResource, emptyScope, newLogRecord, newSpan, setAttribute, type Attributes, type LogRecord, type Resource, type Scope, type Span } from '../model';
 import { decodeLogsJson, decodeTracesJson, encodeLogsJson, encodeTracesJson } from './index';
 
 const TRACE_ID = '5b8efff798038103d269b633813fc60c';
@@ -88,21 +88,7 @@ describe('encodeLogsJson', () => {
   it('writes records with and without trace context and round-trips them', () => {
     const resource = emptyResource();
     const scope = emptyScope();
-    const base: LogRecord = {
-      timeNs: 1n,
-      observedNs: 2n,
-      severityNumber: 0,
-      severityText: '',
-      body: null,
-      attributes: {},
-      droppedAttributesCount: 0,
-      flags: 0,
-      traceId: '',
-      spanId: '',
-      eventName: '',
-      resource,
-      scope,
-    };
+    const base = newLogRecord({ timeNs: 1n, observedNs: 2n, resource, scope });
     const logs: LogRecord[] = [
       base,
       { ...base, severityNumber: 17, severityText: 'ERROR', body: { kvlist: { n: 1n, d: 1 } }, traceId: TRACE_ID, spanId: '0000000000000001', flags: 1, eventName: 'e', droppedAttributesCount: 2 },

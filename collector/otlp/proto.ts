@@ -37,15 +37,8 @@ const PROTO_ID_NAMES: IdFieldNames = { traceId: 'trace_id', spanId: 'span_id', p
 
 /** ExportTraceServiceRequest → spans. Spans with unusable ids are counted in `rejected`, not returned. */
 export function decodeTracesProto(buf: Uint8Array): DecodedSpans {
-  const r = new ProtoReader(buf);
-  const spans: Span[] = [];
-  const rejects = new Rejects();
-  try {
-    readTopLevel(r, 'resource_spans', (end, index) => readResourceGroup(r, end, index, SPANS, spans, rejects));
-  } catch (e) {
-    throw toInputError(e);
-  }
-  return withRejects({ spans, rejected: 0 }, rejects);
+  const { items, rejects } = decodeItems(buf, 'resource_spans', SPANS);
+  return withRejects({ spans: items, rejected: 0 }, rejects);
 }
 
 export interface SpansForStore extends DecodedSpans {
@@ -68,15 +61,8 @@ export function decodeTracesProtoForStore(buf: Uint8Array): SpansForStore {
 
 /** ExportLogsServiceRequest → log records. Records with ids of the wrong length are counted in `rejected`. */
 export function decodeLogsProto(buf: Uint8Array): DecodedLogs {
-  const r = new ProtoReader(buf);
-  const logs: LogRecord[] = [];
-  const rejects = new Rejects();
-  try {
-    readTopLevel(r, 'resource_logs', (end, index) => readResourceGroup(r, end, index, LOGS, logs, rejects));
-  } catch (e) {
-    throw toInputError(e);
-  }
-  return withRejects({ logs, rejected: 0 }, rejects);
+  const { items, rejects } = decodeItems(buf, 'resource_logs', LOGS);
+  return withRejects({ logs: items, rejected: 0 }, rejects);
 }
 
 export interface LogsForStore extends DecodedLogs {
@@ -92,13 +78,25 @@ export function decodeLogsProtoForStore(buf: Uint8Array): LogsForStore {
   return { ...exact, attributesJson: exact.logs.map((l) => encodeAttributes(l.attributes)) };
 }
 
-/** Items and their attributes' JSON, or undefined on any fault (the model decoder then names it). */
-function decodeForStore<T>(buf: Uint8Array, name: string, shape: SignalShape<ForStore<T>>): { items: T[]; attributesJson: string[]; rejects: Rejects } | undefined {
+/** The items of an Export*ServiceRequest whose repeated field 1 is `name`; throws InputError. */
+function decodeItems<T>(buf: Uint8Array, name: string, shape: SignalShape<T>): { items: T[]; rejects: Rejects } {
   const r = new ProtoReader(buf);
-  const decoded: ForStore<T>[] = [];
+  const items: T[] = [];
   const rejects = new Rejects();
   try {
-    readTopLevel(r, name, (end, index) => readResourceGroup(r, end, index, shape, decoded, rejects));
+    readTopLevel(r, name, (end, index) => readResourceGroup(r, end, index, shape, items, rejects));
+  } catch (e) {
+    throw toInputError(e);
+  }
+  return { items, rejects };
+}
+
+/** Items and their attributes' JSON, or undefined on any fault (the model decoder then names it). */
+function decodeForStore<T>(buf: Uint8Array, name: string, shape: SignalShape<ForStore<T>>): { items: T[]; attributesJson: string[]; rejects: Rejects } | undefined {
+  let decoded: ForStore<T>[];
+  let rejects: Rejects;
+  try {
+    ({ items: decoded, rejects } = decodeItems(buf, name, shape));
   } catch {
     return undefined;
   }

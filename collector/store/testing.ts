@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { emptyScope, newSpan, setAttribute, SpanKind, type Attributes, type AnyValue, type LogRecord, type Resource, type Span } from '../model';
+import { emptyScope, newLogRecord, newSpan, setAttribute, SpanKind, type Attributes, type AnyValue, type LogRecord, type Resource, type Span } from '../model';
 
 export function tempDir(): { dir: string; file: (name: string) => string; remove: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-store-'));
@@ -34,20 +34,5 @@ export function span(over: Partial<Span> & { traceId: string; spanId: string }):
 }
 
 export function log(over: Partial<LogRecord> = {}): LogRecord {
-  return {
-    timeNs: T0,
-    observedNs: T0,
-    severityNumber: 9,
-    severityText: 'INFO',
-    body: 'hello',
-    attributes: {},
-    droppedAttributesCount: 0,
-    flags: 0,
-    traceId: '',
-    spanId: '',
-    eventName: '',
-    resource: resource('svc'),
-    scope: emptyScope(),
-    ...over,
-  };
+  return newLogRecord({ timeNs: T0, observedNs: T0, severityNumber: 9, severityText: 'INFO', body: 'hello', resource: resource('svc'), scope: emptyScope(), ...over });
 }
