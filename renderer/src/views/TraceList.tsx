@@ -3,7 +3,7 @@ import type { WireTraceSummary } from '../../../collector/api/wire';
 import { Icon } from '../components/Icon';
 import { VirtualList, type VirtualListHandle } from '../components/VirtualList';
 import { serviceColor } from '../model/colors';
-import { formatDuration, formatListTime } from '../model/format';
+import { formatDuration, formatListTime, plural } from '../model/format';
 import { traceHref } from '../stores/route';
 import { useTraceSearch } from '../stores/traceSearch';
 
@@ -85,7 +85,7 @@ export function TraceList() {
             list.current?.scrollTo(0);
           }}
         >
-          ↑ {pending.length} new {pending.length === 1 ? 'trace' : 'traces'}
+          ↑ {pending.length} new {plural(pending.length, 'trace')}
         </button>
       )}
       <VirtualList ref={list} count={items.length} rowHeight={ROW} renderRow={(i) => <TraceRow t={items[i]} maxDuration={maxDuration} />} onScroll={onScroll} onEndReached={onEnd} />

@@ -1,5 +1,6 @@
 import { useCallback, useEffect } from 'react';
 import { Icon } from '../components/Icon';
+import { plural } from '../model/format';
 import { useLive } from '../stores/live';
 import { navigate } from '../stores/route';
 import { useTraceSearch } from '../stores/traceSearch';
@@ -44,7 +45,7 @@ export function TracesView() {
       <div className="traces-summary">
         <span data-testid="result-count">
           {items.length.toLocaleString()}
-          {nextCursor ? '+' : ''} {items.length === 1 ? 'trace' : 'traces'}
+          {nextCursor ? '+' : ''} {plural(items.length, 'trace')}
           {filtered ? ' match' : ''}
         </span>
         {loading && <span className="spinner" aria-label="Loading" />}
