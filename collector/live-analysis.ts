@@ -96,13 +96,16 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
 
   const runTick = async (): Promise<number> => {
     const traceIds = await store.settledTraces(settleMs, perTick);
+    // Recorded as each is analyzed, not one after another: with the writer thread they go over together.
+    const recorded: Promise<void>[] = [];
     for (const traceId of traceIds) {
       const spans = store.reader.getTrace(traceId);
       context.add(spans);
       feed(traceId, spans);
       const observations = spans.length ? analyzeTrace(assembleTrace(spans), context) : [];
-      await store.recordTraceAnalysis(traceId, observations);
+      recorded.push(store.recordTraceAnalysis(traceId, observations));
     }
+    await Promise.all(recorded);
     if (traceIds.length) for (const l of listeners) l();
     // only once the backlog of settled traces is fed: old data (an import) is due at once, and a window
     // evaluated before its traces are fed would miss them for good

@@ -113,7 +113,10 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
   }
 
   return {
-    write: (batch) => (batchItems(batch) === 0 ? Promise.resolve() : call({ op: 'write', batch }, batchItems(batch))),
+    write(batch) {
+      const items = batchItems(batch);
+      return items === 0 ? Promise.resolve() : call({ op: 'write', batch }, items);
+    },
     overloaded: () => pendingItems > options.maxPendingItems,
     onCommit(listener) {
       listeners.add(listener);

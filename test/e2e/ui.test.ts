@@ -275,6 +275,8 @@ describe('a trace', () => {
     expect(await trace.row(hex(2, 16)).locator('.wf-icon.skew').count()).toBe(0);
     await trace.placeholderRows().getByRole('button', { name: 'Collapse' }).click();
     expect(await trace.rowCounts()).toEqual({ visible: 4, total: 6 });
+    await trace.placeholderRows().locator('.wf-op').click();
+    await expect.poll(() => page.locator('.detail-body p').first().textContent()).toContain(`2 spans name ${hex(0xdead, 16)} as their parent`);
     await screenshot(page, 'trace-orphans', theme);
   });
 });
