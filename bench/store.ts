@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Span } from '../collector/model';
 import { openStore, type Store, type StoreOptions } from '../collector/store';
 import { startCheckpointer } from '../collector/store/checkpointer';
-import { insertRows, nativeBinding, openConnection } from '../collector/store/connection';
+import { insertRows, openConnection } from '../collector/store/connection';
 import { encodeBatch, SPAN_WIDTH, SpanAt } from '../collector/store/encode';
 import { SPAN_COLUMNS } from '../collector/store/ingest';
 import { makeRealisticSpans } from './realistic-spans';
@@ -92,7 +92,7 @@ export async function measureRawInsertAsStore(spans: Span[], options: { batchSiz
   const batchSize = options.batchSize ?? BATCH_SIZE;
   const scratch = scratchDb();
   const db = openConnection(scratch.file, 'writer');
-  const checkpointer = startCheckpointer(db, scratch.file, nativeBinding());
+  const checkpointer = startCheckpointer(db, scratch.file);
   const insertBatch = db.transaction((batch: unknown[][]) => insertRows(db, `INSERT INTO spans (${SPAN_COLUMNS})`, 19, batch.flat()));
   const clock = startClock();
   for (let i = 0; i < rows.length; i += batchSize) {

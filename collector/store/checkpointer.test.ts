@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startCheckpointer } from './checkpointer';
-import { nativeBinding, openConnection, type Db } from './connection';
+import { openConnection, type Db } from './connection';
 import { tempDir } from './testing';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -36,14 +36,14 @@ function commitMegabyte(): void {
 
 describe('checkpoints in a worker', () => {
   it('leaves a lightly used database to SQLite’s own checkpoints', async () => {
-    const checkpointer = startCheckpointer(db, file, nativeBinding());
+    const checkpointer = startCheckpointer(db, file);
     checkpointer.committed(100);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     await checkpointer.stop();
   });
 
   it('once busy, moves committed pages from the WAL into the database file while the writer only appends', async () => {
-    const checkpointer = startCheckpointer(db, file, nativeBinding());
+    const checkpointer = startCheckpointer(db, file);
     const sizeBefore = statSync(file).size;
     for (let i = 0; i < 3; i++) {
       commitMegabyte();

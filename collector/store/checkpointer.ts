@@ -21,7 +21,7 @@ const MIN_INTERVAL_MS = 100;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.module);
-const db = new Database(workerData.file, { fileMustExist: true, timeout: 5000, nativeBinding: workerData.nativeBinding });
+const db = new Database(workerData.file, { fileMustExist: true, timeout: 5000 });
 db.pragma('synchronous = NORMAL');
 let last = 0;
 let pending;
@@ -53,7 +53,7 @@ export interface Checkpointer {
 }
 
 /** Checkpoints in a worker once ITEMS_BEFORE_WORKER items were committed; until then SQLite's own. */
-export function startCheckpointer(writer: Db, file: string, nativeBinding: string | undefined): Checkpointer {
+export function startCheckpointer(writer: Db, file: string): Checkpointer {
   let items = 0;
   let worker: Worker | undefined;
   let exited: Promise<void> | undefined;
@@ -64,7 +64,7 @@ export function startCheckpointer(writer: Db, file: string, nativeBinding: strin
   function start(): Worker {
     const w = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { file, module: createRequire(import.meta.url).resolve('better-sqlite3'), nativeBinding, minIntervalMs: MIN_INTERVAL_MS },
+      workerData: { file, module: createRequire(import.meta.url).resolve('better-sqlite3'), minIntervalMs: MIN_INTERVAL_MS },
     });
     // The worker must not keep a process alive that forgot to close its store; stop() holds it until it is done.
     w.unref();

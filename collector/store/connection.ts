@@ -1,22 +1,12 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { upgradeSchema } from './schema';
 
 export type Db = Database.Database;
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-// Electron has its own ABI: its copy of the native module lives apart from the one npm built for Node.
-export function nativeBinding(): string | undefined {
-  if (!process.versions.electron) return undefined;
-  return process.env.HOPSCOPE_SQLITE_BINDING ?? path.join(repoRoot, 'dist/electron-native/better_sqlite3.node');
-}
-
 /** The writer's connection is opened first: it refuses a file that is not ours and brings the schema up to date. */
 export function openConnection(file: string, role: 'writer' | 'reader' | 'console'): Db {
   const readonly = role !== 'writer';
-  const db = new Database(file, { readonly, fileMustExist: readonly, timeout: 5000, nativeBinding: nativeBinding() });
+  const db = new Database(file, { readonly, fileMustExist: readonly, timeout: 5000 });
   if (role === 'writer') {
     try {
       upgradeSchema(db, file);

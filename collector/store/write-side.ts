@@ -2,7 +2,7 @@
 // results. It runs either on the caller's thread (`openWriteSide`) or in a worker thread behind the same
 // interface (`startWriterThread`), where SQLite's time no longer holds up decoding requests.
 import { startCheckpointer } from './checkpointer';
-import { nativeBinding, openConnection } from './connection';
+import { openConnection } from './connection';
 import type { EncodedBatch } from './encode';
 import { analysisRecorder } from './findings';
 import { startRetention } from './retention';
@@ -27,7 +27,7 @@ export interface WriteSide extends StoreWrites {
 export function openWriteSide(file: string, options: WriteSideOptions): WriteSide {
   const db = openConnection(file, 'writer');
   const writer = createWriter(db, options.maxPendingItems);
-  const checkpointer = startCheckpointer(db, file, nativeBinding());
+  const checkpointer = startCheckpointer(db, file);
   const retention = startRetention(db, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs });
   const analysis = analysisRecorder(db);
   let itemsSinceRetention = 0;
