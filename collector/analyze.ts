@@ -1,4 +1,5 @@
-import { analyzeAll, renderFindingsText, type Finding, type Severity, type Stitch } from './analysis';
+import { analyzeAll, renderFindingsText } from './analysis';
+import type { Finding, Severity, Stitch } from '../common/findings';
 import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 

@@ -48,27 +48,9 @@ export interface Scope {
   schemaUrl: string;
 }
 
-export const SpanKind = {
-  UNSPECIFIED: 0,
-  INTERNAL: 1,
-  SERVER: 2,
-  CLIENT: 3,
-  PRODUCER: 4,
-  CONSUMER: 5,
-} as const;
-export type SpanKind = (typeof SpanKind)[keyof typeof SpanKind];
+import { SpanKind, StatusCode } from '../common/telemetry';
 
-export const StatusCode = { UNSET: 0, OK: 1, ERROR: 2 } as const;
-export type StatusCode = (typeof StatusCode)[keyof typeof StatusCode];
-
-/** Span.flags bits (opentelemetry-proto SpanFlags). */
-export const SpanFlags = {
-  TRACE_FLAGS_MASK: 0xff,
-  /** W3C sampled bit inside the trace flags. */
-  SAMPLED: 0x01,
-  CONTEXT_HAS_IS_REMOTE: 0x100,
-  CONTEXT_IS_REMOTE: 0x200,
-} as const;
+export { SpanFlags, SpanKind, StatusCode } from '../common/telemetry';
 
 export interface SpanEvent {
   timeNs: bigint;

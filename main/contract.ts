@@ -1,17 +1,4 @@
-// Every channel between the Electron main process, the preload and the collector process, declared once.
-
-/** IPC channels the preload may use (main checks the sender before answering). */
-export const Channel = {
-  connection: 'hopscope:connection',
-  openTraceFiles: 'hopscope:open-trace-files',
-  importPaths: 'hopscope:import-paths',
-  openExternal: 'hopscope:open-external',
-} as const;
-
-export interface ConnectionInfo {
-  apiBaseUrl: string;
-  apiToken: string;
-}
+// Messages between the Electron main process and the collector utility process, declared once.
 
 /** Messages the collector utility process sends to main. */
 export type CollectorMessage =

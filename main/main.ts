@@ -3,7 +3,8 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, utilityProcess, type IpcMainEvent, type IpcMainInvokeEvent, type MenuItemConstructorOptions, type UtilityProcess } from 'electron';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Channel, type CollectorCommand, type CollectorLaunch, type CollectorMessage, type ConnectionInfo } from './contract';
+import { Channel, type ConnectionInfo } from '../common/ipc';
+import type { CollectorCommand, CollectorLaunch, CollectorMessage } from './contract';
 
 const appRoot = app.getAppPath();
 const distDir = path.join(appRoot, 'dist');

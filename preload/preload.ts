@@ -1,7 +1,6 @@
 // Sandboxed preload: one small typed API, never ipcRenderer itself.
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import { Channel, type ConnectionInfo } from '../main/contract';
-import type { HopscopeBridge } from './bridge';
+import { Channel, type ConnectionInfo, type HopscopeBridge } from '../common/ipc';
 
 const connection = ipcRenderer.sendSync(Channel.connection) as ConnectionInfo | null;
 

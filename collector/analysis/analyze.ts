@@ -8,7 +8,7 @@ import { findClockSkew } from './clock-skew';
 import type { AnalysisContext } from './context';
 import { memoryContext } from './context';
 import { analyzeCrossTrace } from './cross-trace';
-import type { Finding, Observation, Stitch } from './findings';
+import type { Finding, Observation, Stitch } from '../../common/findings';
 import { FindingAggregator } from './findings';
 import { findMultipleRoots } from './multiple-roots';
 import type { CrossTraceOptions } from './options';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpanKind } from '../model';
-import { RowFlag, assembleTrace } from './assemble';
+import { RowFlag } from '../../common/telemetry';
+import { assembleTrace } from './assemble';
 import { ids, span } from './test-spans';
 
 describe('assembleTrace', () => {

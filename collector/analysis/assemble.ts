@@ -1,38 +1,11 @@
 // One trace's spans → a tree in flat, index-based arrays in tree order (jaeger-ui's transform-trace-data
 // idea), built once and shared by the detectors and the UI. Pure: no DOM, no store, no Node APIs.
+import { RowFlag } from '../../common/telemetry';
+import type { CriticalSection, TraceTop } from '../../common/wire';
 import type { Span } from '../model';
 import { SpanKind } from '../model';
 
-/** Bits of `AssembledTrace.flags`, one byte per row. */
-export const RowFlag = {
-  /** The parent id names a span that is not in this trace; the row sits under a placeholder for it. */
-  ORPHAN: 1,
-  /** Another span of this trace has the same id and owns it (children attach to the owner). */
-  DUPLICATE_ID: 2,
-  SELF_PARENT: 4,
-  /** The row is on a parent cycle; the cycle is cut above its earliest member, nothing is dropped. */
-  ON_CYCLE: 8,
-  /** Client and server halves of one Zipkin-style shared span id: the server is the client's child. */
-  SHARED_ID: 16,
-} as const;
-
-/** A top-level group of rows: `rows firstRow..endRow-1`, contiguous in tree order. */
-export interface TraceTop {
-  kind: 'root' | 'missing-parent' | 'self-parent' | 'cycle';
-  firstRow: number;
-  endRow: number;
-  /** For 'missing-parent': the absent parent id the UI shows as a placeholder row above the orphans. */
-  parentSpanId: string;
-  /** The group's top rows: the root, the orphans under the placeholder, or the row the cycle was cut at. */
-  rows: number[];
-}
-
-/** A stretch of time on the critical path, attributed to one row. Offsets from `startNs`, in ns. */
-export interface CriticalSection {
-  row: number;
-  start: number;
-  end: number;
-}
+export type { CriticalSection, TraceTop };
 
 export interface AssembledTrace {
   traceId: string;

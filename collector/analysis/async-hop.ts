@@ -4,24 +4,14 @@ import { SpanKind } from '../model';
 import type { Edge } from './assignment';
 import { alignInOrder, assignMaxWeight } from './assignment';
 import type { SpanFact } from './facts';
-import type { Observation, Stitch } from './findings';
+import type { Observation, Stitch } from '../../common/findings';
 import { nsToMs } from './findings';
 import type { Affinity } from './names';
 import { nameAffinity, soundsLikeProducer, subjectWords, words } from './names';
-import type { TimeRange } from './cross-trace';
+import { CLAIM_CONFIDENCE, type HopResult, type TimeRange, type TraceRequestIds } from './detector';
 import type { TraceSet } from './trace-set';
 
 /** The request ids seen in a trace (its spans and its logs). */
-export type TraceRequestIds = (traceId: string) => ReadonlySet<string> | undefined;
-
-export interface HopResult {
-  stitches: Stitch[];
-  observations: Observation[];
-}
-
-/** Stitches at or above this confidence are claims (findings); below it they are only shown as guesses. */
-export const CLAIM_CONFIDENCE = 0.5;
-
 interface Side {
   fact: SpanFact;
   subjects: string[];

@@ -1,33 +1,19 @@
 // broken-parent: spans whose parent link does not lead to a parent in their own trace.
 import { serviceName } from '../model';
 import type { AssembledTrace } from './assemble';
-import { RowFlag } from './assemble';
+import { RowFlag } from '../../common/telemetry';
 import type { AnalysisContext } from './context';
 import { parentIsRemote } from './context';
-import type { Evidence, Observation, Severity } from './findings';
-
-// A missing parent leaves the tree incomplete but what arrived is right, and parents are legitimately
-// late or unsampled: a warning. A duplicate id makes parent lookups ambiguous, yet a re-sent export
-// batch causes it too: a warning. A parent in another trace means context was mixed across requests,
-// and self-parents and cycles cannot come from any correct SDK (naive tree builders drop those spans):
-// the trace is wrong, not just incomplete, so errors.
-const severity: Record<string, Severity> = {
-  'missing-parent': 'warning',
-  'duplicate-span-id': 'warning',
-  'cross-trace-parent': 'error',
-  'self-parent': 'error',
-  cycle: 'error',
-};
+import type { Evidence, FindingSubkind, Observation } from '../../common/findings';
 
 export function findBrokenParents(trace: AssembledTrace, ctx: AnalysisContext): Observation[] {
   const { spans, flags } = trace;
   const found: Observation[] = [];
-  const observe = (subkind: string, row: number, evidence: Evidence) => {
+  const observe = (subkind: FindingSubkind<'broken-parent'>, row: number, evidence: Evidence) => {
     const span = spans[row];
     found.push({
       kind: 'broken-parent',
       subkind,
-      severity: severity[subkind],
       service: serviceName(span.resource),
       operation: span.name,
       at: { traceId: span.traceId, spanId: span.spanId },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SpanKind } from '../model';
 import { assembleTrace } from './assemble';
-import { clockSkewAdjustments, findClockSkew, hostOf } from './clock-skew';
+import { clockSkewAdjustments, clockSkewRows, findClockSkew, hostOf } from './clock-skew';
 import { resource, span } from './test-spans';
 
 const a = resource('a', 'host-a');
@@ -17,6 +17,7 @@ describe('clock skew', () => {
     // latency (100 - 90) / 2 = 5: the server should start at 105, so b runs 65 ms behind.
     expect(clockSkewAdjustments(trace)[1]).toBeCloseTo(65e6, 0);
     const [found] = findClockSkew(trace);
+    expect(clockSkewRows(trace)).toEqual([1]);
     expect(found).toMatchObject({ kind: 'clock-skew', subkind: 'client-server', service: 'b', severity: 'warning' });
     expect(found.evidence).toMatchObject({ skewMs: -65, startsBeforeParentMs: 60, parentHost: 'host-a', childHost: 'host-b' });
   });

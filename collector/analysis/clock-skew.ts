@@ -4,7 +4,7 @@
 import type { AnyValue, Resource, Span } from '../model';
 import { SpanKind, serviceName } from '../model';
 import type { AssembledTrace } from './assemble';
-import type { Observation } from './findings';
+import type { Observation } from '../../common/findings';
 import { nsToMs } from './findings';
 
 /**
@@ -59,6 +59,11 @@ export function clockSkewAdjustments(trace: AssembledTrace, options: ClockSkewOp
     adjustment[r] = (p < 0 ? 0 : adjustment[p]) + correction[r];
   }
   return adjustment;
+}
+
+/** The rows `findClockSkew` reports, for the waterfall to mark. */
+export function clockSkewRows(trace: AssembledTrace, options: ClockSkewOptions = {}): number[] {
+  return skewedPairs(trace, options.toleranceNs ?? DEFAULT_CLOCK_SKEW_TOLERANCE_NS).map((pair) => pair.row);
 }
 
 /**

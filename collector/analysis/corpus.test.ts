@@ -4,7 +4,7 @@ import { corpusPath } from '../../test/corpus';
 import { importFile } from '../importers';
 import type { LogRecord, Span } from '../model';
 import { analyzeAll, analyzeTraces, spansByTrace } from './analyze';
-import type { Finding } from './findings';
+import type { Finding } from '../../common/findings';
 
 async function importSpans(file: string): Promise<Span[]> {
   const spans: Span[] = [];

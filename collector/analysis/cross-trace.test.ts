@@ -11,8 +11,9 @@ import { scenarios } from '../../fixtures/scenarios';
 import type { ScenarioScore } from '../../fixtures/score';
 import { analyzeScenario, decodeScenario, precision, recall, scoreScenario } from '../../fixtures/score';
 import { analyzeAll } from './analyze';
-import { CLAIM_CONFIDENCE } from './async-hop';
+import { CLAIM_CONFIDENCE } from './detector';
 import { stitchedView } from './stitched-view';
+import type { Stitch } from '../../common/findings';
 
 const SMALL = 300;
 
@@ -222,11 +223,8 @@ describe('stitchedView', () => {
 
   it('chains hops, and ignores stitches below the claim confidence', () => {
     const ref = (t: string) => ({ traceId: t.repeat(32), spanId: t.repeat(16) });
-    const stitches = [
-      { kind: 'rpc-hop', confidence: 0.9, from: ref('b'), to: ref('c') },
-      { kind: 'async-hop', confidence: 0.8, from: ref('a'), to: ref('b') },
-      { kind: 'async-hop', confidence: 0.3, from: ref('c'), to: ref('d') },
-    ].map((s) => ({ ...s, signals: ['timing'] }));
+    const stitch = (kind: Stitch['kind'], confidence: number, from: string, to: string): Stitch => ({ kind, confidence, from: ref(from), to: ref(to), signals: ['timing'] });
+    const stitches = [stitch('rpc-hop', 0.9, 'b', 'c'), stitch('async-hop', 0.8, 'a', 'b'), stitch('async-hop', 0.3, 'c', 'd')];
     expect(stitchedView('c'.repeat(32), stitches).traceIds).toEqual(['a', 'b', 'c'].map((t) => t.repeat(32)));
     expect(stitchedView('d'.repeat(32), stitches).traceIds).toEqual(['d'.repeat(32)]);
   });

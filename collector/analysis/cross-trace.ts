@@ -1,8 +1,9 @@
 // The detectors that look across traces and at logs: stitching (async-hop, rpc-hop), dual ids, sampling
 // skew and lost log context, over one TraceSet (a whole set of files, or the window `serve` keeps).
-import { CLAIM_CONFIDENCE, findAsyncHops } from './async-hop';
+import { findAsyncHops } from './async-hop';
+import { CLAIM_CONFIDENCE, type TimeRange } from './detector';
 import { findDualIds, indexRequestIds } from './dual-id';
-import type { Observation, Stitch } from './findings';
+import type { Observation, Stitch } from '../../common/findings';
 import { findLostLogContext } from './log-context';
 import { findRpcHops } from './rpc-hop';
 import { findSamplingSkew } from './sampling';
@@ -14,11 +15,6 @@ export interface CrossTraceResult {
 }
 
 /** A stretch of time in ns after the set's epoch. */
-export interface TimeRange {
-  from: number;
-  to: number;
-}
-
 /**
  * `focus` limits the costly matching to consumers, servers and log records in that stretch (producers and
  * clients are taken from the whole set): how a window is judged without re-matching all the data held.

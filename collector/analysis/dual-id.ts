@@ -1,9 +1,9 @@
 // dual-id: request ids (x-request-id and the like, from spans and logs) against trace ids. One request
 // under several traces is a `request-split` (some hop started a new trace); one trace carrying several
 // requests is a `request-merge` (some hop minted a new request id). Request ids are stitching evidence too.
-import type { TraceRequestIds } from './async-hop';
+import type { TraceRequestIds } from './detector';
 import type { LogFact, SpanFact } from './facts';
-import type { Observation, Stitch } from './findings';
+import type { Observation, Stitch } from '../../common/findings';
 import { nsToMs } from './findings';
 import type { TraceSet } from './trace-set';
 

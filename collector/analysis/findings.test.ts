@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Observation } from './findings';
-import { FindingAggregator, findingFingerprint, findingTitle, renderFindingsText } from './findings';
+import type { Observation } from '../../common/findings';
+import { FindingAggregator, renderFindingsText } from './findings';
+import { findingTitle } from '../../common/findings';
+import { findingFingerprint } from '../fingerprint';
 
 function observation(over: Partial<Observation> & { spanId: string }): Observation {
   return {
@@ -42,7 +44,7 @@ describe('findings', () => {
     const aggregator = new FindingAggregator();
     aggregator.add([
       observation({ spanId: '1'.repeat(16) }),
-      observation({ spanId: '2'.repeat(16), service: 'x', severity: 'info', kind: 'other', subkind: 'thing' }),
+      observation({ spanId: '2'.repeat(16), service: 'x', kind: 'log-context-lost', subkind: 'unsampled-trace', severity: undefined, evidence: { records: 1 } }),
       observation({ spanId: '3'.repeat(16), service: 'x', severity: 'error', subkind: 'cycle' }),
       observation({ spanId: '4'.repeat(16), service: 'y' }),
       observation({ spanId: '5'.repeat(16), service: 'y' }),

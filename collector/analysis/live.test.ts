@@ -3,7 +3,7 @@ import { rpcHops } from '../../fixtures/rpc-hops';
 import { sampling } from '../../fixtures/sampling';
 import { analyzeScenario, decodeScenario } from '../../fixtures/score';
 import type { LogRecord, Span } from '../model';
-import { CLAIM_CONFIDENCE } from './async-hop';
+import { CLAIM_CONFIDENCE } from './detector';
 import type { CrossTraceResult } from './cross-trace';
 import { LiveCrossTrace, analyzeWindow } from './live';
 

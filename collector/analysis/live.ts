@@ -5,7 +5,7 @@
 import type { LogRecord, Span } from '../model';
 import type { CrossTraceResult } from './cross-trace';
 import { analyzeCrossTrace } from './cross-trace';
-import type { Observation } from './findings';
+import type { Observation } from '../../common/findings';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';

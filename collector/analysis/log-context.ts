@@ -3,10 +3,9 @@
 // stored span, told apart by whether sampling explains them.
 import { SpanFlags } from '../model';
 import type { LogFact, SpanFact } from './facts';
-import type { Observation } from './findings';
+import type { Observation } from '../../common/findings';
 import { nsToMs } from './findings';
-import { wilson } from './sampling';
-import type { TimeRange } from './cross-trace';
+import { wilson, type TimeRange } from './detector';
 import type { TraceSet } from './trace-set';
 
 export interface LostLogRecord {

@@ -1,7 +1,7 @@
 // multiple-roots: one trace id, several spans without a parent.
 import { serviceName } from '../model';
 import type { AssembledTrace } from './assemble';
-import type { Observation } from './findings';
+import type { Observation } from '../../common/findings';
 import { nsToMs } from './findings';
 
 /**

@@ -3,12 +3,10 @@
 import { SpanKind } from '../model';
 import type { Edge } from './assignment';
 import { assignMaxWeight } from './assignment';
-import type { HopResult, TraceRequestIds } from './async-hop';
-import { CLAIM_CONFIDENCE } from './async-hop';
+import { CLAIM_CONFIDENCE, type HopResult, type TimeRange, type TraceRequestIds } from './detector';
 import type { SpanFact } from './facts';
-import type { Observation, Stitch } from './findings';
+import type { Observation, Stitch } from '../../common/findings';
 import { nsToMs } from './findings';
-import type { TimeRange } from './cross-trace';
 import type { TraceSet } from './trace-set';
 
 interface Candidate {

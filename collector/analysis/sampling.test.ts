@@ -4,7 +4,8 @@ import { GoTraceIdRatio, SpecProbability } from '../../fixtures/samplers';
 import type { Sampler } from '@opentelemetry/sdk-trace';
 import { SamplingDecision } from '@opentelemetry/sdk-trace';
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
-import { estimateFromTraceIds, probabilityFromTraceState, wilson } from './sampling';
+import { wilson } from './detector';
+import { estimateFromTraceIds, probabilityFromTraceState } from './sampling';
 
 describe('probabilityFromTraceState', () => {
   it('reads the spec threshold `ot=th:` right-padded to 14 hex digits: p = (2^56 − T) / 2^56', () => {

@@ -5,24 +5,12 @@
 import { SpanFlags } from '../model';
 import type { RequestIdIndex } from './dual-id';
 import type { LogFact, SpanFact } from './facts';
-import type { Evidence, Observation } from './findings';
-import type { TimeRange } from './cross-trace';
+import type { Evidence, Observation } from '../../common/findings';
+import { wilson, type TimeRange } from './detector';
 import type { TraceSet } from './trace-set';
 
-/** z for a two-sided 99.9% interval: with many services and windows, only clear differences are reported. */
-const Z = 3.29;
 /** Fewer traces than this say too little about a rate. */
 const MIN_TRACES = 30;
-
-/** Wilson score interval for k successes in n trials. */
-export function wilson(k: number, n: number, z = Z): [number, number] {
-  if (n === 0) return [0, 1];
-  const p = k / n;
-  const z2 = z * z;
-  const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
-  const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
-}
 
 /**
  * The probability in an OpenTelemetry tracestate entry: `ot=th:T` (T the rejection threshold, hex,

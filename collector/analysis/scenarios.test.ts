@@ -7,7 +7,7 @@ import { decodeTracesProto } from '../otlp';
 import { analyzeTrace, analyzeTraces, spansByTrace } from './analyze';
 import { assembleTrace } from './assemble';
 import { memoryContext } from './context';
-import type { Finding } from './findings';
+import type { Finding } from '../../common/findings';
 import { FindingAggregator } from './findings';
 
 function decode(scenario: Scenario): Span[] {

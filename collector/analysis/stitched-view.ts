@@ -1,6 +1,6 @@
 // The whole request behind a trace: the trace plus every trace stitches connect it to, either way.
-import { CLAIM_CONFIDENCE } from './async-hop';
-import type { Stitch } from './findings';
+import { CLAIM_CONFIDENCE } from './detector';
+import type { Stitch } from '../../common/findings';
 
 export interface StitchedView {
   /** Upstream first: a trace comes after every trace stitched into it; otherwise in order of discovery. */

@@ -1,6 +1,6 @@
 import { isKeyValueList, serviceName, type AnyValue, type Attributes, type Resource, type Scope, type Span } from '../model';
 import type { StoredLog, TraceSummary } from '../store/types';
-import type { WireAnyValue, WireAttributes, WireLog, WireResource, WireScope, WireSpan, WireTelemetry, WireTraceSummary } from './wire';
+import type { WireAnyValue, WireAttributes, WireLog, WireResource, WireScope, WireSpan, WireTelemetry, WireTraceSummary } from '../../common/wire';
 
 export function encodeAnyValue(v: AnyValue): WireAnyValue {
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;

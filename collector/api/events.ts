@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { CommitInfo } from '../store/types';
-import type { WireEventMap, WireEventName } from './wire';
+import type { WireEventMap, WireEventName } from '../../common/wire';
 
 /** At most one `traces` push per this many milliseconds, however fast commits arrive. */
 export const PUSH_INTERVAL_MS = 400;

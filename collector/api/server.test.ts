@@ -10,7 +10,8 @@ import { openStore } from '../store';
 import { attributes, log, resource, span, spanId, T0, tempDir, traceId } from '../store/testing';
 import type { Store } from '../store/types';
 import { startApiServer, type AnalysisSource, type ApiServerOptions, type RunningApiServer } from './server';
-import type { WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from './wire';
+import { buildPath, routes, type Route } from '../../common/routes';
+import type { WireError, WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from '../../common/wire';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -272,12 +273,55 @@ describe('reading', () => {
   });
 });
 
+describe('route table', () => {
+  beforeEach(async () => {
+    await start();
+    await store.write(twoTraces());
+  });
+
+  const traceRef = { traceId: traceId(1), spanId: spanId(1) };
+
+  it('has a handler for every declared route', async () => {
+    for (const route of Object.values(routes) as Route[]) {
+      const path = buildPath(route, traceRef);
+      const abort = new AbortController();
+      const res = await fetch(`${server.origin}${path}`, { method: route.method, headers: auth, body: route.method === 'POST' ? '{}' : undefined, signal: abort.signal });
+      if (route.reply === 'events') {
+        expect(res.headers.get('content-type'), path).toMatch(/text\/event-stream/);
+        abort.abort();
+        continue;
+      }
+      const body = (await res.json()) as Partial<WireError>;
+      expect(res.status, path).not.toBe(405);
+      expect(body.error ?? '', path).not.toMatch(/^no API endpoint/);
+    }
+  });
+
+  it('answers another method on a declared path with 405, and drains what was sent', async () => {
+    for (const route of Object.values(routes) as Route[]) {
+      const method = route.method === 'GET' ? 'POST' : 'GET';
+      const path = buildPath(route, traceRef);
+      const res = await api<WireError>(path, { method, body: method === 'POST' ? 'x'.repeat(100_000) : undefined });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.body.error).toBe(`${method} is not allowed on ${path}`);
+    }
+  });
+
+  it('answers a path whose ids are not in their format as no endpoint', async () => {
+    for (const path of [`/api/traces/${'AB'.repeat(16)}`, `/api/traces/${traceId(1)}/spans/${traceId(1)}`, '/api/traces/', '/api']) {
+      const res = await api<WireError>(path);
+      expect(res.status, path).toBe(404);
+      expect(res.body.error).toBe(`no API endpoint ${path}`);
+    }
+  });
+});
+
 describe('findings', () => {
   const findings: WireFindings = {
     findings: [
       {
         kind: 'async-hop',
-        subkind: 'goroutine',
+        subkind: 'in-process',
         severity: 'warning',
         service: 'db',
         operation: 'consume',
@@ -307,7 +351,7 @@ describe('findings', () => {
 
   it('marks the spans of a trace that findings point at', async () => {
     const t = await api<WireTrace>(`/api/traces/${traceId(3)}`);
-    expect(t.body.findings).toEqual([{ spanId: spanId(20), fingerprint: 'f00d', kind: 'async-hop', subkind: 'goroutine', severity: 'warning', title: findings.findings[0].title }]);
+    expect(t.body.findings).toEqual([{ spanId: spanId(20), fingerprint: 'f00d', kind: 'async-hop', subkind: 'in-process', severity: 'warning', title: findings.findings[0].title }]);
   });
 
   it('shows a stitch as one tree with the consumer under its producer, as received', async () => {

@@ -1,8 +1,10 @@
+import { RowFlag } from '../../common/telemetry';
 import { assembleTrace, type AssembledTrace } from '../analysis/assemble';
+import { clockSkewRows } from '../analysis/clock-skew';
 import { serviceName, type AnyValue, type Span } from '../model';
 import type { SpanOutline, StoredLog, StoreReader } from '../store/types';
 import { encodeAnyValue, encodeLog, encodeSpan, TelemetryTables } from './encode';
-import type { SpanRef, WireSpanDetail, WireSpanFinding, WireStitch, WireTrace } from './wire';
+import type { SpanRef, WireSpanDetail, WireSpanFinding, WireStitch, WireTrace } from '../../common/wire';
 
 /** One or two traces read in outline and assembled for the UI; kept while the user works in them. */
 export interface OpenTrace {
@@ -48,6 +50,9 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
     linkCount: new Array<number>(n),
   };
   const spans = a.spans as SpanOutline[];
+  // The same judgement the clock-skew detector makes, so the waterfall marks exactly the spans it reports.
+  const flags = Array.from(a.flags);
+  for (const r of clockSkewRows(a)) flags[r] |= RowFlag.CLOCK_SKEW;
   for (let r = 0; r < n; r++) {
     const s = spans[r];
     let ni = nameIndex.get(s.name);
@@ -72,7 +77,7 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
       parent: Array.from(a.parent),
       depth: Array.from(a.depth),
       subtreeEnd: Array.from(a.subtreeEnd),
-      flags: Array.from(a.flags),
+      flags,
       start: Array.from(a.start),
       end: Array.from(a.end),
       criticalPath: a.criticalPath,

@@ -1,6 +1,6 @@
 // KeyValue and AnyValue: into the model, or, on the ingest path, straight into the JSON text the store keeps.
 import { setAttribute, type AnyValue, type Attributes } from '../model';
-import { encodeAttributes, encodeValue } from '../store/attributes';
+import { encodeAttributes, encodeValue } from './attribute-json';
 import { FieldFault, inField, type FieldNames } from './fault';
 import { MAX_DEPTH, ProtoReader, WireType } from './proto-reader';
 

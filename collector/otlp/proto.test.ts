@@ -8,7 +8,7 @@ import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } f
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { ProtobufLogsSerializer, ProtobufMetricsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { InputError } from '../errors';
-import { encodeAttributes } from '../store/attributes';
+import { encodeAttributes } from './attribute-json';
 import type { Attributes, LogRecord, Span } from '../model';
 import { countMetricPointsProto, decodeLogsProto, decodeLogsProtoForStore, decodeTracesProto, decodeTracesProtoForStore } from './index';
 import { encodeFields, hexBytes, type WireField } from './protobuf-builder';

@@ -17,7 +17,7 @@ import { inField, toInputError, type FieldNames } from './fault';
 import { checkLogIds, checkSpanIds, Rejects, type IdFieldNames } from './ids';
 import { ProtoReader, WireType } from './proto-reader';
 import { keyValuesJson, readAnyValue, readKeyValue } from './proto-values';
-import { encodeAttributes } from '../store/attributes';
+import { encodeAttributes } from './attribute-json';
 
 const { VARINT, I64, LEN, I32 } = WireType;
 

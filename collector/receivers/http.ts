@@ -3,8 +3,8 @@ import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InputError } from '../errors';
 import { hostPort, listenHttp } from '../net';
-import { handleExport, type BodyFormat, type IngestCounters, type IngestSink, type Signal } from './ingest';
-import { encodeStatus, GrpcCode } from './status';
+import { handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { encodeStatus, GrpcCode, type BodyFormat } from './status';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);

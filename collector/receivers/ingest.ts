@@ -13,7 +13,7 @@ import {
   type SpansForStore,
 } from '../otlp';
 import { encodeBatch, type EncodedBatch } from '../store/encode';
-import { GrpcCode } from './status';
+import { GrpcCode, type BodyFormat } from './status';
 
 /** Where receivers hand decoded telemetry, as the store's rows: the store's writer, or anything that acknowledges after commit. */
 export interface IngestSink {
@@ -22,7 +22,6 @@ export interface IngestSink {
 }
 
 export type Signal = 'traces' | 'logs' | 'metrics';
-export type BodyFormat = 'proto' | 'json';
 
 export interface DecodedRequest {
   /** What to store (empty for metrics). */

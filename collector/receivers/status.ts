@@ -1,4 +1,5 @@
-import type { BodyFormat } from './ingest';
+/** How an OTLP/HTTP body, and so its error status, is encoded. */
+export type BodyFormat = 'proto' | 'json';
 
 /** google.rpc.Code values used by the receivers (the OTLP/HTTP error body carries one). */
 export const GrpcCode = {

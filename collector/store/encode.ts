@@ -2,7 +2,7 @@
 // request and the commit path only binds parameters.
 import { InputError } from '../errors';
 import { serviceName, type LogRecord, type Resource, type Scope, type Span, type SpanEvent, type SpanLink } from '../model';
-import { encodeAttributes, encodeValue } from './attributes';
+import { encodeAttributes, encodeValue } from '../otlp/attribute-json';
 
 export interface ResourceRow {
   /** Content identity: equal rows are stored once. */

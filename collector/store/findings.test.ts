@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { findingFingerprint, type Observation, type Stitch } from '../analysis';
+import type { Observation, Stitch } from '../../common/findings';
+import { findingFingerprint } from '../fingerprint';
 import { openConnection } from './connection';
 import { openStore, type Store } from './index';
 import { deleteExpired } from './retention';
@@ -209,7 +210,7 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       for (let n = 1; n <= 3; n++) await writeTrace(n);
       await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
       await store.recordTraceAnalysis(traceId(2), [missingParent(2, 1)]);
-      await store.recordWindowAnalysis('w1', [{ ...missingParent(2, 7), kind: 'async-hop', subkind: 'goroutine' }], []);
+      await store.recordWindowAnalysis('w1', [{ ...missingParent(2, 7), kind: 'async-hop', subkind: 'in-process' }], []);
       expect(store.reader.findingCountsByTrace([traceId(1), traceId(2), traceId(3), traceId(99)])).toEqual(
         new Map([
           [traceId(1), 2],
@@ -220,16 +221,16 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
   });
 
   describe('window analysis', () => {
-    const asyncHop = (trace: number, s: number): Observation => ({ ...missingParent(trace, s, 'worker', 'process job'), kind: 'async-hop', subkind: 'goroutine' });
+    const asyncHop = (trace: number, s: number): Observation => ({ ...missingParent(trace, s, 'worker', 'process job'), kind: 'async-hop', subkind: 'in-process' });
 
     it('replaces the findings and stitches an earlier run over the same window recorded', async () => {
       for (let n = 1; n <= 4; n++) await writeTrace(n);
       await store.recordWindowAnalysis('2025-01-01T10:00', [asyncHop(2, 2)], [stitch(1, 2)]);
       await store.recordWindowAnalysis('2025-01-01T10:01', [asyncHop(4, 4)], [stitch(3, 4)]);
-      expect(counts()).toEqual({ 'async-hop/goroutine worker process job': 2 });
+      expect(counts()).toEqual({ 'async-hop/in-process worker process job': 2 });
 
       await store.recordWindowAnalysis('2025-01-01T10:00', [asyncHop(2, 2), asyncHop(3, 3)], [stitch(1, 2, 0.95), stitch(1, 3)]);
-      expect(counts()).toEqual({ 'async-hop/goroutine worker process job': 3 });
+      expect(counts()).toEqual({ 'async-hop/in-process worker process job': 3 });
       expect(store.reader.stitches()).toEqual([stitch(3, 4), stitch(1, 2, 0.95), stitch(1, 3)]);
       expect(store.reader.stitches(traceId(3))).toEqual([stitch(3, 4), stitch(1, 3)]);
       expect(store.reader.stitches(traceId(99))).toEqual([]);
@@ -237,11 +238,11 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       // Window and trace analyses count apart: re-analysing trace 2 leaves the window's occurrence there.
       await store.recordTraceAnalysis(traceId(2), [missingParent(2, 5)]);
       await store.recordTraceAnalysis(traceId(2), []);
-      expect(counts()).toEqual({ 'async-hop/goroutine worker process job': 3 });
+      expect(counts()).toEqual({ 'async-hop/in-process worker process job': 3 });
 
       await reopen();
       await store.recordWindowAnalysis('2025-01-01T10:00', [], []);
-      expect(counts()).toEqual({ 'async-hop/goroutine worker process job': 1 });
+      expect(counts()).toEqual({ 'async-hop/in-process worker process job': 1 });
       expect(store.reader.stitches()).toEqual([stitch(3, 4)]);
     });
 
@@ -271,7 +272,7 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       await writeTrace(2);
       await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
       await store.recordTraceAnalysis(traceId(2), [missingParent(2, 1)]);
-      await store.recordWindowAnalysis('w', [{ ...missingParent(1, 3), kind: 'async-hop', subkind: 'goroutine' }], [stitch(1, 2), stitch(2, 3)]);
+      await store.recordWindowAnalysis('w', [{ ...missingParent(1, 3), kind: 'async-hop', subkind: 'in-process' }], [stitch(1, 2), stitch(2, 3)]);
       await store.close();
 
       const db = openConnection(file, 'writer');

@@ -1,7 +1,8 @@
 // Analysis results that survive restarts: which traces wait for analysis, findings grouped by fingerprint
 // with a few example occurrences, and stitches. Every analysis (one trace, or one window of the cross-trace
 // detectors) replaces what it found before, so re-analysing after a late span never counts twice.
-import { findingFingerprint, findingTitle, type Evidence, type Observation, type Severity, type SpanRef, type Stitch } from '../analysis';
+import { asFindingKey, findingTitle, isStitchKind, severityOf, type Evidence, type Observation, type Severity, type SpanRef, type Stitch } from '../../common/findings';
+import { findingFingerprint } from '../fingerprint';
 import { prepared, type Db } from './connection';
 import type { StoredFinding } from './types';
 
@@ -122,7 +123,7 @@ function add(db: Db, source: string, observations: readonly Observation[], keyOf
       `INSERT INTO findings (fingerprint, kind, subkind, severity, service, operation, count, first_seen_ms, last_seen_ms, evidence)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (fingerprint) DO UPDATE SET count = count + excluded.count, last_seen_ms = excluded.last_seen_ms`,
-    ).run(fingerprint, first.kind, first.subkind, first.severity, first.service, first.operation, total, nowMs, nowMs, JSON.stringify(first.evidence));
+    ).run(fingerprint, first.kind, first.subkind, severityOf(first), first.service, first.operation, total, nowMs, nowMs, JSON.stringify(first.evidence));
     const kept = Number(prepared<[string], { n: bigint }>(db, `SELECT count(*) AS n FROM finding_examples WHERE fingerprint = ?`).get(fingerprint)!.n);
     const insert = prepared(db, `INSERT INTO finding_examples (fingerprint, trace_key, source, trace_id, span_id) VALUES (?, ?, ?, ?, ?)`);
     for (const { key, at } of examples.slice(0, Math.max(0, MAX_EXAMPLES - kept))) insert.run(fingerprint, key, source, at.traceId, at.spanId);
@@ -179,10 +180,12 @@ export function findings(db: Db): StoredFinding[] {
      ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, count DESC, kind, subkind, service, operation`,
   )
     .all()
-    .map((r) => {
+    .flatMap((r) => {
+      // Kinds this build does not declare (written by a newer one) are left out rather than shown untitled.
+      const key = asFindingKey(r.kind, r.subkind);
+      if (!key) return [];
       const f = {
-        kind: r.kind,
-        subkind: r.subkind,
+        ...key,
         severity: r.severity,
         service: r.service,
         operation: r.operation,
@@ -193,7 +196,7 @@ export function findings(db: Db): StoredFinding[] {
         firstSeenMs: Number(r.first_seen_ms),
         lastSeenMs: Number(r.last_seen_ms),
       };
-      return { ...f, title: findingTitle(f) };
+      return [{ ...f, title: findingTitle(f) }];
     });
 }
 
@@ -216,13 +219,16 @@ export function stitches(db: Db, traceId?: string): Stitch[] {
     traceId === undefined
       ? prepared<[], StitchRow>(db, `SELECT ${STITCH_COLUMNS} FROM stitches ORDER BY id`).all()
       : prepared<[{ traceId: string }], StitchRow>(db, TRACE_STITCHES_SQL).all({ traceId: traceId.toLowerCase() });
-  return rows.map((r) => ({
+  return rows.flatMap((r) => {
+    if (!isStitchKind(r.kind)) return [];
+    return [{
     kind: r.kind,
     confidence: r.confidence,
     from: { traceId: r.from_trace_id, spanId: r.from_span_id },
     to: { traceId: r.to_trace_id, spanId: r.to_span_id },
     signals: JSON.parse(r.signals) as string[],
-  }));
+    }];
+  });
 }
 
 export const COUNTS_BY_TRACE_SQL = `

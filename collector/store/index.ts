@@ -3,6 +3,7 @@
 // for the SQL console.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { clusterHistory, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
@@ -13,6 +14,7 @@ import { openWriteSide, type WriteSideOptions } from './write-side';
 import { startWriterThread } from './writer-thread';
 
 export type * from './types';
+export type { ClusterChange } from './cluster';
 
 /** Retention defaults: keep at most 1 GiB of data and what arrived within the last 7 days. */
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
@@ -57,6 +59,8 @@ export function openStore(options: StoreOptions): Store {
     findings: () => findings(readerDb),
     stitches: (traceId) => stitches(readerDb, traceId),
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
+    clusters: () => clusters(readerDb),
+    clusterHistory: (cluster, fromMs, toMs) => clusterHistory(readerDb, cluster, fromMs, toMs),
   };
 
   let closed: Promise<void> | undefined;
@@ -79,6 +83,7 @@ export function openStore(options: StoreOptions): Store {
     settledTraces: writeSide.settledTraces,
     recordTraceAnalysis: writeSide.recordTraceAnalysis,
     recordWindowAnalysis: writeSide.recordWindowAnalysis,
+    recordClusterChanges: writeSide.recordClusterChanges,
     flush: writeSide.flush,
     close: () =>
       (closed ??= (async () => {

@@ -236,4 +236,38 @@ export const migrations: readonly Migration[] = [
         SELECT trace_key, unixepoch() * 1000, 1 FROM traces;
     `,
   },
+  {
+    version: 3,
+    description: 'cluster history: Kubernetes objects the watches saw, and each state of each',
+    sql: `
+      -- One row per object (a uid of one cluster, named by its API server URL). Deleted objects stay, with gone_ms.
+      CREATE TABLE k8s_objects (
+        id INTEGER PRIMARY KEY,
+        cluster TEXT NOT NULL,
+        uid TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        namespace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        -- metadata.creationTimestamp, RFC 3339 as the API server wrote it.
+        created TEXT NOT NULL,
+        first_seen_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        gone_ms INTEGER,
+        UNIQUE (cluster, uid)
+      );
+      CREATE INDEX k8s_objects_by_name ON k8s_objects (kind, namespace, name);
+      CREATE INDEX k8s_objects_by_gone ON k8s_objects (gone_ms) WHERE gone_ms IS NOT NULL;
+
+      -- Each compact state (common/cluster.ts) a watch saw, valid from observed_ms until the object's next one.
+      CREATE TABLE k8s_states (
+        id INTEGER PRIMARY KEY,
+        object_id INTEGER NOT NULL,
+        observed_ms INTEGER NOT NULL,
+        resource_version TEXT NOT NULL,
+        state TEXT NOT NULL
+      );
+      CREATE INDEX k8s_states_by_object ON k8s_states (object_id, observed_ms);
+      CREATE INDEX k8s_states_by_time ON k8s_states (observed_ms);
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 // Reads for the UI and analysis, on the reader connection. Rows come back as model objects.
 import { InputError } from '../errors';
 import type { Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model';
-import { decodeAttributes, decodeParsedAttributes, decodeValue, valueText } from './attributes';
+import { decodeAttributes, decodeParsedAttributes, decodeValue, valueText } from '../otlp/attribute-json';
 import { prepared, type Db } from './connection';
 import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
 

@@ -2,6 +2,7 @@
 // Age counts from when data arrived (an imported file of old traces is kept); under size pressure the
 // traces with the oldest start go first, whole (spans, logs, postings), and logs older than any kept trace.
 import { prepared, type Db } from './connection';
+import { deleteClusterHistoryBefore } from './cluster';
 import { forgetTraceAnalysis } from './findings';
 
 export interface RetentionPolicy {
@@ -93,6 +94,16 @@ function deleteLogs(db: Db, selectIds: string, ...params: unknown[]): number {
   return gone.length;
 }
 
+/**
+ * Cluster history follows the telemetry: kept for the age limit, and further back while spans or logs of that
+ * time are kept (each is judged against the cluster as it was then).
+ */
+function clusterCutoffMs(db: Db, maxAgeMs: number, nowMs: number): number {
+  const oldest = prepared<[], { ns: bigint | null }>(db, `SELECT min(ns) AS ns FROM (SELECT min(start_ns) AS ns FROM traces UNION ALL SELECT min(at_ns) FROM logs)`).get()!;
+  const byAge = nowMs - maxAgeMs;
+  return oldest.ns === null ? byAge : Math.min(byAge, Number(oldest.ns / 1_000_000n));
+}
+
 export interface Retention {
   /** Starts a pass unless one is running; resolves when the pass ends. */
   schedule(): Promise<void>;
@@ -117,7 +128,7 @@ export function startRetention(db: Db, policy: RetentionPolicy): Retention {
       if (oldest.traces + oldest.logs > 0) return true;
     }
     trimming = false;
-    return false;
+    return deleteClusterHistoryBefore(db, clusterCutoffMs(db, policy.maxAgeMs, Date.now())) > 0;
   });
 
   function run(): void {

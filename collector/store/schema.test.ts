@@ -33,9 +33,10 @@ describe('schema', () => {
     let store = openStore({ path: file });
     await store.write({ spans: [span({ traceId: traceId(1), spanId: spanId(1) })], logs: [] });
     await store.close();
-    // Back to version 1: migration 2 only added these tables.
+    // Back to version 1: migrations 2 and 3 only added these tables.
     const db = new Database(file);
     db.exec(`DROP TABLE analysis_pending; DROP TABLE findings; DROP TABLE finding_counts; DROP TABLE finding_examples; DROP TABLE stitches;`);
+    db.exec(`DROP TABLE k8s_objects; DROP TABLE k8s_states;`);
     db.pragma('user_version = 1');
     db.close();
 
@@ -44,7 +45,7 @@ describe('schema', () => {
     expect(store.reader.getTrace(traceId(1))).toHaveLength(1);
     await store.close();
     const upgraded = new Database(file, { readonly: true });
-    expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+    expect(upgraded.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     upgraded.close();
   });
 

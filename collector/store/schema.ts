@@ -1,6 +1,9 @@
 import { InputError } from '../errors';
-import type { Db } from './connection';
+import type Database from 'better-sqlite3';
 import { migrations } from './migrations';
+
+// The connection's type, named here so that schema.ts and connection.ts do not import each other.
+type Db = Database.Database;
 
 /** `PRAGMA application_id` of a Hopscope database: 'HOPS'. */
 export const APPLICATION_ID = 0x484f5053;

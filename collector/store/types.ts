@@ -1,7 +1,9 @@
 // The store's public surface. Receivers, importers, analysis and the API depend on these types
 // only; how rows are laid out in SQLite stays inside collector/store.
-import type { Finding, Observation, Stitch } from '../analysis';
+import type { Finding, Observation, Stitch } from '../../common/findings';
 import type { LogRecord, Span } from '../model';
+import type { ClusterHistoryRows } from '../../common/cluster';
+import type { ClusterChange } from './cluster';
 import type { EncodedBatch } from './encode';
 
 export interface StoreOptions {
@@ -116,6 +118,10 @@ export interface StoreReader {
   stitches(traceId?: string): Stitch[];
   /** Occurrences of findings at each of these traces (the UI's badges); traces without any are left out. */
   findingCountsByTrace(traceIds: readonly string[]): Map<string, number>;
+  /** The clusters (API server URLs) with recorded history, most recently seen first. */
+  clusters(): string[];
+  /** What `cluster` looked like over [fromMs, toMs] (all of its history by default): objects and their states. */
+  clusterHistory(cluster: string, fromMs?: number, toMs?: number): ClusterHistoryRows;
 }
 
 export interface StoredFinding extends Finding {
@@ -157,6 +163,8 @@ export interface StoreWrites {
    * findings of earlier windows stay.
    */
   recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): Promise<void>;
+  /** Records what the cluster watches saw (new states and deletions), in one transaction. */
+  recordClusterChanges(cluster: string, changes: readonly ClusterChange[]): Promise<void>;
   /** Resolves once everything written so far is committed. */
   flush(): Promise<void>;
   /** Commits what is queued, then closes. */

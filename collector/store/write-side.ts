@@ -2,6 +2,7 @@
 // results. It runs either on the caller's thread (`openWriteSide`) or in a worker thread behind the same
 // interface (`startWriterThread`), where SQLite's time no longer holds up decoding requests.
 import { startCheckpointer } from './checkpointer';
+import { clusterRecorder } from './cluster';
 import { openConnection } from './connection';
 import type { EncodedBatch } from './encode';
 import { analysisRecorder } from './findings';
@@ -30,6 +31,7 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
   const checkpointer = startCheckpointer(db, file);
   const retention = startRetention(db, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs });
   const analysis = analysisRecorder(db);
+  const recordCluster = clusterRecorder(db);
   let itemsSinceRetention = 0;
   writer.onCommit((info) => {
     checkpointer.committed(info.spans + info.logs);
@@ -47,6 +49,7 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
     settledTraces: async (quietMs, limit) => analysis.settledTraces(quietMs, limit),
     recordTraceAnalysis: async (traceId, observations) => analysis.recordTraceAnalysis(traceId, observations),
     recordWindowAnalysis: async (windowId, observations, stitches) => analysis.recordWindowAnalysis(windowId, observations, stitches),
+    recordClusterChanges: async (cluster, changes) => recordCluster(cluster, changes),
     flush: async () => writer.commitQueued(),
     async close() {
       retention.stop();

@@ -2,8 +2,9 @@
 // them into SQLite, commits, runs retention and analysis writes. Both cores work on ingest, and a long
 // commit never holds up the receivers or the UI API. Acknowledgements still come only after COMMIT.
 import type { Worker } from 'node:worker_threads';
-import type { Observation, Stitch } from '../analysis';
+import type { Observation, Stitch } from '../../common/findings';
 import { startWorker } from '../workers';
+import type { ClusterChange } from './cluster';
 import { batchItems, type EncodedBatch } from './encode';
 import type { CommitInfo } from './types';
 import type { WriteSide, WriteSideOptions } from './write-side';
@@ -18,6 +19,7 @@ type WriterCall =
   | { op: 'settledTraces'; quietMs: number; limit: number }
   | { op: 'recordTraceAnalysis'; traceId: string; observations: readonly Observation[] }
   | { op: 'recordWindowAnalysis'; windowId: string; observations: readonly Observation[]; stitches: readonly Stitch[] }
+  | { op: 'recordClusterChanges'; cluster: string; changes: readonly ClusterChange[] }
   | { op: 'flush' }
   | { op: 'close' };
 
@@ -125,6 +127,7 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
     settledTraces: (quietMs, limit) => call({ op: 'settledTraces', quietMs, limit }),
     recordTraceAnalysis: (traceId, observations) => call({ op: 'recordTraceAnalysis', traceId, observations }),
     recordWindowAnalysis: (windowId, observations, stitches) => call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
+    recordClusterChanges: (cluster, changes) => call({ op: 'recordClusterChanges', cluster, changes }),
     flush: () => call({ op: 'flush' }),
     close: () =>
       (closed ??= (async () => {

@@ -27,6 +27,8 @@ function handle(request: WriterRequest): void {
       return answer(request.id, side.recordTraceAnalysis(request.traceId, request.observations));
     case 'recordWindowAnalysis':
       return answer(request.id, side.recordWindowAnalysis(request.windowId, request.observations, request.stitches));
+    case 'recordClusterChanges':
+      return answer(request.id, side.recordClusterChanges(request.cluster, request.changes));
     case 'flush':
       return answer(request.id, side.flush());
     case 'close':

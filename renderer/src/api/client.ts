@@ -1,18 +1,25 @@
-import type {
-  WireEventMap,
-  WireEventName,
-  WireFindings,
-  WireImportResult,
-  WireInfo,
-  WireLogPage,
-  WirePage,
-  WireStats,
-  WireTrace,
-  WireTraceSummary,
-  WireSpanDetail,
-  WireSpanSearch,
-  SpanRef,
-} from '../../../collector/api/wire';
+import { buildUrl, routes, type ResultOf, type Route, type RouteInput } from '../../../common/routes';
+import {
+  spanKey,
+  type SpanRef,
+  type WireEventMap,
+  type WireError,
+  type WireEventName,
+  type WireFindings,
+  type WireImportResult,
+  type WireInfo,
+  type WireLogPage,
+  type WireLogQuery,
+  type WirePage,
+  type WirePageQuery,
+  type WireSpanDetail,
+  type WireSqlResult,
+  type WireStats,
+  type WireTestTrace,
+  type WireTrace,
+  type WireTraceQuery,
+  type WireTraceSummary,
+} from '../../../common/wire';
 import type { Connection } from './connection';
 import { sseParser } from './sse';
 
@@ -25,27 +32,13 @@ export class ApiError extends Error {
   }
 }
 
-/** Trace search as the UI holds it; durations and times are nanoseconds as decimal strings. */
-export interface TraceFilter {
-  service?: string;
-  operation?: string;
-  minDurationNs?: string;
-  maxDurationNs?: string;
-  status?: 'error' | 'ok';
-  /** `key=value` pairs. */
+/** Trace search as the UI holds it: the query without paging, `key=value` pairs as `attributes`. */
+export interface TraceFilter extends Omit<WireTraceQuery, 'attr' | keyof WirePageQuery> {
   attributes?: string[];
-  hasFinding?: boolean;
-  fromNs?: string;
-  toNs?: string;
 }
 
-export interface LogFilter {
-  service?: string;
-  minSeverity?: number;
-  text?: string;
-  traceId?: string;
-  spanId?: string;
-}
+/** Log search as the UI holds it: the query without paging. */
+export type LogFilter = Omit<WireLogQuery, keyof WirePageQuery>;
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'unauthorized';
 
@@ -53,82 +46,77 @@ type EventHandlers = { [E in WireEventName]?: (data: WireEventMap[E]) => void };
 
 const RECONNECT_MS = 2000;
 
-function query(params: Record<string, string | number | boolean | string[] | undefined>): string {
-  const search = new URLSearchParams();
-  for (const [key, value] of Object.entries(params)) {
-    if (value === undefined || value === '') continue;
-    for (const v of Array.isArray(value) ? value : [value]) search.append(key, String(v));
-  }
-  const s = search.toString();
-  return s ? `?${s}` : '';
-}
-
-/** The one way the renderer talks to the collector, in a browser and in Electron alike. */
+/** The one way the renderer talks to the collector, in a browser and in Electron alike; every call is a route of common/routes. */
 export class ApiClient {
   constructor(private readonly connection: Connection) {}
 
   info(): Promise<WireInfo> {
-    return this.get('/api/info');
+    return this.call(routes.info, {});
   }
 
   stats(): Promise<WireStats> {
-    return this.get('/api/stats');
+    return this.call(routes.stats, {});
   }
 
   async services(): Promise<string[]> {
-    return (await this.get<{ services: string[] }>('/api/services')).services;
+    return (await this.call(routes.services, {})).services;
   }
 
   async operations(service: string): Promise<string[]> {
-    return (await this.get<{ operations: string[] }>(`/api/operations${query({ service })}`)).operations;
+    return (await this.call(routes.operations, { query: { service } })).operations;
   }
 
-  searchTraces(filter: TraceFilter, page: { limit?: number; cursor?: string } = {}): Promise<WirePage<WireTraceSummary>> {
+  searchTraces(filter: TraceFilter, page: WirePageQuery = {}): Promise<WirePage<WireTraceSummary>> {
     const { attributes, ...rest } = filter;
-    return this.get(`/api/traces${query({ ...rest, attr: attributes, ...page })}`);
+    return this.call(routes.searchTraces, { query: { ...rest, attr: attributes, ...page } });
   }
 
   trace(traceId: string, signal?: AbortSignal): Promise<WireTrace> {
-    return this.get(`/api/traces/${encodeURIComponent(traceId)}`, signal);
+    return this.call(routes.trace, { params: { traceId } }, signal);
   }
 
   spanDetail(traceId: string, spanId: string, signal?: AbortSignal): Promise<WireSpanDetail> {
-    return this.get(`/api/traces/${encodeURIComponent(traceId)}/spans/${encodeURIComponent(spanId)}`, signal);
+    return this.call(routes.spanDetail, { params: { traceId, spanId } }, signal);
   }
 
   async searchSpans(traceIds: string[], q: string, signal?: AbortSignal): Promise<SpanRef[]> {
-    return (await this.get<WireSpanSearch>(`/api/span-search${query({ traceId: traceIds, q })}`, signal)).matches;
+    return (await this.call(routes.searchSpans, { query: { traceId: traceIds, q } }, signal)).matches;
   }
 
   stitched(from: SpanRef, to: SpanRef, signal?: AbortSignal): Promise<WireTrace> {
-    return this.get(`/api/stitched${query({ from: `${from.traceId}:${from.spanId}`, to: `${to.traceId}:${to.spanId}` })}`, signal);
+    return this.call(routes.stitched, { query: { from: spanKey(from), to: spanKey(to) } }, signal);
   }
 
-  searchLogs(filter: LogFilter, page: { limit?: number; cursor?: string } = {}): Promise<WireLogPage> {
-    return this.get(`/api/logs${query({ ...filter, ...page })}`);
+  searchLogs(filter: LogFilter, page: WirePageQuery = {}): Promise<WireLogPage> {
+    return this.call(routes.searchLogs, { query: { ...filter, ...page } });
   }
 
   findings(): Promise<WireFindings> {
-    return this.get('/api/findings');
+    return this.call(routes.findings, {});
   }
 
-  sendTestTrace(): Promise<{ traceId: string }> {
-    return this.request('/api/test-trace', { method: 'POST' });
+  sendTestTrace(): Promise<WireTestTrace> {
+    return this.call(routes.sendTestTrace, {});
   }
 
   /** Uploads a trace file; progress arrives as `import` events carrying `id`. */
   importFile(file: Blob, name: string, id: string): Promise<WireImportResult> {
-    return this.request(`/api/import${query({ name, id })}`, { method: 'POST', body: file, headers: { 'Content-Type': 'application/octet-stream' } });
+    return this.call(routes.importFile, { query: { name, id }, body: file });
+  }
+
+  /** Runs read-only SQL against the store. */
+  querySql(sql: string, maxRows?: number): Promise<WireSqlResult> {
+    return this.call(routes.querySql, { body: { sql, maxRows } });
   }
 
   /**
-   * Follows `/api/events` until `signal` aborts, reconnecting after drops. Read with fetch rather
+   * Follows the event stream until `signal` aborts, reconnecting after drops. Read with fetch rather
    * than EventSource so that Electron can send the token as a header.
    */
   async followEvents(handlers: EventHandlers, onStatus: (s: LiveStatus) => void, signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
-        const res = await fetch(`${this.connection.baseUrl}/api/events`, { headers: this.headers(), credentials: this.credentials(), signal });
+        const res = await fetch(`${this.connection.baseUrl}${buildUrl(routes.events, {})}`, { headers: this.headers(), credentials: this.credentials(), signal });
         if (res.status === 401) {
           onStatus('unauthorized');
           return;
@@ -154,19 +142,20 @@ export class ApiClient {
     }
   }
 
-  private get<T>(path: string, signal?: AbortSignal): Promise<T> {
-    return this.request(path, { signal });
-  }
-
-  private async request<T>(path: string, init: RequestInit): Promise<T> {
-    const headers = new Headers(init.headers);
-    for (const [k, v] of Object.entries(this.headers())) headers.set(k, v);
-    const res = await fetch(`${this.connection.baseUrl}${path}`, { ...init, headers, credentials: this.credentials() });
-    if (!res.ok) {
-      const body = (await res.json().catch(() => undefined)) as { error?: string } | undefined;
-      throw new ApiError(res.status, body?.error ?? `${res.status} ${res.statusText}`);
+  private async call<R extends Route>(route: R, input: RouteInput<R>, signal?: AbortSignal): Promise<ResultOf<R>> {
+    const headers = new Headers(this.headers());
+    let body: BodyInit | undefined;
+    if (route.body !== 'none') {
+      const { body: value } = input as { body: unknown };
+      headers.set('Content-Type', route.body === 'json' ? 'application/json' : 'application/octet-stream');
+      body = route.body === 'json' ? JSON.stringify(value) : (value as Blob);
     }
-    return (await res.json()) as T;
+    const res = await fetch(`${this.connection.baseUrl}${buildUrl(route, input)}`, { method: route.method, headers, body, signal, credentials: this.credentials() });
+    if (!res.ok) {
+      const refusal = (await res.json().catch(() => undefined)) as Partial<WireError> | undefined;
+      throw new ApiError(res.status, refusal?.error ?? `${res.status} ${res.statusText}`);
+    }
+    return (await res.json()) as ResultOf<R>;
   }
 
   private headers(): Record<string, string> {

@@ -1,4 +1,4 @@
-import type { HopscopeBridge } from '../../../preload/bridge';
+import type { HopscopeBridge } from '../../../common/ipc';
 
 declare global {
   interface Window {

@@ -1,4 +1,4 @@
-import type { WireAttributes } from '../../../collector/api/wire';
+import type { WireAttributes } from '../../../common/wire';
 import { attributeEntries } from '../model/values';
 import { CopyButton } from './CopyButton';
 

@@ -90,10 +90,7 @@ export function formatCount(n: number): string {
   return `${significant(n / 1e6).replace(/\.0+$/, '')}M`;
 }
 
-/** The noun for `n` of it: `one` for exactly one, else `many` (by default `one` + s). */
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return n === 1 ? one : many;
-}
+export { plural } from '../../../common/text';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -1,4 +1,5 @@
-import type { WireAnyValue, WireAttributes } from '../../../collector/api/wire';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type SpanKind, type StatusCode } from '../../../common/telemetry';
+import type { WireAnyValue, WireAttributes } from '../../../common/wire';
 
 export type ValueType = 'string' | 'bool' | 'int' | 'double' | 'bytes' | 'array' | 'map' | 'empty';
 
@@ -49,10 +50,12 @@ export function plainAttributes(attrs: WireAttributes): Record<string, unknown> 
   return out;
 }
 
-export const SPAN_KINDS = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
-
 export function spanKindName(kind: number): string {
-  return SPAN_KINDS[kind] ?? `kind ${kind}`;
+  return SPAN_KIND_NAMES[kind as SpanKind] ?? `kind ${kind}`;
+}
+
+export function statusCodeName(code: number): string {
+  return STATUS_CODE_NAMES[code as StatusCode] ?? `status ${code}`;
 }
 
 /** OTLP severity number → its short name (TRACE 1–4 … FATAL 21–24). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WireResource, WireTrace } from '../../../collector/api/wire';
+import type { WireResource, WireTrace } from '../../../common/wire';
 import { buildWaterfall, collapseBelow, matchingRows, positionOf, revealRow, visibleRows } from './waterfall';
 
 const resource = (service: string, host: string): WireResource => ({ service, attributes: { 'service.name': service, 'host.name': host }, droppedAttributesCount: 0, schemaUrl: '' });
@@ -77,11 +77,6 @@ describe('buildWaterfall', () => {
     expect(Array.from(w.end)).toEqual([3, 3, 3, 7, 6, 6, 7]);
     expect(w.placeholderSpan.get(3)).toEqual([60_000, 95_000]);
     expect(w.durationNs).toBe(100_000);
-  });
-
-  it('marks a server on another host that starts before its client as clock skew, not an async consumer', () => {
-    const w = buildWaterfall(sample());
-    expect([...w.skewed]).toEqual([2]);
   });
 
   it('groups the critical path by row', () => {

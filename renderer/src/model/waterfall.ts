@@ -1,13 +1,7 @@
 // The waterfall's rows, derived once from the assembled tree the API sends (collector/analysis
 // assembleTrace). A missing parent becomes a placeholder row above its orphans, as Honeycomb shows
 // it, instead of promoting them to roots. Pure: no DOM, so it is tested without a browser.
-import type { SpanRef, WireResource, WireRowFlags, WireTrace } from '../../../collector/api/wire';
-
-/** The assembly's row flags; typed against the collector's so a change there fails the type check here. */
-export const RowFlag: WireRowFlags = { ORPHAN: 1, DUPLICATE_ID: 2, SELF_PARENT: 4, ON_CYCLE: 8, SHARED_ID: 16 };
-
-const CLIENT = 3;
-const SERVER = 2;
+import { spanKey, type SpanRef, type WireTrace } from '../../../common/wire';
 
 export interface Waterfall {
   trace: WireTrace;
@@ -34,11 +28,6 @@ export interface Waterfall {
   durationNs: number;
   /** Span row → sections [start, end) on the critical path, in ns after the trace start. */
   critical: Map<number, [number, number][]>;
-  /**
-   * Span rows on another host than their parent that start before it, or as the server half of a
-   * call end after it: the clocks disagree. Async children (consumers) may outlive their parent.
-   */
-  skewed: Set<number>;
   /** `traceId:spanId` → span row. */
   spanRowByRef: Map<string, number>;
   /** The consumer span's row in a stitched view, or -1. */
@@ -46,17 +35,6 @@ export interface Waterfall {
   /** Display rows that have children. */
   hasChildren(row: number): boolean;
 }
-
-/** The host a resource runs on, as far as the attributes tell: spans on different hosts have different clocks. */
-function hostOf(r: WireResource): string {
-  for (const key of ['host.name', 'k8s.pod.name', 'service.instance.id']) {
-    const v = r.attributes[key];
-    if (typeof v === 'string' && v !== '') return v;
-  }
-  return r.service;
-}
-
-export const refKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
 
 export function buildWaterfall(trace: WireTrace): Waterfall {
   const { tree, rows } = trace;
@@ -102,27 +80,11 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
   const services = trace.resources.map((r) => r.service);
   const service = rows.resource.map((i) => services[i] ?? 'unknown_service');
   const name = rows.name.map((i) => trace.names[i] ?? '');
-  const hosts = trace.resources.map(hostOf);
-  const skewed = new Set<number>();
-  for (let r = 0; r < n; r++) {
-    const p = tree.parent[r];
-    if (p < 0 || hosts[rows.resource[r]] === hosts[rows.resource[p]]) continue;
-    const synchronous = rows.kind[r] === SERVER && rows.kind[p] === CLIENT;
-    if (tree.start[r] < tree.start[p] || (synchronous && tree.end[r] > tree.end[p])) skewed.add(r);
-  }
   const spanRowByRef = new Map<string, number>();
   for (let r = 0; r < n; r++) {
-    const key = refKey(trace.traceIds[rows.trace[r]], rows.spanId[r]);
+    const key = spanKey({ traceId: trace.traceIds[rows.trace[r]], spanId: rows.spanId[r] });
     if (!spanRowByRef.has(key)) spanRowByRef.set(key, r);
   }
-  for (const f of trace.findings) {
-    if (f.kind !== 'clock-skew') continue;
-    for (const traceId of trace.traceIds) {
-      const r = spanRowByRef.get(refKey(traceId, f.spanId));
-      if (r !== undefined) skewed.add(r);
-    }
-  }
-
   const critical = new Map<number, [number, number][]>();
   for (const section of tree.criticalPath) {
     const list = critical.get(section.row);
@@ -130,7 +92,7 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
     else critical.set(section.row, [[section.start, section.end]]);
   }
 
-  const stitchedRow = trace.stitch ? (spanRowByRef.get(refKey(trace.stitch.to.traceId, trace.stitch.to.spanId)) ?? -1) : -1;
+  const stitchedRow = trace.stitch ? (spanRowByRef.get(spanKey(trace.stitch.to)) ?? -1) : -1;
 
   return {
     trace,
@@ -146,7 +108,6 @@ export function buildWaterfall(trace: WireTrace): Waterfall {
     name,
     durationNs: Math.max(0, Number(BigInt(tree.endNs) - BigInt(tree.startNs))),
     critical,
-    skewed,
     spanRowByRef,
     stitchedRow,
     hasChildren: (row) => end[row] > row + 1,
@@ -197,7 +158,7 @@ export function collapseBelow(w: Waterfall, depth: number): ReadonlySet<number> 
 export function matchingRows(w: Waterfall, matches: SpanRef[], text: string): Int32Array {
   const out: number[] = [];
   for (const m of matches) {
-    const r = w.spanRowByRef.get(refKey(m.traceId, m.spanId));
+    const r = w.spanRowByRef.get(spanKey(m));
     if (r !== undefined) out.push(w.displayOf[r]);
   }
   const needle = text.trim().toLowerCase();

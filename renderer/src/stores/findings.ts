@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { WireFindings } from '../../../collector/api/wire';
+import type { WireFindings } from '../../../common/wire';
 import { api } from '../api';
 
 interface FindingsState {

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { WireEventMap, WireImportProgress, WireInfo, WireStats } from '../../../collector/api/wire';
+import type { WireEventMap, WireImportProgress, WireInfo, WireStats } from '../../../common/wire';
 import { api } from '../api';
 import type { LiveStatus } from '../api/client';
 

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { WireLog, WireResource, WireScope } from '../../../collector/api/wire';
+import type { WireLog, WireResource, WireScope } from '../../../common/wire';
 import { api } from '../api';
 import type { LogFilter } from '../api/client';
 import { pagedSearch, type PageOf, type PagedResults } from './paged';

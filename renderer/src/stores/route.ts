@@ -1,10 +1,11 @@
 import { create } from 'zustand';
+import { isTraceId, parseSpanKey, spanKey, type SpanRef } from '../../../common/wire';
 
 // Hash routes work the same over http:// and when Electron loads the page from disk.
 export type Route =
   | { view: 'traces' }
   | { view: 'trace'; traceId: string; spanId?: string }
-  | { view: 'stitch'; from: string; to: string; spanId?: string }
+  | { view: 'stitch'; from: SpanRef; to: SpanRef; spanId?: string }
   | { view: 'logs'; traceId?: string; spanId?: string }
   | { view: 'findings'; fingerprint?: string };
 
@@ -15,11 +16,11 @@ export function parseRoute(hash: string): Route {
   const opt = (k: string) => params.get(k) || undefined;
   switch (parts[0]) {
     case 'trace':
-      if (parts[1] && /^[0-9a-f]{32}$/.test(parts[1])) return { view: 'trace', traceId: parts[1], spanId: opt('span') };
+      if (parts[1] && isTraceId(parts[1])) return { view: 'trace', traceId: parts[1], spanId: opt('span') };
       break;
     case 'stitch': {
-      const from = opt('from');
-      const to = opt('to');
+      const from = parseSpanKey(opt('from') ?? '');
+      const to = parseSpanKey(opt('to') ?? '');
       if (from && to) return { view: 'stitch', from, to, spanId: opt('span') };
       break;
     }
@@ -42,7 +43,7 @@ export function routeHash(route: Route): string {
     case 'trace':
       return `#/trace/${route.traceId}${q({ span: route.spanId })}`;
     case 'stitch':
-      return `#/stitch${q({ from: route.from, to: route.to, span: route.spanId })}`;
+      return `#/stitch${q({ from: spanKey(route.from), to: spanKey(route.to), span: route.spanId })}`;
     case 'logs':
       return `#/logs${q({ trace: route.traceId, span: route.spanId })}`;
     case 'findings':

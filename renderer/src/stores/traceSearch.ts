@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { WireTraceSummary } from '../../../collector/api/wire';
+import type { WireTraceSummary } from '../../../common/wire';
 import { api } from '../api';
 import type { TraceFilter } from '../api/client';
 import { onLiveTraces } from './live';

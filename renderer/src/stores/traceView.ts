@@ -1,7 +1,8 @@
 import { create } from 'zustand';
-import type { WireSpanDetail, WireTrace } from '../../../collector/api/wire';
+import type { WireSpanDetail, WireTrace } from '../../../common/wire';
 import { api } from '../api';
-import { buildWaterfall, matchingRows, positionOf, refKey, revealRow, visibleRows, type Waterfall } from '../model/waterfall';
+import { spanKey } from '../../../common/wire';
+import { buildWaterfall, matchingRows, positionOf, revealRow, visibleRows, type Waterfall } from '../model/waterfall';
 
 export type DetailTab = 'attributes' | 'events' | 'links' | 'logs' | 'json';
 
@@ -60,7 +61,7 @@ const NO_MATCHES = new Int32Array(0);
 /** Fetches a span in full the first time it is selected. */
 async function loadDetail(w: Waterfall, r: number): Promise<void> {
   const traceId = w.trace.traceIds[w.trace.rows.trace[r]];
-  const key = refKey(traceId, w.trace.rows.spanId[r]);
+  const key = spanKey({ traceId, spanId: w.trace.rows.spanId[r] });
   if (useTraceView.getState().details.has(key)) return;
   let detail: WireSpanDetail | { error: string };
   try {
@@ -115,7 +116,7 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     const w = get().waterfall;
     if (!w) return;
     for (const id of traceId ? [traceId] : w.trace.traceIds) {
-      const r = w.spanRowByRef.get(refKey(id, spanId));
+      const r = w.spanRowByRef.get(spanKey({ traceId: id, spanId }));
       if (r !== undefined) return get().select(w.displayOf[r], true);
     }
   },

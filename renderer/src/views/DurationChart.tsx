@@ -1,6 +1,6 @@
 import { axisBottom, axisLeft, brushX, extent, scaleLog, scaleTime, select, type ScaleTime } from 'd3';
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { WireTraceSummary } from '../../../collector/api/wire';
+import type { WireTraceSummary } from '../../../common/wire';
 import { durationTicks, formatDuration, formatTimestamp, nsToMs, timeAxisFormat } from '../model/format';
 
 const HEIGHT = 128;
@@ -42,16 +42,17 @@ export function DurationChart({ traces, onBrush, onOpen }: Props) {
     return () => observer.disconnect();
   }, []);
 
+  // With no traces yet the axis is centred on when the chart appeared.
+  const [shownAt] = useState(() => Date.now());
   const { x, y, points } = useMemo(() => {
     const pts = traces.map((t) => ({ t, at: nsToMs(t.startNs), ms: Math.max(Number(t.durationNs) / 1e6, 0.001) }));
-    const now = Date.now();
-    const [lo = now, hi = now] = extent(pts, (p) => p.at);
+    const [lo = shownAt, hi = shownAt] = extent(pts, (p) => p.at);
     const pad = Math.max((hi - lo) * 0.03, 500);
     const [dLo = 1, dHi = 1000] = extent(pts, (p) => p.ms);
     const xScale = scaleTime().domain([lo - pad, hi + pad]).range([M.left, Math.max(M.left + 1, width - M.right)]);
     const yScale = scaleLog().domain([dLo / 1.6, dHi * 1.6]).range([HEIGHT - M.bottom, M.top]).nice();
     return { x: xScale, y: yScale, points: pts };
-  }, [traces, width]);
+  }, [traces, width, shownAt]);
 
   useEffect(() => {
     if (!xAxis.current || !yAxis.current || width === 0) return;

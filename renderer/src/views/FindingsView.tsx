@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import type { WireFinding, WireStitch } from '../../../collector/api/wire';
+import { FINDING_KINDS } from '../../../common/findings';
+import { spanKey, type WireFinding, type WireStitch } from '../../../common/wire';
 import { Icon } from '../components/Icon';
 import { serviceColor } from '../model/colors';
 import { useFindings } from '../stores/findings';
@@ -7,18 +8,6 @@ import { useLive } from '../stores/live';
 import { navigate, routeHash, traceHref, type Route } from '../stores/route';
 
 const MAX_OCCURRENCES_SHOWN = 50;
-
-/** What each kind means and what usually causes it in a Go service (DESIGN.md, Detectors). */
-const KIND_HELP: Record<string, [meaning: string, cause: string]> = {
-  'broken-parent': ["A span's parent is not in its trace.", 'An exporter dropped a batch, or the context came from another request.'],
-  'multiple-roots': ['One trace id has several roots.', 'The trace id was reused or regenerated in the middle of a request.'],
-  'clock-skew': ['A child on another host does not fit inside its synchronous parent.', 'The hosts’ clocks disagree; Hopscope marks the span, it does not move it.'],
-  'async-hop': ['A new root on the consumer side of a goroutine, worker pool or queue hop.', '`go work(context.Background())`, or a job struct that carries no ctx.'],
-  'rpc-hop': ['A client span with no server child, and a server root in the callee that matches it.', 'Propagator mismatch (B3 or OpenTracing against W3C), or a proxy that strips `traceparent`.'],
-  'dual-id': ['Request ids and trace ids are not one-to-one.', 'Middleware that starts a new trace or a new request id.'],
-  'sampling-skew': ['Observed sampling differs from what was configured.', 'TraceIDRatioBased without ParentBased, or two ids per request.'],
-  'log-context-lost': ['Logs without trace context from an instance while one of its spans was active.', 'A zap or slog logger not given ctx inside a goroutine.'],
-};
 
 /** Finding titles mark names with backticks; show those as code. */
 function Title({ text }: { text: string }) {
@@ -66,13 +55,13 @@ function EvidenceTable({ evidence }: { evidence: unknown }) {
 }
 
 function stitchHref(s: WireStitch): string {
-  return routeHash({ view: 'stitch', from: `${s.from.traceId}:${s.from.spanId}`, to: `${s.to.traceId}:${s.to.spanId}`, spanId: s.to.spanId });
+  return routeHash({ view: 'stitch', from: s.from, to: s.to, spanId: s.to.spanId });
 }
 
 function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: WireStitch[] }) {
   const traces = new Set(finding.occurrences.map((o) => o.traceId));
   const related = stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId));
-  const help = KIND_HELP[finding.kind];
+  const kind = FINDING_KINDS[finding.kind];
   return (
     <div className="finding-detail" data-testid="finding-detail">
       <div className="finding-detail-head">
@@ -93,11 +82,9 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
           · {finding.count.toLocaleString()} {finding.count === 1 ? 'occurrence' : 'occurrences'}
         </span>
       </div>
-      {help && (
-        <p className="kind-help">
-          <b>{help[0]}</b> Typical cause: <Title text={help[1]} />
-        </p>
-      )}
+      <p className="kind-help">
+        <b>{kind.label}.</b> {kind.help} <span className="muted">Typical cause:</span> <Title text={kind.cause} />
+      </p>
       <section className="detail-section">
         <h4>Evidence</h4>
         <EvidenceTable evidence={finding.evidence} />
@@ -108,7 +95,7 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
         </h4>
         <div className="occurrences">
           {finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN).map((o) => (
-            <a key={`${o.traceId}:${o.spanId}`} className="occurrence mono" href={traceHref(o.traceId, o.spanId)} data-testid="occurrence">
+            <a key={spanKey(o)} className="occurrence mono" href={traceHref(o.traceId, o.spanId)} data-testid="occurrence">
               <Icon name="layers" size={12} /> {o.traceId.slice(0, 16)}… <span className="muted">span</span> {o.spanId}
             </a>
           ))}

@@ -21,6 +21,7 @@ export function JsonView({ value, theme }: { value: unknown; theme: 'light' | 'd
       editor.current = undefined;
     };
     // The editor is created once; later values and themes are pushed into it below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {

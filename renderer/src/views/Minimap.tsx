@@ -1,4 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { StatusCode } from '../../../common/telemetry';
 import { serviceColor } from '../model/colors';
 import type { Waterfall } from '../model/waterfall';
 
@@ -50,7 +51,7 @@ export function Minimap({ waterfall: w, visible, viewport, theme, onJump }: Prop
       const service = w.service[r];
       let color = colors.get(service);
       if (!color) colors.set(service, (color = serviceColor(service)));
-      ctx.fillStyle = w.trace.rows.status[r] === 2 ? '#e5484d' : color;
+      ctx.fillStyle = w.trace.rows.status[r] === StatusCode.ERROR ? '#e5484d' : color;
       const x = (tree.start[r] / total) * width;
       const bw = Math.max(((tree.end[r] - tree.start[r]) / total) * width, 1);
       ctx.fillRect(x, (i / count) * HEIGHT, bw, barH);

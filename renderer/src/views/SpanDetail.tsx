@@ -1,12 +1,14 @@
 import { useMemo, useState } from 'react';
-import type { WireLog, WireSpanDetail } from '../../../collector/api/wire';
+import type { WireLog, WireSpanDetail } from '../../../common/wire';
 import { AttributeTable } from '../components/AttributeTable';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
 import { serviceColor } from '../model/colors';
 import { formatDuration, formatTimestamp, plural } from '../model/format';
-import { displayValue, plainAttributes, severityLevel, severityName, spanKindName } from '../model/values';
-import { refKey, type Waterfall } from '../model/waterfall';
+import { StatusCode } from '../../../common/telemetry';
+import { displayValue, plainAttributes, severityLevel, severityName, spanKindName, statusCodeName } from '../model/values';
+import { spanKey } from '../../../common/wire';
+import type { Waterfall } from '../model/waterfall';
 import { traceHref } from '../stores/route';
 import { useTraceView, type DetailTab } from '../stores/traceView';
 import { JsonView } from './JsonView';
@@ -80,7 +82,7 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
   const r = w.spanRow[row];
   const traceId = r >= 0 ? trace.traceIds[trace.rows.trace[r]] : '';
   const spanId = r >= 0 ? trace.rows.spanId[r] : '';
-  const loaded = details.get(refKey(traceId, spanId));
+  const loaded = details.get(spanKey({ traceId, spanId }));
   const logs = useMemo(() => trace.logs.filter((l) => l.spanId === spanId && l.traceId === traceId), [trace, spanId, traceId]);
   const findings = useMemo(() => trace.findings.filter((f) => f.spanId === spanId), [trace, spanId]);
 
@@ -151,7 +153,7 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
         </div>
         <div>
           <span className="fact-label">Status</span>
-          <span className={status === 2 ? 'status-error' : status === 1 ? 'status-ok' : 'muted'}>{['unset', 'ok', 'error'][status] ?? status}</span>
+          <span className={status === StatusCode.ERROR ? 'status-error' : status === StatusCode.OK ? 'status-ok' : 'muted'}>{statusCodeName(status)}</span>
         </div>
         <div className="wide">
           <span className="fact-label">Span ID</span>
@@ -262,7 +264,7 @@ function SpanTabs({ tab, w, detail, filter, setFilter, theme }: { tab: Exclude<D
       ) : (
         <>
           {span.links.map((l, i) => {
-            const here = w.spanRowByRef.has(refKey(l.traceId, l.spanId));
+            const here = w.spanRowByRef.has(spanKey(l));
             return (
               <Section key={i} title={here ? 'Link within this view' : 'Link to another trace'}>
                 <a

@@ -1,5 +1,5 @@
 import { useCallback, useRef } from 'react';
-import type { WireTraceSummary } from '../../../collector/api/wire';
+import type { WireTraceSummary } from '../../../common/wire';
 import { Icon } from '../components/Icon';
 import { VirtualList, type VirtualListHandle } from '../components/VirtualList';
 import { serviceColor } from '../model/colors';

@@ -2,6 +2,8 @@ import { useEffect, useRef } from 'react';
 import { api } from '../api';
 import { CopyButton } from '../components/CopyButton';
 import { Icon } from '../components/Icon';
+import { StatusCode } from '../../../common/telemetry';
+import { spanKey } from '../../../common/wire';
 import { serviceColor } from '../model/colors';
 import { formatDuration, formatTimestamp } from '../model/format';
 import { collapseBelow } from '../model/waterfall';
@@ -10,11 +12,6 @@ import { navigate, type Route } from '../stores/route';
 import { useTraceView } from '../stores/traceView';
 import { SpanDetail } from './SpanDetail';
 import { Waterfall } from './Waterfall';
-
-function spanRef(key: string) {
-  const [traceId, spanId] = key.split(':');
-  return { traceId, spanId };
-}
 
 function isTyping(target: EventTarget | null): boolean {
   const el = target as HTMLElement | null;
@@ -35,12 +32,12 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
   const detailWidth = usePrefs((s) => s.detailWidth);
   const setDetailWidth = usePrefs((s) => s.setDetailWidth);
   const searchInput = useRef<HTMLInputElement>(null);
-  const key = route.view === 'trace' ? route.traceId : `${route.from}>${route.to}`;
+  const key = route.view === 'trace' ? route.traceId : `${spanKey(route.from)}>${spanKey(route.to)}`;
 
   useEffect(() => {
     const view = useTraceView.getState();
     if (route.view === 'trace') view.open(key, (signal) => api.trace(route.traceId, signal), route.spanId);
-    else view.open(key, (signal) => api.stitched(spanRef(route.from), spanRef(route.to), signal), route.spanId);
+    else view.open(key, (signal) => api.stitched(route.from, route.to, signal), route.spanId);
   }, [key, route]);
 
   useEffect(() => {
@@ -110,7 +107,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
   const rootRow = trace.tree.tops.find((t) => t.kind === 'root')?.firstRow ?? 0;
   const rootService = w.service[rootRow];
   const services = [...new Set(w.service)];
-  const errors = trace.rows.status.reduce((n, code) => n + (code === 2 ? 1 : 0), 0);
+  const errors = trace.rows.status.reduce((n, code) => n + (code === StatusCode.ERROR ? 1 : 0), 0);
   const spanCount = trace.rows.spanId.length;
   const orphanGroups = w.missingParent.size;
   const view = useTraceView.getState();

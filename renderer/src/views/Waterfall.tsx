@@ -4,7 +4,9 @@ import { Icon } from '../components/Icon';
 import { VirtualList, type VirtualListHandle } from '../components/VirtualList';
 import { serviceColor } from '../model/colors';
 import { formatDuration } from '../model/format';
-import { positionOf, RowFlag, type Waterfall as WaterfallModel } from '../model/waterfall';
+import { RowFlag, StatusCode } from '../../../common/telemetry';
+import { spanKey } from '../../../common/wire';
+import { positionOf, type Waterfall as WaterfallModel } from '../model/waterfall';
 import { memoVisibleRows, useTraceView } from '../stores/traceView';
 import { Minimap } from './Minimap';
 
@@ -85,9 +87,9 @@ const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, m
   const color = serviceColor(service);
   const start = tree.start[r];
   const end = tree.end[r];
-  const isError = rows.status[r] === 2;
+  const isError = rows.status[r] === StatusCode.ERROR;
   const flags = tree.flags[r];
-  const skewed = w.skewed.has(r);
+  const skewed = (flags & RowFlag.CLOCK_SKEW) !== 0;
   const stitched = r === w.stitchedRow;
   const critical = showCritical ? w.critical.get(r) : undefined;
   const parentRow = tree.parent[r];
@@ -177,7 +179,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
     const m = new Map<number, number>();
     for (const f of w.trace.findings) {
       for (const traceId of w.trace.traceIds) {
-        const r = w.spanRowByRef.get(`${traceId}:${f.spanId}`);
+        const r = w.spanRowByRef.get(spanKey({ traceId, spanId: f.spanId }));
         if (r !== undefined) m.set(r, (m.get(r) ?? 0) + 1);
       }
     }
@@ -188,6 +190,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
     const at = positionOf(visible, useTraceView.getState().selected);
     if (at >= 0) list.current?.reveal(at, 3);
     // Only explicit requests scroll; a mouse click must not move the row under the pointer.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [scrollRequest]);
 
   const onScroll = useCallback((top: number, height: number) => {

@@ -1,8 +1,29 @@
-// The JSON the UI API speaks. The renderer imports these as types only. JSON has no bigint and
+// The JSON the UI API speaks (common/routes says which endpoint speaks which). JSON has no bigint and
 // no bytes, so nanosecond timestamps travel as decimal strings and bytes as base64; attribute
 // values are tagged where a plain JSON value would lose their OTLP type.
-import type { CriticalSection, RowFlag, TraceTop } from '../analysis/assemble';
-import type { Finding, Severity, SpanRef, Stitch } from '../analysis/findings';
+import type { Finding, FindingKey, Severity, SpanRef, Stitch } from './findings';
+
+/** A trace id as the API takes it: 32 lower-case hex digits. */
+export function isTraceId(text: string): boolean {
+  return /^[0-9a-f]{32}$/.test(text);
+}
+
+/** A span id as the API takes it: 16 lower-case hex digits. */
+export function isSpanId(text: string): boolean {
+  return /^[0-9a-f]{16}$/.test(text);
+}
+
+/** `traceId:spanId`: one span named in a single string (a query parameter, a map key). */
+export function spanKey(ref: SpanRef): string {
+  return `${ref.traceId}:${ref.spanId}`;
+}
+
+/** The span a `spanKey` names; undefined unless both ids are well formed. */
+export function parseSpanKey(key: string): SpanRef | undefined {
+  const colon = key.indexOf(':');
+  const ref = { traceId: key.slice(0, colon), spanId: key.slice(colon + 1) };
+  return colon >= 0 && isTraceId(ref.traceId) && isSpanId(ref.spanId) ? ref : undefined;
+}
 
 /**
  * An attribute value: strings, booleans, finite doubles and null as themselves; int64 as
@@ -102,8 +123,23 @@ export interface WireTelemetry {
   scopes: WireScope[];
 }
 
-/** `RowFlag` of the assembly, as a type: the renderer declares the same bits and the compiler checks them. */
-export type WireRowFlags = typeof RowFlag;
+/** A top-level group of rows: `rows firstRow..endRow-1`, contiguous in tree order. */
+export interface TraceTop {
+  kind: 'root' | 'missing-parent' | 'self-parent' | 'cycle';
+  firstRow: number;
+  endRow: number;
+  /** For 'missing-parent': the absent parent id the UI shows as a placeholder row above the orphans. */
+  parentSpanId: string;
+  /** The group's top rows: the root, the orphans under the placeholder, or the row the cycle was cut at. */
+  rows: number[];
+}
+
+/** A stretch of time on the critical path, attributed to one row. Offsets from `startNs`, in ns. */
+export interface CriticalSection {
+  row: number;
+  start: number;
+  end: number;
+}
 
 /**
  * The span tree from `assembleTrace`, row i being row i of `WireTrace.rows` (tree order). Times are
@@ -115,7 +151,7 @@ export interface WireTraceTree {
   parent: number[];
   depth: number[];
   subtreeEnd: number[];
-  /** WireRowFlags bits. */
+  /** RowFlag bits (common/telemetry). */
   flags: number[];
   start: number[];
   end: number[];
@@ -143,11 +179,9 @@ export interface WireTraceRows {
 }
 
 /** A finding that has an occurrence at one span of the trace being shown. */
-export interface WireSpanFinding {
+export interface WireSpanFinding extends FindingKey {
   spanId: string;
   fingerprint: string;
-  kind: string;
-  subkind: string;
   severity: Severity;
   title: string;
 }
@@ -195,8 +229,63 @@ export interface WirePage<T> {
   nextCursor?: string;
 }
 
+/** Where a page starts and how long it is: `cursor` is the `nextCursor` of the page before. */
+export interface WirePageQuery {
+  /** 1 to 1000. */
+  limit?: number;
+  cursor?: string;
+}
+
+/** `GET /api/traces` query; nanoseconds as decimal strings. */
+export interface WireTraceQuery extends WirePageQuery {
+  service?: string;
+  operation?: string;
+  minDurationNs?: string;
+  maxDurationNs?: string;
+  status?: 'error' | 'ok';
+  /** `key=value` pairs, all of which a trace must have. */
+  attr?: string[];
+  hasFinding?: boolean;
+  fromNs?: string;
+  toNs?: string;
+}
+
+/** `GET /api/logs` query; nanoseconds as decimal strings. */
+export interface WireLogQuery extends WirePageQuery {
+  service?: string;
+  /** SeverityNumber, 0 to 24. */
+  minSeverity?: number;
+  text?: string;
+  traceId?: string;
+  spanId?: string;
+  fromNs?: string;
+  toNs?: string;
+}
+
 /** `GET /api/logs` */
 export interface WireLogPage extends WireTelemetry, WirePage<WireLog> {}
+
+/** `GET /api/services` */
+export interface WireServices {
+  services: string[];
+}
+
+/** `GET /api/operations?service=…` */
+export interface WireOperations {
+  operations: string[];
+}
+
+/** `GET /api/span-search` query: `traceId` repeats, one per trace of the view. */
+export interface WireSpanSearchQuery {
+  traceId: string[];
+  q: string;
+}
+
+/** `GET /api/stitched` query: the stitch's two spans, each as a `spanKey`. */
+export interface WireStitchQuery {
+  from: string;
+  to: string;
+}
 
 export interface WireStats {
   spans: number;
@@ -221,11 +310,23 @@ export interface WireFindings {
   stitches: WireStitch[];
 }
 
+/** `POST /api/import` query: the file's own name, and an id the progress events will carry. */
+export interface WireImportQuery {
+  name: string;
+  id: string;
+}
+
 /** `POST /api/import` answer once the file is in the store. */
 export interface WireImportResult {
   format: string;
   spans: number;
   logs: number;
+}
+
+/** `POST /api/sql` body. */
+export interface WireSqlQuery {
+  sql: string;
+  maxRows?: number;
 }
 
 /** `POST /api/sql` answer; cells are JSON values, bigints as decimal strings, blobs as base64. */
@@ -236,7 +337,7 @@ export interface WireSqlResult {
 }
 
 export interface WireImportProgress {
-  /** Chosen by the server, also in the `X-Import-Id` response header. */
+  /** The `id` the upload was sent with, or one the server chose. */
   id: string;
   name: string;
   phase: 'upload' | 'import' | 'done' | 'failed';
@@ -246,6 +347,11 @@ export interface WireImportProgress {
   logs: number;
   /** Set when phase is 'failed'. */
   error?: string;
+}
+
+/** `POST /api/test-trace` answer: the trace it sent. */
+export interface WireTestTrace {
+  traceId: string;
 }
 
 /** `GET /api/info`: what this run offers, for the empty state and the import button. */

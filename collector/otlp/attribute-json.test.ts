@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Attributes } from '../model';
-import { decodeAttributes, decodeValue, encodeAttributes, encodeValue } from './attributes';
-import { attributes } from './testing';
+import { decodeAttributes, decodeValue, encodeAttributes, encodeValue } from './attribute-json';
+import { attributes } from '../store/testing';
 
 const everyType: Attributes = attributes({
   str: 'plain',

@@ -1,0 +1,64 @@
+import type { TelemetryBatch } from '../model';
+import type { StoreReader } from '../store/types';
+import type { WireFindings, WireImportResult, WireInfo } from '../../common/wire';
+import type { EventHub } from './events';
+import type { OpenTraces } from './traceView';
+
+export interface ImportProgressSnapshot {
+  bytesRead: number;
+  totalBytes: number;
+  spans: number;
+  logs: number;
+}
+
+/** Imports a file on this machine into the store, reporting progress as it reads. */
+export type ImportFile = (path: string, onProgress: (p: ImportProgressSnapshot) => void) => Promise<WireImportResult>;
+
+/** Findings and stitches from the analysis, pulled when asked; `onChange` lets the UI hear of new ones. */
+export interface AnalysisSource {
+  findings(): WireFindings;
+  onChange?(listener: () => void): () => void;
+}
+
+/** What every handler works with; one per running server. */
+export interface ApiContext {
+  reader: StoreReader;
+  findings: FindingsCache;
+  openTraces: OpenTraces;
+  /** The open UIs' event streams: live traces, stats, findings and import progress. */
+  hub: EventHub;
+  /** Where "send a test trace" delivers its batch (the same path receivers use). */
+  ingest: (batch: TelemetryBatch) => Promise<void>;
+  /** Absent when this run cannot import files. */
+  importFile?: ImportFile;
+  maxImportBytes: number;
+  receivers: WireInfo['receivers'];
+}
+
+/** Findings are costly to compute; keep them until the analysis says they changed. */
+export class FindingsCache {
+  private snapshot: { findings: WireFindings; counts: Map<string, number> } | undefined;
+
+  constructor(private readonly source: AnalysisSource | undefined) {}
+
+  get(): WireFindings {
+    return this.current().findings;
+  }
+
+  /** Occurrences per trace id, for the badges and the has-finding filter. */
+  countsByTrace(): Map<string, number> {
+    return this.current().counts;
+  }
+
+  invalidate(): void {
+    this.snapshot = undefined;
+  }
+
+  private current(): { findings: WireFindings; counts: Map<string, number> } {
+    if (this.snapshot && this.source?.onChange) return this.snapshot;
+    const findings = this.source?.findings() ?? { findings: [], stitches: [] };
+    const counts = new Map<string, number>();
+    for (const f of findings.findings) for (const o of f.occurrences) counts.set(o.traceId, (counts.get(o.traceId) ?? 0) + 1);
+    return (this.snapshot = { findings, counts });
+  }
+}
