@@ -1,14 +1,26 @@
+import type { ObjectLink } from '../common/cluster';
+import type { Finding, Severity, SpanRef, Stitch } from '../common/findings';
 import { analyzeAll, renderFindingsText } from './analysis';
-import type { Finding, Severity, Stitch } from '../common/findings';
+import { ClusterHistory, objectsForOccurrences, placeOf } from './analysis/cluster-links';
 import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 
 export type { Severity };
 
+/** The `cluster` section of `analyze --cluster`: which cluster was read, and what could not be. */
+export interface ClusterSection {
+  context: string;
+  server: string;
+  /** The API server's gitVersion, when it answered. */
+  version?: string;
+  unreadable: { resource: string; namespace: string; reason: string }[];
+}
+
 export interface AnalysisReport {
   summary: { spans: number; logs: number; traces: number; services: number };
-  findings: Finding[];
+  findings: (Finding & { objects?: ObjectLink[] })[];
   stitches: Stitch[];
+  cluster?: ClusterSection;
 }
 
 /** The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed. */
@@ -19,6 +31,23 @@ export function analyzeStore(store: Store): AnalysisReport {
     summary: { spans: stats.spans, logs: stats.logs, traces: stats.traces, services: stats.services },
     findings,
     stitches,
+  };
+}
+
+/**
+ * Adds to each finding the Kubernetes objects behind its occurrences, judged against the cluster's history as
+ * recorded in the store at each span's time, and the `cluster` section.
+ */
+export function linkReportToCluster(report: AnalysisReport, store: Store, section: ClusterSection): AnalysisReport {
+  const history = new ClusterHistory(store.reader.clusterHistory(section.server));
+  const place = (ref: SpanRef) => {
+    const span = store.reader.spanPlace(ref.traceId, ref.spanId);
+    return span && placeOf(span);
+  };
+  return {
+    ...report,
+    findings: report.findings.map((f) => ({ ...f, objects: history.size > 0 ? objectsForOccurrences(history, f.occurrences, place) : [] })),
+    cluster: section,
   };
 }
 

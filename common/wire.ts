@@ -1,6 +1,7 @@
 // The JSON the UI API speaks (common/routes says which endpoint speaks which). JSON has no bigint and
 // no bytes, so nanosecond timestamps travel as decimal strings and bytes as base64; attribute
 // values are tagged where a plain JSON value would lose their OTLP type.
+import type { ObjectLink } from './cluster';
 import type { Finding, FindingKey, Severity, SpanRef, Stitch } from './findings';
 
 /** A trace id as the API takes it: 32 lower-case hex digits. */
@@ -204,6 +205,8 @@ export interface WireTrace extends WireTelemetry {
 /** `GET /api/traces/:traceId/spans/:spanId`: one span in full. */
 export interface WireSpanDetail extends WireTelemetry {
   span: WireSpan;
+  /** The Kubernetes objects behind the span at its time (its pod, owners, node, services, events); [] without cluster history. */
+  objects: ObjectLink[];
 }
 
 /** `GET /api/span-search?traceId=…&q=…`: spans whose name, service, id, status, attributes or events contain `q`. */
@@ -299,7 +302,10 @@ export interface WireStats {
 export type { Severity, SpanRef };
 
 /** One finding, grouped by fingerprint (DESIGN.md, Detectors); evidence is plain JSON already. */
-export type WireFinding = Finding;
+export interface WireFinding extends Finding {
+  /** The Kubernetes objects behind the occurrences shown; [] without cluster history. */
+  objects: ObjectLink[];
+}
 
 /** A split trace joined back: `from` is the producer/client span, `to` the span whose context was lost. */
 export type WireStitch = Stitch;

@@ -1,6 +1,8 @@
 import type { TelemetryBatch } from '../model';
 import type { StoreReader } from '../store/types';
+import type { Finding, Stitch } from '../../common/findings';
 import type { WireFindings, WireImportResult, WireInfo } from '../../common/wire';
+import type { ClusterLinks } from './cluster';
 import type { EventHub } from './events';
 import type { OpenTraces } from './traceView';
 
@@ -16,13 +18,14 @@ export type ImportFile = (path: string, onProgress: (p: ImportProgressSnapshot) 
 
 /** Findings and stitches from the analysis, pulled when asked; `onChange` lets the UI hear of new ones. */
 export interface AnalysisSource {
-  findings(): WireFindings;
+  findings(): { findings: Finding[]; stitches: Stitch[] };
   onChange?(listener: () => void): () => void;
 }
 
 /** What every handler works with; one per running server. */
 export interface ApiContext {
   reader: StoreReader;
+  cluster: ClusterLinks;
   findings: FindingsCache;
   openTraces: OpenTraces;
   /** The open UIs' event streams: live traces, stats, findings and import progress. */
@@ -39,7 +42,10 @@ export interface ApiContext {
 export class FindingsCache {
   private snapshot: { findings: WireFindings; counts: Map<string, number> } | undefined;
 
-  constructor(private readonly source: AnalysisSource | undefined) {}
+  constructor(
+    private readonly source: AnalysisSource | undefined,
+    private readonly cluster: ClusterLinks,
+  ) {}
 
   get(): WireFindings {
     return this.current().findings;
@@ -56,7 +62,8 @@ export class FindingsCache {
 
   private current(): { findings: WireFindings; counts: Map<string, number> } {
     if (this.snapshot && this.source?.onChange) return this.snapshot;
-    const findings = this.source?.findings() ?? { findings: [], stitches: [] };
+    const found = this.source?.findings() ?? { findings: [], stitches: [] };
+    const findings: WireFindings = { ...found, findings: found.findings.map((f) => ({ ...f, objects: this.cluster.forOccurrences(f.occurrences) })) };
     const counts = new Map<string, number>();
     for (const f of findings.findings) for (const o of f.occurrences) counts.set(o.traceId, (counts.get(o.traceId) ?? 0) + 1);
     return (this.snapshot = { findings, counts });

@@ -317,7 +317,7 @@ describe('route table', () => {
 });
 
 describe('findings', () => {
-  const findings: WireFindings = {
+  const findings: ReturnType<AnalysisSource['findings']> = {
     findings: [
       {
         kind: 'async-hop',
@@ -367,6 +367,31 @@ describe('findings', () => {
     expect(received.body.span.parentSpanId).toBe('');
     const unknown = await api(`/api/stitched?from=${traceId(1)}:${spanId(1)}&to=${traceId(3)}:${spanId(20)}`);
     expect(unknown.status).toBe(404);
+  });
+
+  it('ties findings and spans to the pod their resource ran in, and its owner, from the recorded cluster history', async () => {
+    const ms = Number(T0 / 1_000_000n);
+    const created = new Date(ms - 60_000).toISOString();
+    const identity = (kind: 'Pod' | 'ReplicaSet', name: string, uid: string) => ({ kind, namespace: 'shop', name, uid });
+    await store.recordClusterChanges('https://127.0.0.1:6443', [
+      { identity: identity('ReplicaSet', 'db-5d8f', 'rs-1'), created, resourceVersion: '1', observedMs: ms - 60_000, state: { labels: {}, replicas: 1, readyReplicas: 1 } },
+      {
+        identity: identity('Pod', 'b', 'pod-1'),
+        created,
+        resourceVersion: '2',
+        observedMs: ms - 60_000,
+        state: { phase: 'Running', conditions: { Ready: { status: 'True' } }, podIPs: [], labels: {}, containers: [], owner: { kind: 'ReplicaSet', name: 'db-5d8f', uid: 'rs-1' } },
+      },
+    ]);
+    const listed = await api<WireFindings>('/api/findings');
+    expect(listed.body.findings[0].objects.map((o) => [o.kind, o.name, o.linkedBy])).toEqual([
+      ['Pod', 'b', 'host.name'],
+      ['ReplicaSet', 'db-5d8f', 'owner of Pod b'],
+    ]);
+    const detail = await api<WireSpanDetail>(`/api/traces/${traceId(3)}/spans/${spanId(20)}`);
+    expect(detail.body.objects[0]).toMatchObject({ kind: 'Pod', name: 'b', uid: 'pod-1', gone: null, status: { phase: 'Running', ready: true } });
+    const checkout = await api<WireSpanDetail>(`/api/traces/${traceId(2)}/spans/${spanId(10)}`);
+    expect(checkout.body.objects).toEqual([]);
   });
 
   it('pushes a findings event when the analysis reports a change, and re-reads only then', async () => {

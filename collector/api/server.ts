@@ -5,6 +5,7 @@ import { hostPort, listenHttp } from '../net';
 import type { Store } from '../store/types';
 import type { WireImportResult, WireInfo } from '../../common/wire';
 import { allowedOriginSet, loopbackHosts, presentedToken, tokenCookie, tokenMatches } from './auth';
+import { ClusterLinks } from './cluster';
 import { FindingsCache, type AnalysisSource, type ApiContext, type ImportFile } from './context';
 import { dispatch, type Handlers } from './dispatch';
 import { EventHub } from './events';
@@ -67,9 +68,11 @@ const handlers: Handlers = {
 
 /** The UI's HTTP + server-sent-events API on loopback, behind the per-run token. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  const cluster = new ClusterLinks(options.store.reader);
   const ctx: ApiContext = {
     reader: options.store.reader,
-    findings: new FindingsCache(options.analysis),
+    cluster,
+    findings: new FindingsCache(options.analysis, cluster),
     openTraces: new OpenTraces(),
     hub: new EventHub({ summaries: (ids) => traceSummaries(ctx, ids), stats: () => storeStats(ctx) }),
     ingest: options.ingest,

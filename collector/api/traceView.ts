@@ -1,6 +1,7 @@
 import { RowFlag } from '../../common/telemetry';
 import { assembleTrace, type AssembledTrace } from '../analysis/assemble';
 import { clockSkewRows } from '../analysis/clock-skew';
+import type { ClusterLinks } from './cluster';
 import { serviceName, type AnyValue, type Span } from '../model';
 import type { SpanOutline, StoredLog, StoreReader } from '../store/types';
 import { encodeAnyValue, encodeLog, encodeSpan, TelemetryTables } from './encode';
@@ -91,12 +92,12 @@ export function traceSkeleton(open: OpenTrace, logs: StoredLog[], findings: Wire
 }
 
 /** The span as received (a stitched view's re-parenting is only in the outline), read in full from the store. */
-export function spanDetail(open: OpenTrace, traceId: string, spanId: string, reader: StoreReader): WireSpanDetail | undefined {
+export function spanDetail(open: OpenTrace, traceId: string, spanId: string, reader: StoreReader, cluster: ClusterLinks): WireSpanDetail | undefined {
   const outline = findOutline(open, traceId, spanId);
   const span = outline && reader.getSpan(traceId, outline.key);
   if (!span) return undefined;
   const tables = new TelemetryTables();
-  return { span: encodeSpan(span, tables), ...tables.tables() };
+  return { span: encodeSpan(span, tables), objects: cluster.forSpan(span), ...tables.tables() };
 }
 
 /** Spans whose name, service, id, status message, attribute `key=value` or event name contains `query` (case-insensitive). */

@@ -7,7 +7,7 @@ import { clusterHistory, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
-import { getSpan, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
+import { getSpan, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
 import { openWriteSide, type WriteSideOptions } from './write-side';
@@ -49,6 +49,7 @@ export function openStore(options: StoreOptions): Store {
     getTrace: (traceId) => getTrace(readerDb, traceId),
     getTraceOutline: (traceId) => getTraceOutline(readerDb, traceId),
     getSpan: (traceId, key) => getSpan(readerDb, traceId, key),
+    spanPlace: (traceId, spanId) => spanPlace(readerDb, traceId, spanId),
     getTraceSummary: (traceId) => getTraceSummary(readerDb, traceId),
     logsForTrace: (traceId) => logsForTrace(readerDb, traceId),
     searchTraces: (q) => searchTraces(readerDb, q),

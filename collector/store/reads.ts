@@ -123,6 +123,15 @@ export function getTraceOutline(db: Db, traceId: string): SpanOutline[] {
   }));
 }
 
+/** The resource a span ran in and when it started, without reading the rest of its trace; undefined if it is not stored. */
+export function spanPlace(db: Db, traceId: string, spanId: string): { resource: Resource; startNs: bigint } | undefined {
+  const row = prepared<[string, string], { start_ns: bigint; resource_id: bigint }>(
+    db,
+    `SELECT s.start_ns, s.resource_id FROM spans s JOIN trace_ids i ON i.trace_key = s.trace_key WHERE i.trace_id = ? AND s.span_id = ? LIMIT 1`,
+  ).get(traceId.toLowerCase(), spanId.toLowerCase());
+  return row && { resource: new ResourceScopeReader(db).resource(row.resource_id), startNs: row.start_ns };
+}
+
 function decodeEvents(json: string): SpanEvent[] {
   if (json === '[]') return [];
   return (JSON.parse(json) as (Omit<SpanEvent, 'timeNs'> & { timeNs: string })[]).map((e) => ({

@@ -1,7 +1,7 @@
 // The store's public surface. Receivers, importers, analysis and the API depend on these types
 // only; how rows are laid out in SQLite stays inside collector/store.
 import type { Finding, Observation, Stitch } from '../../common/findings';
-import type { LogRecord, Span } from '../model';
+import type { LogRecord, Resource, Span } from '../model';
 import type { ClusterHistoryRows } from '../../common/cluster';
 import type { ClusterChange } from './cluster';
 import type { EncodedBatch } from './encode';
@@ -102,6 +102,8 @@ export interface StoreReader {
   getTrace(traceId: string): Span[];
   /** The same spans without attributes, events and links, for drawing a waterfall fast; `getSpan` reads one in full. */
   getTraceOutline(traceId: string): SpanOutline[];
+  /** The resource a span ran in and when it started (for linking it to the cluster); undefined if it is not stored. */
+  spanPlace(traceId: string, spanId: string): { resource: Resource; startNs: bigint } | undefined;
   /** The span of this trace an outline's `key` names, in full; undefined once it is gone from the store. */
   getSpan(traceId: string, key: number): Span | undefined;
   getTraceSummary(traceId: string): TraceSummary | undefined;

@@ -12,7 +12,7 @@ export const traceHandlers = {
   searchTraces: (ctx, { query }) => searchTraces(ctx, parseTraceSearch(query)),
   trace: (ctx, { params: { traceId } }) => skeleton(ctx, ctx.openTraces.get(traceId, () => loadTrace(ctx, traceId))),
   spanDetail: (ctx, { params: { traceId, spanId } }) => {
-    const detail = spanDetail(openHolding(ctx, traceId), traceId, spanId, ctx.reader);
+    const detail = spanDetail(openHolding(ctx, traceId), traceId, spanId, ctx.reader, ctx.cluster);
     if (!detail) throw new HttpError(404, `no span ${spanId} in trace ${traceId}`);
     return detail;
   },

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterHistoryRows, ClusterKind, ClusterStateOf, PodState, StoredObject } from '../../common/cluster';
+import { ClusterHistory, objectsForOccurrences, type SpanPlace } from './cluster-links';
+
+const CLUSTER = 'https://127.0.0.1:6443';
+const MIN = 60_000;
+const T = Date.UTC(2026, 11, 5, 10, 0, 0);
+const iso = (ms: number) => new Date(ms).toISOString();
+const CONTAINER = 'c0ffee'.padEnd(64, '0');
+
+/** A history written the way the watches record it: objects with states at observed times. */
+class HistoryBuilder {
+  readonly rows: ClusterHistoryRows = { objects: [], states: [] };
+
+  add<K extends ClusterKind>(kind: K, namespace: string, name: string, uid: string, createdMs: number, states: [number, ClusterStateOf[K]][], goneMs?: number): this {
+    const object: StoredObject = { cluster: CLUSTER, kind, namespace, name, uid, created: iso(createdMs), firstSeenMs: states[0][0], lastSeenMs: goneMs ?? states[states.length - 1][0], goneMs };
+    this.rows.objects.push(object);
+    for (const [observedMs, state] of states) this.rows.states.push({ uid, observedMs, resourceVersion: String(observedMs), state });
+    return this;
+  }
+
+  build(): ClusterHistory {
+    return new ClusterHistory(this.rows);
+  }
+}
+
+function pod(over: Partial<PodState> = {}): PodState {
+  return {
+    phase: 'Running',
+    conditions: { Ready: { status: 'True' } },
+    podIPs: [],
+    labels: { app: 'api' },
+    containers: [{ name: 'app', ready: true, restartCount: 0, state: 'running' }],
+    ...over,
+  };
+}
+
+const workload = (owner?: { kind: string; name: string; uid: string }) => ({ labels: { app: 'api' }, owner, replicas: 2, readyReplicas: 2 });
+
+function shop(): HistoryBuilder {
+  return new HistoryBuilder()
+    .add('Deployment', 'shop', 'api', 'dep', T - 60 * MIN, [[T - 60 * MIN, workload()]])
+    .add('ReplicaSet', 'shop', 'api-7c9f', 'rs', T - 60 * MIN, [[T - 60 * MIN, workload({ kind: 'Deployment', name: 'api', uid: 'dep' })]])
+    .add('Node', '', 'node-a', 'node', T - 600 * MIN, [[T - 600 * MIN, { conditions: { Ready: { status: 'True' } }, addresses: ['InternalIP:10.0.0.5'], labels: {} }]])
+    .add('Pod', 'shop', 'api-7c9f-x1', 'pod-1', T - 30 * MIN, [
+      [T - 30 * MIN, pod({ podIPs: ['10.244.1.7'], nodeName: 'node-a', owner: { kind: 'ReplicaSet', name: 'api-7c9f', uid: 'rs' }, containers: [{ name: 'app', ready: true, restartCount: 0, state: 'running', containerId: CONTAINER }] })],
+      [T + 10 * MIN, pod({ podIPs: ['10.244.1.7'], nodeName: 'node-a', owner: { kind: 'ReplicaSet', name: 'api-7c9f', uid: 'rs' }, deletionTimestamp: iso(T + 10 * MIN), conditions: { Ready: { status: 'False' } } })],
+    ], T + 11 * MIN)
+    // The same IP, given to a new pod after the first one went.
+    .add('Pod', 'shop', 'api-7c9f-x2', 'pod-2', T + 12 * MIN, [[T + 12 * MIN, pod({ podIPs: ['10.244.1.7'], nodeName: 'node-a', owner: { kind: 'ReplicaSet', name: 'api-7c9f', uid: 'rs' } })]])
+    .add('Service', 'shop', 'api', 'svc', T - 60 * MIN, [[T - 60 * MIN, { selector: { app: 'api' }, clusterIPs: ['10.96.0.10'], ports: ['http:80/TCP'], labels: {} }]])
+    .add('Service', 'shop', 'other', 'svc-other', T - 60 * MIN, [[T - 60 * MIN, { selector: { app: 'other' }, clusterIPs: ['10.96.0.11'], ports: [], labels: {} }]])
+    .add('EndpointSlice', 'shop', 'api-abcde', 'slice', T - 60 * MIN, [
+      [T - 30 * MIN, { service: 'api', ports: [], endpoints: [{ addresses: ['10.244.1.7'], ready: true, serving: true, terminating: false, pod: { name: 'api-7c9f-x1', uid: 'pod-1' } }] }],
+      [T + 10 * MIN, { service: 'api', ports: [], endpoints: [{ addresses: ['10.244.1.7'], ready: false, serving: true, terminating: true, pod: { name: 'api-7c9f-x1', uid: 'pod-1' } }] }],
+    ])
+    .add('Event', 'shop', 'api-7c9f-x1.1', 'ev', T - 5 * MIN, [
+      [T - 5 * MIN, { involved: { kind: 'Pod', namespace: 'shop', name: 'api-7c9f-x1', uid: 'pod-1' }, reason: 'Killing', message: 'Stopping container app', type: 'Normal', count: 1, lastTime: iso(T - 5 * MIN) }],
+    ]);
+}
+
+describe('linking a resource to its pod', () => {
+  const history = shop().build();
+
+  it.each([
+    ['k8s.pod.uid', { 'k8s.pod.uid': 'pod-1', 'k8s.pod.name': 'wrong' }],
+    ['k8s.pod.name', { 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'api-7c9f-x1' }],
+    ['k8s.pod.ip', { 'k8s.pod.ip': '10.244.1.7' }],
+    ['container.id', { 'container.id': CONTAINER }],
+    ['host.name', { 'host.name': 'api-7c9f-x1' }],
+    ['service.instance.id', { 'service.instance.id': 'shop.api-7c9f-x1.app' }],
+  ])('by %s', (rule, attributes) => {
+    const link = history.linkResource(attributes, T);
+    expect(link?.rule).toBe(rule);
+    expect(link?.pod.name).toBe('api-7c9f-x1');
+  });
+
+  it('tries the rules in order: a pod uid beats a pod name that names another pod', () => {
+    expect(history.linkResource({ 'k8s.pod.uid': 'pod-2', 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'api-7c9f-x1' }, T)?.pod.uid).toBe('pod-2');
+  });
+
+  it('matches a reused pod IP only against the pod that held it at the span’s time', () => {
+    expect(history.linkResource({ 'k8s.pod.ip': '10.244.1.7' }, T)?.pod.uid).toBe('pod-1');
+    expect(history.linkResource({ 'k8s.pod.ip': '10.244.1.7' }, T + 20 * MIN)?.pod.uid).toBe('pod-2');
+    // between the first pod going and the second arriving, nobody held it
+    expect(history.linkResource({ 'k8s.pod.ip': '10.244.1.7' }, T + 11.5 * MIN)).toBeUndefined();
+    expect(history.linkResource({ 'k8s.pod.ip': '10.99.9.9' }, T)).toBeUndefined();
+  });
+
+  it('strips the runtime scheme from container ids', () => {
+    expect(history.linkResource({ 'container.id': `containerd://${CONTAINER}` }, T)?.rule).toBe('container.id');
+  });
+
+  it('picks, among pods that had one name, the one that existed at the time (StatefulSet pods are recreated under their name)', () => {
+    const sts = new HistoryBuilder()
+      .add('Pod', 'db', 'pg-0', 'old', T - 60 * MIN, [[T - 60 * MIN, pod()]], T - 10 * MIN)
+      .add('Pod', 'db', 'pg-0', 'new', T - 9 * MIN, [[T - 9 * MIN, pod()]])
+      .build();
+    const at = (ms: number) => sts.linkResource({ 'k8s.namespace.name': 'db', 'k8s.pod.name': 'pg-0' }, ms)?.pod.uid;
+    expect(at(T - 30 * MIN)).toBe('old');
+    expect(at(T)).toBe('new');
+  });
+
+  it('links nothing it cannot justify', () => {
+    expect(history.linkResource({ 'service.name': 'api' }, T)).toBeUndefined();
+    // a pod name alone is not a rule: names repeat across namespaces
+    expect(history.linkResource({ 'k8s.pod.name': 'api-7c9f-x1' }, T)).toBeUndefined();
+  });
+});
+
+describe('what a pod is tied to', () => {
+  const history = shop().build();
+  const link = history.linkResource({ 'k8s.pod.uid': 'pod-1' }, T)!;
+
+  it('follows ownerReferences to the Deployment, and finds the node, the selecting service, the slice and recent events', () => {
+    const objects = history.objectsFor(link, T);
+    expect(objects.map((o) => [o.kind, o.name, o.linkedBy])).toEqual([
+      ['Pod', 'api-7c9f-x1', 'k8s.pod.uid'],
+      ['ReplicaSet', 'api-7c9f', 'owner of Pod api-7c9f-x1'],
+      ['Deployment', 'api', 'owner of ReplicaSet api-7c9f'],
+      ['Node', 'node-a', 'node of Pod api-7c9f-x1'],
+      ['Service', 'api', 'service selecting Pod api-7c9f-x1'],
+      ['EndpointSlice', 'api-abcde', 'endpoint slice listing Pod api-7c9f-x1'],
+      ['Event', 'api-7c9f-x1.1', 'event about Pod api-7c9f-x1'],
+    ]);
+    expect(objects[0]).toMatchObject({ namespace: 'shop', uid: 'pod-1', status: { phase: 'Running', ready: true, restarts: 0, terminating: false, node: 'node-a' } });
+    expect(objects[0].gone).toBe(iso(T + 11 * MIN));
+    expect(objects[1].gone).toBeNull();
+  });
+
+  it('reports each object as it was at the given time', () => {
+    const later = history.objectsFor(link, T + 10.5 * MIN);
+    expect(later[0].status).toMatchObject({ ready: false, terminating: true });
+    expect(later.find((o) => o.kind === 'EndpointSlice')?.status).toEqual({ endpoints: 1, ready: 0, terminating: 1 });
+  });
+
+  it('follows a Job to its CronJob', () => {
+    const jobs = new HistoryBuilder()
+      .add('CronJob', 'ops', 'backup', 'cj', T - 60 * MIN, [[T - 60 * MIN, workload()]])
+      .add('Job', 'ops', 'backup-2901', 'job', T - 5 * MIN, [[T - 5 * MIN, workload({ kind: 'CronJob', name: 'backup', uid: 'cj' })]])
+      .add('Pod', 'ops', 'backup-2901-abcde', 'p', T - 5 * MIN, [[T - 5 * MIN, pod({ owner: { kind: 'Job', name: 'backup-2901', uid: 'job' } })]])
+      .build();
+    const objects = jobs.objectsFor(jobs.linkResource({ 'k8s.pod.uid': 'p' }, T)!, T);
+    expect(objects.map((o) => `${o.kind}/${o.name}`)).toEqual(['Pod/backup-2901-abcde', 'Job/backup-2901', 'CronJob/backup']);
+  });
+});
+
+describe('the objects behind a finding', () => {
+  it('links each occurrence at its own time and lists each object once', () => {
+    const history = shop().build();
+    const places: Record<string, SpanPlace> = {
+      a: { attributes: { 'k8s.pod.ip': '10.244.1.7' }, ms: T },
+      b: { attributes: { 'k8s.pod.ip': '10.244.1.7' }, ms: T + 20 * MIN },
+      c: { attributes: { 'k8s.pod.uid': 'pod-1' }, ms: T + MIN },
+    };
+    const objects = objectsForOccurrences(history, ['a', 'b', 'c', 'unknown'].map((s) => ({ traceId: 't', spanId: s })), (ref) => places[ref.spanId]);
+    const pods = objects.filter((o) => o.kind === 'Pod');
+    expect(pods.map((o) => [o.name, o.linkedBy])).toEqual([
+      ['api-7c9f-x1', 'k8s.pod.ip'],
+      ['api-7c9f-x2', 'k8s.pod.ip'],
+    ]);
+    expect(objects.filter((o) => o.kind === 'Deployment')).toHaveLength(1);
+    expect(new Set(objects.map((o) => o.uid)).size).toBe(objects.length);
+  });
+});
