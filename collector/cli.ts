@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -18,6 +18,7 @@ import { ImportProgress } from './progress';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const USAGE = `Usage:
+  hopscope --version
   hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
                    [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
   hopscope import  FILE... [--db FILE]
@@ -36,6 +37,14 @@ const EXIT_BAD_INPUT = 2;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`hopscope ${version()}\n`);
+    return EXIT_OK;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT_OK;
+  }
   try {
     switch (command) {
       case 'serve':
@@ -66,6 +75,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+function version(): string {
+  return (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function parse<T extends ParseArgsConfig['options']>(args: string[], options: T) {

@@ -190,3 +190,18 @@ describe('hopscope import and analyze', () => {
     expect(r.stderr).toContain('--format is text or json');
   });
 });
+
+describe('hopscope --version and --help', () => {
+  it('prints the version of package.json', () => {
+    const r = hopscope('--version');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^hopscope \d+\.\d+\.\d+\n$/);
+  });
+
+  it.each(['serve', 'import', 'analyze', 'export'])('answers %s --help with the usage, exit 0, doing nothing else', (command) => {
+    const r = hopscope(command, '--help');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`hopscope ${command}`);
+    expect(r.stderr).toBe('');
+  });
+});
