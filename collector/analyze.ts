@@ -2,6 +2,7 @@ import type { ObjectLink } from '../common/cluster';
 import type { Finding, Severity, SpanRef, Stitch } from '../common/findings';
 import { analyzeAll, renderFindingsText } from './analysis';
 import { ClusterHistory, objectsForOccurrences, placeOf } from './analysis/cluster-links';
+import { ClusterAccess, ClusterError, listOnce, loadKubeconfig, loginShellPath } from './cluster';
 import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 
@@ -32,6 +33,42 @@ export function analyzeStore(store: Store): AnalysisReport {
     findings,
     stitches,
   };
+}
+
+/** Which cluster `--cluster` reads: a kubeconfig file (else KUBECONFIG, ~/.kube/config, in-cluster), a context, namespaces. */
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespaces?: string[];
+}
+
+/**
+ * Lists every watched kind once and records it in the store's cluster history. Cluster trouble (no kubeconfig,
+ * an unreachable server, RBAC) never fails the analysis: it is what the section's `unreadable` says.
+ */
+export async function readClusterOnce(store: Store, flags: ClusterFlags): Promise<ClusterSection> {
+  let access: ClusterAccess;
+  try {
+    access = new ClusterAccess(loadKubeconfig({ kubeconfig: flags.kubeconfig }), { context: flags.context, loginShellPath: await loginShellPath() });
+  } catch (err) {
+    return { context: flags.context ?? '', server: '', unreadable: [{ resource: '*', namespace: '', reason: clusterMessage(err) }] };
+  }
+  const section: ClusterSection = { context: access.context, server: access.server, unreadable: [] };
+  try {
+    section.version = (await access.getJson<{ gitVersion?: string }>('/version')).gitVersion;
+  } catch (err) {
+    // Nothing else would answer either; what the store already recorded of this cluster still links.
+    section.unreadable.push({ resource: '*', namespace: '', reason: access.describe(err).message });
+    return section;
+  }
+  const snapshot = await listOnce(access, { namespaces: flags.namespaces });
+  await store.recordClusterChanges(access.server, snapshot.changes);
+  section.unreadable.push(...snapshot.unreadable);
+  return section;
+}
+
+function clusterMessage(err: unknown): string {
+  return err instanceof ClusterError ? err.message : `cannot read the kubeconfig: ${(err as Error).message}`;
 }
 
 /**
@@ -72,8 +109,17 @@ function* allLogs(store: Store): Generator<LogRecord> {
 export function renderAnalysisText(report: AnalysisReport): string {
   const s = report.summary;
   const head = `${s.spans} spans, ${s.logs} log records, ${s.traces} traces, ${s.services} services\n`;
+  const c = report.cluster;
+  const cluster = c ? `Cluster: context ${c.context || '(none)'}${c.server ? `, ${c.server}` : ''}${c.version ? ` (${c.version})` : ''}${c.unreadable.length ? `; ${c.unreadable.length} unreadable (see --format json)` : ''}\n` : '';
   const stitched = report.stitches.length ? `${report.stitches.length} stitches joining traces split at async or RPC hops (see --format json).\n` : '';
-  return head + (report.findings.length ? renderFindingsText(report.findings) : 'No findings.\n') + stitched;
+  return head + cluster + (report.findings.length ? renderFindingsText(report.findings, objectsLine) : 'No findings.\n') + stitched;
+}
+
+/** The pods and workloads behind a finding, in a line: `on Pod shop/api-7c9f-x1 (Running, gone), Deployment shop/api`. */
+function objectsLine(f: AnalysisReport['findings'][number]): string | undefined {
+  const shown = (f.objects ?? []).filter((o) => o.kind === 'Pod' || o.linkedBy.startsWith('owner of'));
+  if (shown.length === 0) return undefined;
+  return `on ${shown.map((o) => `${o.kind} ${o.namespace}/${o.name}${o.kind === 'Pod' ? ` (${[o.status.phase, o.gone ? 'gone' : ''].filter(Boolean).join(', ')})` : ''}`).join(', ')}`;
 }
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };

@@ -12,7 +12,7 @@ import { openStore } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
-import { analyzeStore, renderAnalysisText, failOnMatches, type Severity } from './analyze';
+import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, renderAnalysisText, type ClusterFlags, type Severity } from './analyze';
 import { ImportProgress } from './progress';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,6 +23,7 @@ const USAGE = `Usage:
                    [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
   hopscope import  FILE... [--db FILE]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
+                   [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
   hopscope export  --trace ID... | --all  [--db FILE] --out FILE
 
 Files may be OTLP JSON, OTLP JSON lines, OTLP protobuf, Jaeger or Zipkin JSON (detected from content).
@@ -249,8 +250,14 @@ async function analyze(args: string[]): Promise<number> {
     db: { type: 'string' },
     format: { type: 'string', default: 'text' },
     'fail-on': { type: 'string' },
+    cluster: { type: 'boolean', default: false },
+    kubeconfig: { type: 'string' },
+    context: { type: 'string' },
+    namespace: { type: 'string', multiple: true },
   });
   const format = values.format;
+  const clusterFlags: ClusterFlags = { kubeconfig: values.kubeconfig, context: values.context, namespaces: values.namespace };
+  if (!values.cluster && Object.values(clusterFlags).some((v) => v !== undefined)) throw new UsageError('--kubeconfig, --context and --namespace go with --cluster');
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format is text or json, got ${JSON.stringify(format)}`);
   const failOn = values['fail-on'];
   if (failOn !== undefined && failOn !== 'error' && failOn !== 'warning') throw new UsageError(`--fail-on is error or warning, got ${JSON.stringify(failOn)}`);
@@ -264,8 +271,11 @@ async function analyze(args: string[]): Promise<number> {
       const totals = await importAll(store, positionals);
       if (totals.aborted) return 130;
     }
+    const cluster = values.cluster ? await readClusterOnce(store, clusterFlags) : undefined;
+    for (const u of cluster?.unreadable ?? []) process.stderr.write(`hopscope: cluster: ${u.reason}\n`);
     await store.flush();
-    const report = analyzeStore(store);
+    const analyzed = analyzeStore(store);
+    const report = cluster ? linkReportToCluster(analyzed, store, cluster) : analyzed;
     process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));
     return failOn && failOnMatches(report, failOn as Severity) ? EXIT_FINDINGS : EXIT_OK;
   } finally {

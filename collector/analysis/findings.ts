@@ -62,7 +62,7 @@ export function nsToMs(ns: number): number {
 }
 
 /** The `--format text` report: grouped by severity, one line per fingerprint with an example trace. */
-export function renderFindingsText(findings: readonly Finding[]): string {
+export function renderFindingsText<F extends Finding>(findings: readonly F[], detail?: (f: F) => string | undefined): string {
   if (findings.length === 0) return 'No findings.\n';
   const lines: string[] = [];
   for (const severity of SEVERITIES) {
@@ -74,6 +74,8 @@ export function renderFindingsText(findings: readonly Finding[]): string {
       const example = f.occurrences[0];
       const where = example ? `  e.g. trace ${example.traceId} span ${example.spanId}` : '';
       lines.push(`  ${f.title}  [${f.kind}/${f.subkind}]${where}`);
+      const more = detail?.(f);
+      if (more) lines.push(`    ${more}`);
     }
   }
   return `${lines.join('\n')}\n`;
