@@ -21,6 +21,7 @@ const USAGE = `Usage:
   hopscope --version
   hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
                    [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
+                   [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
   hopscope import  FILE... [--db FILE]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
                    [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
@@ -78,6 +79,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const CLUSTER_FLAGS = {
+  cluster: { type: 'boolean', default: false },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  namespace: { type: 'string', multiple: true },
+} as const;
+
+/** `--cluster` and the flags that go with it; undefined without it. */
+function clusterFlags(values: { cluster?: boolean; kubeconfig?: string; context?: string; namespace?: string[] }): ClusterFlags | undefined {
+  const flags: ClusterFlags = { kubeconfig: values.kubeconfig, context: values.context, namespaces: values.namespace };
+  if (values.cluster) return flags;
+  if (Object.values(flags).some((v) => v !== undefined)) throw new UsageError('--kubeconfig, --context and --namespace go with --cluster');
+  return undefined;
+}
+
 function version(): string {
   return (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -109,7 +125,9 @@ async function serve(args: string[]): Promise<number> {
     settle: { type: 'string' },
     'no-analysis': { type: 'boolean', default: false },
     open: { type: 'boolean', default: false },
+    ...CLUSTER_FLAGS,
   });
+  const cluster = clusterFlags(values);
   if (positionals.length) throw new UsageError(`serve takes no files (got ${positionals.join(' ')}); use hopscope import`);
   const maxBodyMib = values['max-body-mib'] === undefined ? 20 : Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib wants a positive number, got ${values['max-body-mib']}`);
@@ -131,12 +149,15 @@ async function serve(args: string[]): Promise<number> {
     settleMs: settleSeconds * 1000,
     analysis: !values['no-analysis'],
     ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir: path.join(repoRoot, 'dist', 'renderer') },
+    cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
   });
   const out = process.stdout;
   out.write(`Hopscope is receiving OpenTelemetry data. Database: ${dbPath}\n`);
   out.write(`OTLP/gRPC: ${collector.grpc.address.replace('grpc://', '')}\n`);
   out.write(`OTLP/HTTP: ${collector.http.address}\n`);
   out.write(`UI: ${collector.ui!.url}\n`);
+  const watched = collector.cluster?.status();
+  if (watched) out.write(watched.error ? `Cluster: not watched: ${watched.error}\n` : `Cluster: watching context ${watched.context} (${watched.server})\n`);
   out.write(`Point a Go service here: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:${collector.http.port} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n`);
 
   if (values.open) openInBrowser(collector.ui!.url);
@@ -250,14 +271,10 @@ async function analyze(args: string[]): Promise<number> {
     db: { type: 'string' },
     format: { type: 'string', default: 'text' },
     'fail-on': { type: 'string' },
-    cluster: { type: 'boolean', default: false },
-    kubeconfig: { type: 'string' },
-    context: { type: 'string' },
-    namespace: { type: 'string', multiple: true },
+    ...CLUSTER_FLAGS,
   });
   const format = values.format;
-  const clusterFlags: ClusterFlags = { kubeconfig: values.kubeconfig, context: values.context, namespaces: values.namespace };
-  if (!values.cluster && Object.values(clusterFlags).some((v) => v !== undefined)) throw new UsageError('--kubeconfig, --context and --namespace go with --cluster');
+  const cluster = clusterFlags(values);
   if (format !== 'text' && format !== 'json') throw new UsageError(`--format is text or json, got ${JSON.stringify(format)}`);
   const failOn = values['fail-on'];
   if (failOn !== undefined && failOn !== 'error' && failOn !== 'warning') throw new UsageError(`--fail-on is error or warning, got ${JSON.stringify(failOn)}`);
@@ -271,11 +288,11 @@ async function analyze(args: string[]): Promise<number> {
       const totals = await importAll(store, positionals);
       if (totals.aborted) return 130;
     }
-    const cluster = values.cluster ? await readClusterOnce(store, clusterFlags) : undefined;
-    for (const u of cluster?.unreadable ?? []) process.stderr.write(`hopscope: cluster: ${u.reason}\n`);
+    const section = cluster ? await readClusterOnce(store, cluster) : undefined;
+    for (const u of section?.unreadable ?? []) process.stderr.write(`hopscope: cluster: ${u.reason}\n`);
     await store.flush();
     const analyzed = analyzeStore(store);
-    const report = cluster ? linkReportToCluster(analyzed, store, cluster) : analyzed;
+    const report = section ? linkReportToCluster(analyzed, store, section) : analyzed;
     process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));
     return failOn && failOnMatches(report, failOn as Severity) ? EXIT_FINDINGS : EXIT_OK;
   } finally {

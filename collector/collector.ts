@@ -8,6 +8,7 @@ import { startApiServer, type RunningApiServer } from './api/server';
 import { importFile } from './importers';
 import { hostPort } from './net';
 import { startLiveAnalysis, type LiveAnalysis } from './live-analysis';
+import { startLiveCluster, type LiveCluster, type LiveClusterOptions } from './live-cluster';
 
 export interface CollectorOptions {
   dbPath: string;
@@ -25,6 +26,8 @@ export interface CollectorOptions {
   analysis?: boolean;
   /** The UI API and renderer; omitted, only the receivers run. */
   ui?: { port: number; rendererDir?: string };
+  /** Watch a Kubernetes cluster live and record its history (`--cluster`); omitted, none is watched. */
+  cluster?: LiveClusterOptions;
 }
 
 export interface RunningCollector {
@@ -35,6 +38,7 @@ export interface RunningCollector {
   http: RunningReceiver;
   ui?: RunningApiServer;
   analysis: LiveAnalysis;
+  cluster?: LiveCluster;
   /** Per-run secret the UI API requires. */
   token: string;
   /** Stops accepting, flushes what was acknowledged, closes the database. */
@@ -62,6 +66,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     const token = randomBytes(24).toString('base64url');
     const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, windowMs: options.windowMs, paused: options.analysis === false });
     started.push({ close: () => analysis.stop() });
+    const cluster = options.cluster ? await startLiveCluster(store, options.cluster) : undefined;
+    if (cluster) started.push({ close: () => cluster.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {
       ui = await startApiServer({
@@ -90,6 +96,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       http,
       ui,
       analysis,
+      cluster,
       token,
       close: () => (closing ??= (async () => {
         await Promise.all(started.map((r) => r.close()));
