@@ -62,7 +62,7 @@ export interface IngestBenchResult {
   analysisRatio: number;
 }
 
-interface RunningServe {
+export interface RunningServe {
   pid: number;
   url: URL;
   /** SIGTERM makes serve flush and close the database; rejects unless it then exits cleanly. */
@@ -70,13 +70,13 @@ interface RunningServe {
 }
 
 /** Starts `hopscope serve` on loopback and free ports; resolves once it prints its OTLP/HTTP address. */
-function startServe(dbPath: string, analysis: boolean): Promise<RunningServe> {
+export function startServe(dbPath: string, analysis: boolean, extraArgs: string[] = []): Promise<RunningServe> {
   const child = spawn(
     process.execPath,
     // e.g. BENCH_SERVE_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' to profile serve's threads under this load
     [...(process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(repoRoot, 'bin/hopscope.mjs'), 'serve', '--db', dbPath, '--host', '127.0.0.1', '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0',
       // A 1 s settle window makes the live analysis work while the load runs, not after it.
-      '--settle', '1', ...(analysis ? [] : ['--no-analysis'])],
+      '--settle', '1', ...(analysis ? [] : ['--no-analysis']), ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';
@@ -108,7 +108,7 @@ function startServe(dbPath: string, analysis: boolean): Promise<RunningServe> {
 }
 
 /** VmRSS and VmHWM (peak) in bytes from /proc; undefined where there is no /proc (macOS, Windows). */
-function residentMemory(pid: number): { rss: number; peak: number } | undefined {
+export function residentMemory(pid: number): { rss: number; peak: number } | undefined {
   let status: string;
   try {
     status = readFileSync(`/proc/${pid}/status`, 'utf8');

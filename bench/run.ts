@@ -6,6 +6,7 @@ import { benchIngest } from './ingest';
 import { benchStore } from './store';
 import { benchImport } from './import';
 import { benchOpenTrace } from './open-trace';
+import { benchCluster } from './cluster';
 
 const DECODER_TARGET = 2;
 const INGEST_TARGET = 0.6;
@@ -37,6 +38,8 @@ console.log();
 const imported = await benchImport();
 console.log();
 const opened = await benchOpenTrace();
+console.log();
+const cluster = await benchCluster();
 console.log();
 
 const decoderRatio = decode.ours / decode.protobufjs;
@@ -82,6 +85,14 @@ const rows: Row[] = [
     value: `${opened.medianMs.toFixed(0)} ms (API request warm: ${opened.apiMedianMs.toFixed(0)} ms, ${(opened.responseBytes / 1e6).toFixed(1)} MB)`,
     target: `< ${OPEN_TRACE_TARGET_MS} ms`,
     pass: opened.medianMs < OPEN_TRACE_TARGET_MS,
+  },
+  {
+    measure: `serve --cluster watching ${cluster?.pods ?? 5000} pods: RSS vs watching nothing`,
+    value: cluster
+      ? `${(cluster.rssWatching / 1e6).toFixed(0)} vs ${(cluster.rssIdle / 1e6).toFixed(0)} MB (synced in ${(cluster.syncMs / 1000).toFixed(1)} s; history indexed in ${cluster.historyBuildMs.toFixed(0)} ms)`
+      : 'n/a (no /proc)',
+    target: 'measured',
+    pass: undefined,
   },
 ];
 
