@@ -163,6 +163,15 @@ export interface ClusterHistoryRows {
   states: StoredState[];
 }
 
+/** What a span's resource says about its pod, for finding the candidates before the link rules judge them. */
+export interface LinkKeys {
+  uids: string[];
+  /** Pod names, with their namespace when the resource says it. */
+  names: { namespace?: string; name: string }[];
+  addresses: string[];
+  containerIds: string[];
+}
+
 /** The rule that tied a resource to its pod, in the order they are tried (the k8sattributes processor's idea). */
 export const LINK_RULES = ['k8s.pod.uid', 'k8s.pod.name', 'k8s.pod.ip', 'container.id', 'host.name', 'service.instance.id'] as const;
 export type LinkRule = (typeof LINK_RULES)[number];

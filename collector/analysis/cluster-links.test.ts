@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterHistoryRows, ClusterKind, ClusterStateOf, PodState, StoredObject } from '../../common/cluster';
-import { ClusterHistory, objectsForOccurrences, type SpanPlace } from './cluster-links';
+import { openStore } from '../store';
+import type { ClusterChange } from '../store/cluster';
+import { tempDir } from '../store/testing';
+import { ClusterHistory, linkKeys, objectsForOccurrences, type SpanPlace } from './cluster-links';
 
 const CLUSTER = 'https://127.0.0.1:6443';
 const MIN = 60_000;
@@ -161,5 +164,49 @@ describe('the objects behind a finding', () => {
     ]);
     expect(objects.filter((o) => o.kind === 'Deployment')).toHaveLength(1);
     expect(new Set(objects.map((o) => o.uid)).size).toBe(objects.length);
+  });
+});
+
+describe('linking from the store, reading only what a span needs', () => {
+  it('links every rule exactly as the whole history does', async () => {
+    const rows = shop()
+      // another team's namespace, which no span here ran in: none of it should be read
+      .add('Pod', 'billing', 'ledger-0', 'other-pod', T - 60 * MIN, [[T - 60 * MIN, pod({ labels: { app: 'ledger' }, podIPs: ['10.244.9.9'] })]])
+      .add('Service', 'billing', 'ledger', 'other-svc', T - 60 * MIN, [[T - 60 * MIN, { selector: { app: 'ledger' }, clusterIPs: ['10.96.1.1'], ports: [], labels: {} }]])
+      .rows;
+    const changes: ClusterChange[] = [];
+    for (const o of rows.objects) {
+      const identity = { kind: o.kind, namespace: o.namespace, name: o.name, uid: o.uid };
+      for (const s of rows.states.filter((x) => x.uid === o.uid)) changes.push({ identity, created: o.created, resourceVersion: s.resourceVersion, observedMs: s.observedMs, state: s.state });
+      if (o.goneMs !== undefined) changes.push({ identity, created: o.created, resourceVersion: 'gone', observedMs: o.goneMs, deleted: true });
+    }
+    changes.sort((a, b) => a.observedMs - b.observedMs);
+    const tmp = tempDir();
+    const store = openStore({ path: tmp.file('around.db') });
+    try {
+      await store.recordClusterChanges(CLUSTER, changes);
+      const whole = new ClusterHistory(store.reader.clusterHistory(CLUSTER));
+      const cases: [Record<string, string>, number][] = [
+        [{ 'k8s.pod.uid': 'pod-1' }, T],
+        [{ 'k8s.namespace.name': 'shop', 'k8s.pod.name': 'api-7c9f-x1' }, T],
+        [{ 'k8s.pod.ip': '10.244.1.7' }, T],
+        [{ 'k8s.pod.ip': '10.244.1.7' }, T + 20 * MIN],
+        [{ 'container.id': `containerd://${CONTAINER}` }, T],
+        [{ 'host.name': 'api-7c9f-x2' }, T + 20 * MIN],
+        [{ 'service.instance.id': 'shop.api-7c9f-x1.app' }, T],
+        [{ 'service.name': 'api' }, T],
+      ];
+      expect(whole.object('other-pod')).toBeDefined();
+      for (const [attributes, ms] of cases) {
+        const expected = ((l) => (l ? whole.objectsFor(l, ms) : []))(whole.linkResource(attributes, ms));
+        const around = new ClusterHistory(store.reader.clusterHistoryAround(CLUSTER, linkKeys(attributes)));
+        const link = around.linkResource(attributes, ms);
+        expect(link ? around.objectsFor(link, ms) : [], JSON.stringify(attributes)).toEqual(expected);
+        expect(['other-pod', 'other-svc'].some((uid) => around.object(uid)), 'reads only the neighbourhood').toBe(false);
+      }
+    } finally {
+      await store.close();
+      tmp.remove();
+    }
   });
 });

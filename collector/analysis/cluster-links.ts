@@ -8,6 +8,7 @@ import type {
   ClusterStateOf,
   EndpointSliceState,
   EventState,
+  LinkKeys,
   LinkRule,
   NodeState,
   ObjectLink,
@@ -40,6 +41,34 @@ export interface PodLink {
 
 /** How far back a related Event may be and still be shown with a span (Events are kept for an hour by default). */
 const EVENT_WINDOW_MS = 60 * 60 * 1000;
+
+/** What each link rule looks up for these resource attributes (the store reads just those candidates). */
+export function linkKeys(attributes: Readonly<Record<string, AnyValue>>): LinkKeys {
+  const text = (key: string) => {
+    const v = attributes[key];
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  };
+  const keys: LinkKeys = { uids: [], names: [], addresses: [], containerIds: [] };
+  const namespace = text('k8s.namespace.name');
+  const uid = text('k8s.pod.uid');
+  if (uid) keys.uids.push(uid);
+  const podName = text('k8s.pod.name');
+  if (podName && namespace) keys.names.push({ namespace, name: podName });
+  const ip = text('k8s.pod.ip');
+  if (ip) keys.addresses.push(ip);
+  const containerId = text('container.id');
+  if (containerId) keys.containerIds.push(stripScheme(containerId));
+  const hostName = text('host.name');
+  if (hostName) keys.names.push({ namespace, name: hostName });
+  const instance = text('service.instance.id');
+  if (instance) {
+    const parts = instance.split('.');
+    if (parts.length >= 3) keys.names.push({ namespace: parts[0], name: parts.slice(1, -1).join('.') });
+    keys.names.push({ namespace, name: instance });
+    keys.uids.push(instance);
+  }
+  return keys;
+}
 
 export class ClusterHistory {
   private readonly byUid = new Map<string, Tracked>();
@@ -102,7 +131,7 @@ export class ClusterHistory {
     return t.states[lo].state as ClusterStateOf[K];
   }
 
-  /** The pod that emitted telemetry with these resource attributes at `ms`, and the rule that found it. */
+  /** The pod that emitted telemetry with these resource attributes at `ms`, and the rule that found it (the rules: `linkKeys`). */
   linkResource(attributes: Readonly<Record<string, AnyValue>>, ms: number): PodLink | undefined {
     const text = (key: string) => {
       const v = attributes[key];

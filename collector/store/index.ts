@@ -3,7 +3,7 @@
 // for the SQL console.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { clusterHistory, clusters } from './cluster';
+import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
@@ -62,6 +62,7 @@ export function openStore(options: StoreOptions): Store {
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
     clusters: () => clusters(readerDb),
     clusterHistory: (cluster, fromMs, toMs) => clusterHistory(readerDb, cluster, fromMs, toMs),
+    clusterHistoryAround: (cluster, keys) => clusterHistoryAround(readerDb, cluster, keys),
   };
 
   let closed: Promise<void> | undefined;

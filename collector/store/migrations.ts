@@ -255,7 +255,8 @@ export const migrations: readonly Migration[] = [
         gone_ms INTEGER,
         UNIQUE (cluster, uid)
       );
-      CREATE INDEX k8s_objects_by_name ON k8s_objects (kind, namespace, name);
+      -- (kind, name) alone finds a pod by host.name, whose namespace the span may not say.
+      CREATE INDEX k8s_objects_by_name ON k8s_objects (kind, name, namespace);
       CREATE INDEX k8s_objects_by_gone ON k8s_objects (gone_ms) WHERE gone_ms IS NOT NULL;
 
       -- Each compact state (common/cluster.ts) a watch saw, valid from observed_ms until the object's next one.
@@ -268,6 +269,18 @@ export const migrations: readonly Migration[] = [
       );
       CREATE INDEX k8s_states_by_object ON k8s_states (object_id, observed_ms);
       CREATE INDEX k8s_states_by_time ON k8s_states (observed_ms);
+
+      -- Every address a pod held and every container id it ran, so a span's k8s.pod.ip or container.id finds its
+      -- candidates without reading the whole history (which of them held it when is judged from the states).
+      CREATE TABLE k8s_pod_addresses (
+        address TEXT NOT NULL,
+        object_id INTEGER NOT NULL,
+        PRIMARY KEY (address, object_id)
+      ) WITHOUT ROWID;
+      CREATE TABLE k8s_container_ids (
+        container_id TEXT PRIMARY KEY,
+        object_id INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -2,7 +2,7 @@
 // only; how rows are laid out in SQLite stays inside collector/store.
 import type { Finding, Observation, Stitch } from '../../common/findings';
 import type { LogRecord, Resource, Span } from '../model';
-import type { ClusterHistoryRows } from '../../common/cluster';
+import type { ClusterHistoryRows, LinkKeys } from '../../common/cluster';
 import type { ClusterChange } from './cluster';
 import type { EncodedBatch } from './encode';
 
@@ -124,6 +124,8 @@ export interface StoreReader {
   clusters(): string[];
   /** What `cluster` looked like over [fromMs, toMs] (all of its history by default): objects and their states. */
   clusterHistory(cluster: string, fromMs?: number, toMs?: number): ClusterHistoryRows;
+  /** Only what linking spans with these keys needs (their pods, owners, nodes, and their namespaces' services, slices, events). */
+  clusterHistoryAround(cluster: string, keys: LinkKeys): ClusterHistoryRows;
 }
 
 export interface StoredFinding extends Finding {
