@@ -1,4 +1,6 @@
 // Runs in an Electron utilityProcess: the whole collector (SQLite included) stays off the window's thread.
+import path from 'node:path';
+import { loadClusterChoice } from '../collector/cluster';
 import { startCollector, type RunningCollector } from '../collector/collector';
 import type { CollectorCommand, CollectorLaunch, CollectorMessage } from './contract';
 
@@ -8,8 +10,12 @@ const send = (m: CollectorMessage) => parentPort.postMessage(m);
 
 async function run(): Promise<void> {
   let collector: RunningCollector;
+  const settingsDir = path.dirname(launch.dbPath);
   try {
     collector = await startCollector({
+      // The context chosen once (serve --cluster --context, or the app's cluster setting) is watched again; none is
+      // connected to unasked.
+      cluster: loadClusterChoice(settingsDir).context ? { settingsDir } : undefined,
       dbPath: launch.dbPath,
       host: '127.0.0.1',
       grpcPort: launch.grpcPort,
