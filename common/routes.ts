@@ -2,8 +2,11 @@
 // parameters, query, body and answer. The server registers one handler per entry and the client
 // builds its calls from the same entries, so a path is written here and nowhere else.
 import {
+  isObjectUid,
   isSpanId,
   isTraceId,
+  type WireClusterObject,
+  type WireClusterObjectQuery,
   type WireEventMap,
   type WireFindings,
   type WireImportQuery,
@@ -33,7 +36,7 @@ export type Method = 'GET' | 'POST';
 export type BodyKind = 'none' | 'json' | 'file';
 
 /** What each path parameter name accepts: a path whose segment does not fit names no endpoint. */
-const PATH_PARAMS = { traceId: isTraceId, spanId: isSpanId };
+const PATH_PARAMS = { traceId: isTraceId, spanId: isSpanId, uid: isObjectUid };
 
 type PathParamName = keyof typeof PATH_PARAMS;
 
@@ -118,6 +121,7 @@ export const routes = {
   stitched: get('/api/stitched').query<WireStitchQuery>().returns<WireTrace>(),
   searchLogs: get('/api/logs').query<WireLogQuery>().returns<WireLogPage>(),
   findings: get('/api/findings').returns<WireFindings>(),
+  clusterObject: get('/api/cluster/objects/:uid').query<WireClusterObjectQuery>().returns<WireClusterObject>(),
   events: get('/api/events').events<WireEventMap>(),
   importFile: post('/api/import').query<WireImportQuery>().file().returns<WireImportResult>(),
   sendTestTrace: post('/api/test-trace').returns<WireTestTrace>(),

@@ -1,7 +1,7 @@
 // The JSON the UI API speaks (common/routes says which endpoint speaks which). JSON has no bigint and
 // no bytes, so nanosecond timestamps travel as decimal strings and bytes as base64; attribute
 // values are tagged where a plain JSON value would lose their OTLP type.
-import type { ObjectLink } from './cluster';
+import type { ClusterKind, ClusterStateOf, EventState, ObjectLink, OwnerRef } from './cluster';
 import type { Finding, FindingKey, Severity, SpanRef, Stitch } from './findings';
 
 /** A trace id as the API takes it: 32 lower-case hex digits. */
@@ -306,6 +306,62 @@ export interface WireFinding extends Finding {
   /** The Kubernetes objects behind the occurrences shown; [] without cluster history. */
   objects: ObjectLink[];
 }
+
+/** A Kubernetes uid as the API takes it: RFC 4122 in practice, any short run of letters, digits and dashes accepted. */
+export function isObjectUid(text: string): boolean {
+  return /^[A-Za-z0-9-]{1,64}$/.test(text);
+}
+
+/**
+ * `GET /api/cluster/objects/:uid` query: the time to show the object at. `atMs` is a span's start; `finding` (a
+ * fingerprint) is the start of the first occurrence that reached the object, as the finding's `objects` were judged.
+ * Neither: its latest state.
+ */
+export interface WireClusterObjectQuery {
+  atMs?: number;
+  finding?: string;
+}
+
+/** An event about an object, as it stood at the time asked for. */
+export interface WireClusterEvent extends EventState {
+  uid: string;
+}
+
+/** An owner by ownerReferences; `known` when the history holds it (it can be opened). */
+export interface WireOwner extends OwnerRef {
+  known: boolean;
+}
+
+interface ClusterObjectOf<K extends ClusterKind> {
+  kind: K;
+  /** '' for cluster-scoped kinds (Node). */
+  namespace: string;
+  name: string;
+  uid: string;
+  /** metadata.creationTimestamp */
+  created: string;
+  /** The time the state is for; null for the latest state. */
+  atMs: number | null;
+  /** The last state observed by `atMs` (or the first, when `atMs` is before any); null when none was recorded. */
+  state: ClusterStateOf[K] | null;
+  /** When that state was observed. */
+  observedMs: number | null;
+  /** The same summary a chip shows (ObjectLink.status), at `atMs`. */
+  status: ObjectLink['status'];
+  /** How many states the history holds, and when the object was first and last seen. */
+  states: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** null while the object exists; else when it was last seen (RFC 3339). */
+  gone: string | null;
+  /** The chain of controllers above it, nearest first (ReplicaSet, then Deployment). */
+  owners: WireOwner[];
+  /** Events about it within an hour of `atMs` (all of them for the latest state), newest first. */
+  events: WireClusterEvent[];
+}
+
+/** `GET /api/cluster/objects/:uid`: one object as it was at a time; `kind` tells which state it carries. */
+export type WireClusterObject = { [K in ClusterKind]: ClusterObjectOf<K> }[ClusterKind];
 
 /** A split trace joined back: `from` is the producer/client span, `to` the span whose context was lost. */
 export type WireStitch = Stitch;

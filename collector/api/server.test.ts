@@ -11,7 +11,7 @@ import { attributes, log, resource, span, spanId, T0, tempDir, traceId } from '.
 import type { Store } from '../store/types';
 import { startApiServer, type AnalysisSource, type ApiServerOptions, type RunningApiServer } from './server';
 import { buildPath, routes, type Route } from '../../common/routes';
-import type { WireError, WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from '../../common/wire';
+import type { WireClusterObject, WireError, WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from '../../common/wire';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -392,6 +392,81 @@ describe('findings', () => {
     expect(detail.body.objects[0]).toMatchObject({ kind: 'Pod', name: 'b', uid: 'pod-1', gone: null, status: { phase: 'Running', ready: true } });
     const checkout = await api<WireSpanDetail>(`/api/traces/${traceId(2)}/spans/${spanId(10)}`);
     expect(checkout.body.objects).toEqual([]);
+  });
+
+  it('serves one cluster object as it was at a span or a finding, with its owners and the events about it', async () => {
+    const ms = Number(T0 / 1_000_000n) + 100;
+    const at = (offset: number) => new Date(ms + offset).toISOString();
+    const created = at(-600_000);
+    const change = (kind: 'Pod' | 'ReplicaSet' | 'Deployment' | 'Node' | 'Event', name: string, uid: string, observedMs: number, state: object) => ({
+      identity: { kind, namespace: kind === 'Node' ? '' : 'shop', name, uid },
+      created,
+      resourceVersion: String(observedMs),
+      observedMs,
+      state: state as never,
+    });
+    const pod = { phase: 'Running', podIPs: ['10.1.0.7'], nodeName: 'node-a', labels: { app: 'db' }, owner: { kind: 'ReplicaSet', name: 'db-5d8f', uid: 'rs-1' } };
+    const container = { name: 'db', ready: true, restartCount: 0, state: 'running' };
+    const event = (reason: string, involved: object, lastMs: number) => ({ involved, reason, message: `${reason} happened`, type: reason === 'Killing' ? 'Normal' : 'Warning', count: 1, lastTime: at(lastMs) });
+    await store.recordClusterChanges('https://127.0.0.1:6443', [
+      change('Deployment', 'db', 'dep-1', ms - 600_000, { labels: {}, selector: { app: 'db' }, replicas: 1, readyReplicas: 1 }),
+      change('ReplicaSet', 'db-5d8f', 'rs-1', ms - 600_000, { labels: {}, owner: { kind: 'Deployment', name: 'db', uid: 'dep-1' }, replicas: 1, readyReplicas: 1 }),
+      change('Node', 'node-a', 'node-1', ms - 600_000, { conditions: { Ready: { status: 'True' } }, addresses: ['10.0.0.4'], labels: {} }),
+      change('Pod', 'b', 'pod-1', ms - 60_000, { ...pod, conditions: { Ready: { status: 'True', since: at(-50_000) } }, containers: [container] }),
+      change('Pod', 'b', 'pod-1', ms + 30_000, {
+        ...pod,
+        deletionTimestamp: at(30_000),
+        deletionGracePeriodSeconds: 30,
+        conditions: { Ready: { status: 'False', since: at(30_000) } },
+        containers: [{ ...container, ready: false, restartCount: 2, lastTerminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: at(-5_000) } }],
+      }),
+      change('Event', 'b.killing', 'ev-1', ms + 30_000, event('Killing', { kind: 'Pod', namespace: 'shop', name: 'b', uid: 'pod-1' }, 30_000)),
+      change('Event', 'b.scheduled', 'ev-2', ms - 7_200_000, event('Scheduled', { kind: 'Pod', namespace: 'shop', name: 'b', uid: 'pod-1' }, -7_200_000)),
+      // The kubelet names a Node by its name where the uid goes, and files its events in the default namespace.
+      {
+        ...change('Event', 'node-a.notready', 'ev-3', ms + 10_000, event('NodeNotReady', { kind: 'Node', namespace: '', name: 'node-a', uid: 'node-a' }, 10_000)),
+        identity: { kind: 'Event', namespace: 'default', name: 'node-a.notready', uid: 'ev-3' },
+      },
+    ]);
+    await store.recordClusterChanges('https://127.0.0.1:6443', [{ identity: { kind: 'Pod', namespace: 'shop', name: 'b', uid: 'pod-1' }, created, resourceVersion: 'x', observedMs: ms + 60_000, deleted: true }]);
+
+    const atSpan = await api<WireClusterObject>(`/api/cluster/objects/pod-1?atMs=${ms}`);
+    expect(atSpan.status).toBe(200);
+    expect(atSpan.body).toMatchObject({ kind: 'Pod', namespace: 'shop', name: 'b', atMs: ms, observedMs: ms - 60_000, states: 2, gone: at(60_000), status: { phase: 'Running', ready: true, restarts: 0, terminating: false } });
+    expect(atSpan.body.kind === 'Pod' && atSpan.body.state?.conditions.Ready.status).toBe('True');
+    expect(atSpan.body.owners).toEqual([
+      { kind: 'ReplicaSet', name: 'db-5d8f', uid: 'rs-1', known: true },
+      { kind: 'Deployment', name: 'db', uid: 'dep-1', known: true },
+    ]);
+    // The Scheduled event is two hours before the span: out of its window.
+    expect(atSpan.body.events.map((e) => [e.uid, e.reason, e.type, e.message])).toEqual([['ev-1', 'Killing', 'Normal', 'Killing happened']]);
+
+    const latest = await api<WireClusterObject>('/api/cluster/objects/pod-1');
+    expect(latest.body).toMatchObject({ atMs: null, observedMs: ms + 30_000, status: { ready: false, restarts: 2, terminating: true } });
+    expect(latest.body.kind === 'Pod' && latest.body.state?.containers[0].lastTerminated).toEqual({ reason: 'OOMKilled', exitCode: 137, finishedAt: at(-5_000) });
+    expect(latest.body.events.map((e) => e.reason)).toEqual(['Killing', 'Scheduled']);
+
+    // The finding's occurrence is the span at `ms` in pod b: the object as that span saw it.
+    const atFinding = await api<WireClusterObject>('/api/cluster/objects/rs-1?finding=f00d');
+    expect(atFinding.body).toMatchObject({ kind: 'ReplicaSet', atMs: ms, owners: [{ kind: 'Deployment', name: 'db' }] });
+    const node = await api<WireClusterObject>(`/api/cluster/objects/node-1?atMs=${ms}`);
+    expect(node.body).toMatchObject({ kind: 'Node', namespace: '', status: { ready: true } });
+    expect(node.body.events.map((e) => e.reason)).toEqual(['NodeNotReady']);
+
+    const unknown = await api<WireError>('/api/cluster/objects/3f1c9a2e-0000-4000-8000-000000000000');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toBe('no Kubernetes object with uid 3f1c9a2e-0000-4000-8000-000000000000 in the recorded cluster history');
+    expect((await api<WireError>('/api/cluster/objects/pod-1?finding=beef')).status).toBe(404);
+    const both = await api<WireError>(`/api/cluster/objects/pod-1?finding=f00d&atMs=${ms}`);
+    expect(both.status).toBe(400);
+    expect((await api<WireError>('/api/cluster/objects/pod-1?atMs=soon')).body.error).toContain('atMs');
+    expect((await api<WireError>('/api/cluster/objects/pod_1')).body.error).toBe('no API endpoint /api/cluster/objects/pod_1');
+  });
+
+  it('answers a cluster object with 404 before any cluster history is recorded', async () => {
+    const res = await api<WireError>('/api/cluster/objects/pod-1');
+    expect(res.status).toBe(404);
+    expect(res.body.error).toContain('pod-1');
   });
 
   it('pushes a findings event when the analysis reports a change, and re-reads only then', async () => {

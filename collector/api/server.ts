@@ -9,6 +9,7 @@ import { ClusterLinks } from './cluster';
 import { FindingsCache, type AnalysisSource, type ApiContext, type ImportFile } from './context';
 import { dispatch, type Handlers } from './dispatch';
 import { EventHub } from './events';
+import { clusterHandlers } from './handlers/cluster';
 import { findingHandlers } from './handlers/findings';
 import { importHandlers, importPath } from './handlers/imports';
 import { infoHandlers, storeStats } from './handlers/info';
@@ -60,6 +61,7 @@ const handlers: Handlers = {
   ...traceHandlers,
   ...logHandlers,
   ...findingHandlers,
+  ...clusterHandlers,
   ...importHandlers,
   ...testTraceHandlers,
   ...sqlHandlers,

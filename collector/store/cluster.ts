@@ -72,8 +72,8 @@ export function clusterHistory(db: Db, cluster: string, fromMs = 0, toMs = Numbe
 }
 
 /**
- * Just what linking spans with these keys needs, however large the cluster: the pods the keys name, their
- * owners (followed up by uid), their nodes, and the Services, EndpointSlices and Events of their namespaces.
+ * Just what linking spans with these keys needs, however large the cluster: the objects the keys name, their
+ * owners (followed up by uid), their pods' nodes, and the Services, EndpointSlices and Events of their namespaces.
  */
 export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys): ClusterHistoryRows {
   const byId = new Map<bigint, ObjectRow>();
@@ -87,8 +87,10 @@ export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys): C
   }
   for (const address of keys.addresses) where(`id IN (SELECT object_id FROM k8s_pod_addresses WHERE address = ?)`, address);
   for (const id of keys.containerIds) where(`id IN (SELECT object_id FROM k8s_container_ids WHERE container_id = ?)`, id);
-  const pods = [...byId.values()].filter((r) => r.kind === 'Pod');
-  for (const namespace of new Set(pods.map((p) => p.namespace))) where(`kind IN ('Service', 'EndpointSlice', 'Event') AND namespace = ?`, namespace);
+  const named = [...byId.values()];
+  // A node's events are filed in the default namespace.
+  const namespaces = new Set(named.map((o) => (o.kind === 'Node' ? 'default' : o.namespace)).filter((ns) => ns !== ''));
+  for (const namespace of namespaces) where(`kind IN ('Service', 'EndpointSlice', 'Event') AND namespace = ?`, namespace);
   const states = withStates(db, [...byId.values()]);
   // Owners by uid, level after level (ReplicaSet → Deployment), and the nodes the pods ran on.
   let found = states.states;

@@ -13,6 +13,9 @@ import { workerPool } from '../../fixtures/async-hops';
 import { wideTrace } from '../../fixtures/wide-trace';
 import { setAttribute, SpanKind, StatusCode, type Resource, type Span } from '../../collector/model';
 import { resource, span } from '../../collector/store/testing';
+import type { ClusterChange } from '../../collector/store/cluster';
+import type { ClusterKind, ClusterStateOf, ContainerState, ObjectIdentity, PodState } from '../../common/cluster';
+import type { Finding } from '../../common/findings';
 import { corpusPath } from '../corpus';
 import { launchBrowser, newPage, screenshot, startHopscope, startServe, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
@@ -416,7 +419,7 @@ describe('findings', () => {
     const trace = new TracePage(page);
     await trace.waitLoaded();
     await expect.poll(() => trace.selectedSpanId()).toBe(at.spanId);
-    await expect.poll(() => trace.detail.root().locator('.finding-strip').textContent()).toContain(stored.title);
+    await expect.poll(() => trace.detail.root().locator('.finding-strip').textContent()).toContain(stored.title.replace(/`/g, ''));
 
     // A stitch opens producer and consumer as one trace, the hop drawn as a connector at the consumer.
     await app.tab('Findings');
@@ -433,6 +436,190 @@ describe('findings', () => {
     expect((await trace.rowCounts()).total).toBe(total);
     await expect.poll(() => trace.selectedSpanId()).toBe(stitch.to.spanId);
     await screenshot(page, 'trace-stitched', theme);
+  });
+});
+
+describe('cluster objects', () => {
+  const MIN = 60_000;
+  const CLUSTER = 'https://127.0.0.1:6443';
+  /** A cluster time as the panel shows it: 14:03:27 today, with the date before (the test may run across midnight). */
+  const CLOCK = String.raw`(?:[A-Z][a-z]{2} \d{1,2} )?\d\d:\d\d:\d\d`;
+
+  /**
+   * A checkout Deployment on one node: pod q9rt was told to terminate just before it served a request and is gone
+   * since, pod x2lq restarted three times (OOMKilled) and serves on.
+   */
+  async function recordCluster(store: Hopscope['store'], now: number): Promise<void> {
+    const at = (ms: number) => new Date(ms).toISOString();
+    const created = at(now - 120 * MIN);
+    const shop = (kind: ClusterKind, name: string, uid: string) => ({ kind, namespace: kind === 'Node' ? '' : 'shop', name, uid });
+    const change = (identity: ObjectIdentity, observedMs: number, state: ClusterStateOf[ClusterKind]): ClusterChange => ({ identity, created, resourceVersion: String(observedMs), observedMs, state });
+    const node = shop('Node', 'node-a', 'node-a-uid');
+    const deployment = shop('Deployment', 'checkout', 'dep-checkout');
+    const replicaSet = shop('ReplicaSet', 'checkout-7c9d8', 'rs-checkout-7c9d8');
+    const restarted = shop('Pod', 'checkout-7c9d8-x2lq', 'pod-x2lq');
+    const leaving = shop('Pod', 'checkout-7c9d8-q9rt', 'pod-q9rt');
+    const labels = { app: 'checkout', 'pod-template-hash': '7c9d8' };
+    const owner = { kind: 'ReplicaSet', name: replicaSet.name, uid: replicaSet.uid };
+    const container = (over: Partial<ContainerState> = {}): ContainerState => ({ name: 'checkout', ready: true, restartCount: 0, state: 'running', startedAt: at(now - 119 * MIN), ...over });
+    const pod = (ip: string, over: Partial<PodState>): PodState => ({
+      phase: 'Running',
+      conditions: { PodScheduled: { status: 'True', since: created }, Initialized: { status: 'True', since: created }, ContainersReady: { status: 'True', since: created }, Ready: { status: 'True', since: created } },
+      podIPs: [ip],
+      hostIP: '10.0.0.4',
+      nodeName: node.name,
+      owner,
+      labels,
+      startTime: created,
+      containers: [container()],
+      readinessProbes: { checkout: 'httpGet :8080/healthz every 10s' },
+      preStopHooks: { checkout: 'exec sleep 5' },
+      terminationGracePeriodSeconds: 30,
+      ...over,
+    });
+    const deletion = now - 5 * MIN - 10_000;
+    const event = (name: string, involved: ObjectIdentity, reason: string, type: string, message: string, count: number, lastMs: number): ClusterChange =>
+      change(shop('Event', name, `ev-${name}`), lastMs, { involved, reason, type, message, count, firstTime: at(lastMs - (count - 1) * 20_000), lastTime: at(lastMs) });
+    await store.recordClusterChanges(CLUSTER, [
+      change(node, now - 120 * MIN, {
+        conditions: { Ready: { status: 'True', since: created, reason: 'KubeletReady' }, MemoryPressure: { status: 'False', since: created, reason: 'KubeletHasSufficientMemory' } },
+        addresses: ['10.0.0.4', 'node-a'],
+        labels: { 'kubernetes.io/hostname': 'node-a', 'topology.kubernetes.io/zone': 'eu-west-1a' },
+      }),
+      change(deployment, now - 120 * MIN, { labels: { app: 'checkout' }, selector: { app: 'checkout' }, replicas: 3, readyReplicas: 3 }),
+      change(deployment, now - 6 * MIN, { labels: { app: 'checkout' }, selector: { app: 'checkout' }, replicas: 3, readyReplicas: 2 }),
+      change(replicaSet, now - 120 * MIN, { owner: { kind: 'Deployment', name: deployment.name, uid: deployment.uid }, labels, selector: labels, replicas: 3, readyReplicas: 2 }),
+      change(shop('Service', 'checkout', 'svc-checkout'), now - 120 * MIN, { selector: { app: 'checkout' }, clusterIPs: ['10.96.0.12'], ports: ['http 80→8080/TCP'], labels: {} }),
+      change(restarted, now - 120 * MIN, pod('10.1.0.7', {})),
+      change(
+        restarted,
+        now - 10 * MIN,
+        pod('10.1.0.7', {
+          conditions: { PodScheduled: { status: 'True', since: created }, Ready: { status: 'True', since: at(now - 9 * MIN) } },
+          containers: [container({ restartCount: 3, startedAt: at(now - 10 * MIN), lastTerminated: { reason: 'OOMKilled', exitCode: 137, finishedAt: at(now - 10 * MIN - 2_000) }, containerId: '3f2a9c1be4d7' })],
+        }),
+      ),
+      change(leaving, now - 120 * MIN, pod('10.1.0.9', {})),
+      change(leaving, deletion, pod('10.1.0.9', { deletionTimestamp: at(deletion), deletionGracePeriodSeconds: 30 })),
+      change(shop('EndpointSlice', 'checkout-x8k2', 'es-checkout'), deletion, {
+        service: 'checkout',
+        ports: ['http 8080/TCP'],
+        endpoints: [
+          { addresses: ['10.1.0.7'], ready: true, serving: true, terminating: false, pod: { name: restarted.name, uid: restarted.uid }, nodeName: 'node-a' },
+          { addresses: ['10.1.0.9'], ready: false, serving: true, terminating: true, pod: { name: leaving.name, uid: leaving.uid }, nodeName: 'node-a' },
+        ],
+      }),
+      event('x2lq.backoff', restarted, 'BackOff', 'Warning', 'Back-off restarting failed container checkout in pod checkout-7c9d8-x2lq', 3, now - 10 * MIN),
+      event('x2lq.unhealthy', restarted, 'Unhealthy', 'Warning', 'Readiness probe failed: HTTP probe failed with statuscode: 503', 4, now - 9 * MIN - 30_000),
+      event('q9rt.killing', leaving, 'Killing', 'Normal', 'Stopping container checkout', 1, deletion),
+      event('rs.delete', replicaSet, 'SuccessfulDelete', 'Normal', 'Deleted pod: checkout-7c9d8-q9rt', 1, deletion),
+    ]);
+    await store.recordClusterChanges(CLUSTER, [{ identity: leaving, created, resourceVersion: 'gone', observedMs: now - 3 * MIN, deleted: true }]);
+  }
+
+  it.each(THEMES)('shows the pod, workload and node behind a finding and a span, and opens each in a panel (%s)', async (theme) => {
+    const now = Date.now();
+    const podResource = (name: string, uid: string) => resource('checkout', { 'k8s.namespace.name': 'shop', 'k8s.pod.name': name, 'k8s.pod.uid': uid });
+    const onLeaving = spanOf({ traceId: hex(0xa1, 32), spanId: hex(1, 16), name: 'POST /api/checkout', resource: podResource('checkout-7c9d8-q9rt', 'pod-q9rt'), kind: SpanKind.SERVER, startNs: BigInt(now - 5 * MIN) * MS, endNs: BigInt(now - 5 * MIN + 40) * MS });
+    const onRestarted = spanOf({ traceId: hex(0xa2, 32), spanId: hex(2, 16), name: 'POST /api/checkout', resource: podResource('checkout-7c9d8-x2lq', 'pod-x2lq'), kind: SpanKind.SERVER, startNs: BigInt(now - 4 * MIN) * MS, endNs: BigInt(now - 4 * MIN + 35) * MS });
+    const elsewhere = spanOf({ traceId: hex(0xa3, 32), spanId: hex(3, 16), name: 'GET /orders', resource: resourceOf('orders'), kind: SpanKind.SERVER });
+    const finding = (over: Partial<Finding> & Pick<Finding, 'kind' | 'subkind' | 'fingerprint' | 'title' | 'occurrences'>): Finding => ({ severity: 'warning', service: 'checkout', operation: 'POST /api/checkout', count: over.occurrences.length, evidence: {}, ...over });
+    const findings = [
+      finding({ kind: 'rpc-hop', subkind: 'server-root', fingerprint: 'c0ffee12', title: '2 spans of `checkout` started a new trace for a call that came from a traced client', occurrences: [onLeaving, onRestarted].map(({ traceId, spanId }) => ({ traceId, spanId })) }),
+      finding({ kind: 'dual-id', subkind: 'request-split', fingerprint: 'd00d0001', service: 'orders', operation: 'GET /orders', title: '1 span of `orders` started a new trace for a request that already had one', occurrences: [{ traceId: elsewhere.traceId, spanId: elsewhere.spanId }] }),
+    ];
+    hopscope = await startHopscope({ analysis: { findings: () => ({ findings, stitches: [] }) } });
+    await hopscope.store.write({ spans: [onLeaving, onRestarted, elsewhere], logs: [] });
+    await recordCluster(hopscope.store, now);
+
+    const { page, app, errors } = await open(theme, '#/findings/c0ffee12');
+    const view = new FindingsPage(page);
+    const objects = view.objects();
+    await expect.poll(() => objects.texts(), { timeout: 10_000 }).toEqual([
+      expect.stringMatching(/^Pod checkout-7c9d8-q9rt terminating gone 3m ago$/),
+      'Pod checkout-7c9d8-x2lq Running · Ready ↻ 3',
+      'Deployment checkout 2/3 ready',
+      'Node node-a Ready',
+    ]);
+    const gone = hopscope.store.reader.clusterHistory(CLUSTER).objects.find((o) => o.uid === 'pod-q9rt')!.goneMs!;
+    expect(await objects.chip('checkout-7c9d8-q9rt').getAttribute('title')).toBe(
+      ['Pod shop/checkout-7c9d8-q9rt', 'terminating', 'owned by Deployment checkout › ReplicaSet checkout-7c9d8', 'linked by k8s.pod.uid', `gone 3m ago (${new Date(gone).toISOString()})`].join('\n'),
+    );
+    expect(await objects.hint().count()).toBe(0);
+    await screenshot(page, 'cluster-chips', theme);
+
+    // The pod as it was when the finding's span ran in it: told to terminate 10 s before, still Ready.
+    await objects.openWithKeyboard('checkout-7c9d8-q9rt');
+    expect(await objects.chip('checkout-7c9d8-q9rt').getAttribute('aria-expanded')).toBe('true');
+    expect(await objects.fact('Phase').textContent()).toBe('Running');
+    expect(await objects.fact('Ready').textContent()).toBe('Ready');
+    expect(await objects.fact('Node').textContent()).toBe('node-a');
+    expect(await objects.fact('Pod IPs').textContent()).toBe('10.1.0.9');
+    expect(await objects.fact('Owned by').innerText()).toBe('Deployment checkout › ReplicaSet checkout-7c9d8');
+    expect(await objects.panel().locator('.object-strip').textContent()).toMatch(new RegExp(`^Terminating: deletion set for ${CLOCK}, grace period 30s$`));
+    expect(await objects.conditions()).toEqual(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => expect.stringMatching(new RegExp(`^${type} True ${CLOCK}$`))));
+    expect(await objects.containers().locator('.attr-row', { hasText: 'preStop' }).locator('dd').textContent()).toBe('exec sleep 5');
+    expect(await objects.eventReasons()).toEqual(['Killing']);
+    expect(await objects.events().first().textContent()).toContain('Stopping container checkout');
+    await screenshot(page, 'cluster-object', theme);
+
+    // Its owner chain and node open in the same panel.
+    await objects.fact('Owned by').getByRole('button', { name: 'checkout-7c9d8' }).click();
+    await objects.shown('ReplicaSet');
+    expect(await objects.eventReasons()).toEqual(['SuccessfulDelete']);
+    await objects.chip('node-a').click();
+    await objects.shown('Node');
+    expect(await objects.conditions()).toEqual([expect.stringMatching(new RegExp(`^Ready True ${CLOCK} KubeletReady$`)), expect.stringMatching(new RegExp(`^MemoryPressure False ${CLOCK} KubeletHasSufficientMemory$`))]);
+
+    // The endpoint slice and service a pod serves through open from its panel.
+    await objects.chip('checkout-7c9d8-x2lq').click();
+    await objects.panel().getByRole('button', { name: /^EndpointSlice checkout-x8k2/ }).click();
+    await objects.shown('EndpointSlice');
+    const endpoints = objects.panel().locator('tbody tr');
+    expect((await endpoints.allInnerTexts()).map((t) => t.split(/\s+/).slice(0, 2).join(' '))).toEqual(['10.1.0.7 checkout-7c9d8-x2lq', '10.1.0.9 checkout-7c9d8-q9rt']);
+    expect(await endpoints.nth(1).locator('.endpoint-flag.bad').textContent()).toBe('terminating');
+    await objects.chip('checkout-7c9d8-x2lq').click();
+    await objects.panel().getByRole('button', { name: /^Service checkout/ }).click();
+    await objects.shown('Service');
+    expect(await objects.fact('Cluster IPs').textContent()).toBe('10.96.0.12');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => objects.panel().count()).toBe(0);
+
+    // A finding whose spans ran nowhere the history knows gets one quiet line instead.
+    await view.items().filter({ hasText: 'dual-id' }).click();
+    await expect.poll(() => view.objects().hint().textContent()).toBe('No Kubernetes object matched the spans of this finding.');
+    expect(await view.objects().chips().count()).toBe(0);
+
+    // The span in the restarted pod: its chips in the span detail, the pod's containers and events at the span's time.
+    await app.go(`#/trace/${onRestarted.traceId}`);
+    const trace = new TracePage(page);
+    await trace.waitLoaded();
+    const spanObjects = trace.detail.objects();
+    await expect.poll(() => spanObjects.texts(), { timeout: 10_000 }).toEqual(['Pod checkout-7c9d8-x2lq Running · Ready ↻ 3', 'Deployment checkout 2/3 ready', 'Node node-a Ready']);
+    await spanObjects.chip('checkout-7c9d8-x2lq').click();
+    await spanObjects.shown('Pod');
+    expect(await spanObjects.fact('Restarts').textContent()).toBe('3');
+    const state = spanObjects.containers().first();
+    expect(await state.locator('.container-head').innerText()).toMatch(/^checkout\s+ready\s+↻ 3$/);
+    expect(await state.locator('.attr-row', { hasText: 'Last terminated' }).locator('dd').textContent()).toMatch(new RegExp(`^OOMKilled · exit 137 · ${CLOCK}$`));
+    expect(await state.locator('.attr-row', { hasText: 'Readiness probe' }).locator('dd').textContent()).toBe('httpGet :8080/healthz every 10s');
+    expect(await spanObjects.eventReasons()).toEqual(['Unhealthy', 'BackOff']);
+    expect(await spanObjects.events().first().textContent()).toContain('×4');
+    await screenshot(page, 'cluster-span-object', theme);
+    await page.locator('.object-host').evaluate((body) => body.scrollTo(0, body.scrollHeight));
+    await screenshot(page, 'cluster-span-events', theme);
+
+    // Escape closes the panel and leaves the span open, with the focus back on its chip.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => spanObjects.panel().count()).toBe(0);
+    expect(await trace.detail.root().count()).toBe(1);
+    await spanObjects.chip('checkout').focus();
+    await page.keyboard.press('Enter');
+    await spanObjects.shown('Deployment');
+    expect(await spanObjects.fact('Ready').textContent()).toBe('2');
+    expect(await spanObjects.fact('Replicas').textContent()).toBe('3');
+    expect(await trace.rowCounts()).toEqual({ visible: 1, total: 1 });
+    expect(errors).toEqual([]);
   });
 });
 

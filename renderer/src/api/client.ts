@@ -3,6 +3,8 @@ import {
   spanKey,
   type SpanRef,
   type WireEventMap,
+  type WireClusterObject,
+  type WireClusterObjectQuery,
   type WireError,
   type WireEventName,
   type WireFindings,
@@ -93,6 +95,11 @@ export class ApiClient {
 
   findings(): Promise<WireFindings> {
     return this.call(routes.findings, {});
+  }
+
+  /** A Kubernetes object as it was at a span's start (`atMs`) or a finding's occurrence (`finding`), or as it is now. */
+  clusterObject(uid: string, at: WireClusterObjectQuery, signal?: AbortSignal): Promise<WireClusterObject> {
+    return this.call(routes.clusterObject, { params: { uid }, query: at }, signal);
   }
 
   sendTestTrace(): Promise<WireTestTrace> {

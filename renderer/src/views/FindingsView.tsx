@@ -2,21 +2,15 @@ import { useEffect } from 'react';
 import { FINDING_KINDS } from '../../../common/findings';
 import { spanKey, type WireFinding, type WireStitch } from '../../../common/wire';
 import { Icon } from '../components/Icon';
+import { MarkedText } from '../components/MarkedText';
 import { serviceColor } from '../model/colors';
 import { useFindings } from '../stores/findings';
 import { useLive } from '../stores/live';
 import { navigate, routeHash, traceHref, type Route } from '../stores/route';
+import { ObjectChips, useOpenObject } from './ObjectChips';
+import { ObjectPanel } from './ObjectPanel';
 
 const MAX_OCCURRENCES_SHOWN = 50;
-
-/** Finding titles mark names with backticks; show those as code. */
-function Title({ text }: { text: string }) {
-  return (
-    <>
-      {text.split('`').map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : part))}
-    </>
-  );
-}
 
 /** A span reference as a link to it; a list of names as a list; anything else as text or JSON. */
 function EvidenceValue({ value }: { value: unknown }) {
@@ -58,7 +52,34 @@ function stitchHref(s: WireStitch): string {
   return routeHash({ view: 'stitch', from: s.from, to: s.to, spanId: s.to.spanId });
 }
 
-function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: WireStitch[] }) {
+/** Where the finding's Kubernetes objects go: chips, the open one's panel, or a line on how to get them. */
+function FindingObjects({ finding, clusterKnown }: { finding: WireFinding; clusterKnown: boolean }) {
+  const objectView = useOpenObject(finding.fingerprint);
+  if (finding.objects.length === 0) {
+    return (
+      <div className="object-hint" data-testid="object-hint">
+        <Icon name="cube" size={13} />
+        {clusterKnown ? (
+          <span>No Kubernetes object matched the spans of this finding.</span>
+        ) : (
+          <span>
+            Cluster linking is off: no cluster history yet. Connect one with <code>hopscope analyze --cluster</code> or the desktop app's cluster setting.
+          </span>
+        )}
+      </div>
+    );
+  }
+  return (
+    <>
+      <ObjectChips objects={finding.objects} openUid={objectView.openUid} onToggle={objectView.toggle} />
+      {objectView.openUid && (
+        <ObjectPanel uid={objectView.openUid} at={{ finding: finding.fingerprint }} objects={finding.objects} onOpen={objectView.open} onClose={objectView.close} />
+      )}
+    </>
+  );
+}
+
+function FindingDetail({ finding, stitches, clusterKnown }: { finding: WireFinding; stitches: WireStitch[]; clusterKnown: boolean }) {
   const traces = new Set(finding.occurrences.map((o) => o.traceId));
   const related = stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId));
   const kind = FINDING_KINDS[finding.kind];
@@ -72,7 +93,7 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
         <span className="muted mono small">#{finding.fingerprint}</span>
       </div>
       <h2>
-        <Title text={finding.title} />
+        <MarkedText text={finding.title} />
       </h2>
       <div className="finding-where">
         <span className="svc-dot" style={{ background: serviceColor(finding.service) }} />
@@ -82,8 +103,9 @@ function FindingDetail({ finding, stitches }: { finding: WireFinding; stitches: 
           · {finding.count.toLocaleString()} {finding.count === 1 ? 'occurrence' : 'occurrences'}
         </span>
       </div>
+      <FindingObjects finding={finding} clusterKnown={clusterKnown} />
       <p className="kind-help">
-        <b>{kind.label}.</b> {kind.help} <span className="muted">Typical cause:</span> <Title text={kind.cause} />
+        <b>{kind.label}.</b> {kind.help} <span className="muted">Typical cause:</span> <MarkedText text={kind.cause} />
       </p>
       <section className="detail-section">
         <h4>Evidence</h4>
@@ -164,7 +186,7 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
             <span className={`sev-bar ${f.severity}`} />
             <span className="finding-item-main">
               <span className="finding-item-title">
-                <Title text={f.title} />
+                <MarkedText text={f.title} />
               </span>
               <span className="muted small">
                 {f.kind}/{f.subkind} · {f.service}
@@ -174,7 +196,7 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
           </button>
         ))}
       </div>
-      {current && <FindingDetail finding={current} stitches={data.stitches} />}
+      {current && <FindingDetail finding={current} stitches={data.stitches} clusterKnown={findings.some((f) => f.objects.length > 0)} />}
     </div>
   );
 }

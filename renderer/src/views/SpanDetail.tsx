@@ -2,9 +2,11 @@ import { useMemo, useState } from 'react';
 import type { WireLog, WireSpanDetail } from '../../../common/wire';
 import { AttributeTable } from '../components/AttributeTable';
 import { CopyButton } from '../components/CopyButton';
+import { MarkedText } from '../components/MarkedText';
 import { Icon } from '../components/Icon';
+import { Section } from '../components/Section';
 import { serviceColor } from '../model/colors';
-import { formatDuration, formatTimestamp, plural } from '../model/format';
+import { formatDuration, formatTimestamp, nsToMs, plural } from '../model/format';
 import { StatusCode } from '../../../common/telemetry';
 import { displayValue, plainAttributes, severityLevel, severityName, spanKindName, statusCodeName } from '../model/values';
 import { spanKey } from '../../../common/wire';
@@ -12,6 +14,8 @@ import type { Waterfall } from '../model/waterfall';
 import { traceHref } from '../stores/route';
 import { useTraceView, type DetailTab } from '../stores/traceView';
 import { JsonView } from './JsonView';
+import { ObjectChips, useOpenObject } from './ObjectChips';
+import { ObjectPanel } from './ObjectPanel';
 
 function nsBetween(a: string, b: string): number {
   return Number(BigInt(b) - BigInt(a));
@@ -41,18 +45,6 @@ function rawSpan({ span, resources, scopes }: WireSpanDetail): unknown {
     resource: { attributes: plainAttributes(resource.attributes), droppedAttributesCount: resource.droppedAttributesCount, schemaUrl: resource.schemaUrl },
     scope: { name: scope.name, version: scope.version, attributes: plainAttributes(scope.attributes), schemaUrl: scope.schemaUrl },
   };
-}
-
-function Section({ title, count, children }: { title: string; count?: number; children: React.ReactNode }) {
-  return (
-    <section className="detail-section">
-      <h4>
-        {title}
-        {count !== undefined && <span className="muted"> {count}</span>}
-      </h4>
-      {children}
-    </section>
-  );
 }
 
 export function LogLine({ log, service, onOpen }: { log: WireLog; service?: string; onOpen?: () => void }) {
@@ -85,6 +77,7 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
   const loaded = details.get(spanKey({ traceId, spanId }));
   const logs = useMemo(() => trace.logs.filter((l) => l.spanId === spanId && l.traceId === traceId), [trace, spanId, traceId]);
   const findings = useMemo(() => trace.findings.filter((f) => f.spanId === spanId), [trace, spanId]);
+  const objectView = useOpenObject(spanKey({ traceId, spanId }));
 
   if (r < 0) {
     const missing = w.missingParent.get(row) ?? '';
@@ -186,37 +179,46 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
           </span>
         </div>
       </div>
+      {detail && <ObjectChips objects={detail.objects} openUid={objectView.openUid} onToggle={objectView.toggle} />}
       {span?.status.message && <div className="status-message">{span.status.message}</div>}
       {findings.map((f) => (
         <a key={f.fingerprint} className={`finding-strip ${f.severity}`} href={`#/findings/${f.fingerprint}`}>
-          <Icon name="flag" size={13} /> {f.title}
+          <Icon name="flag" size={13} /> <MarkedText text={f.title} />
         </a>
       ))}
-      <nav className="detail-tabs" role="tablist">
-        {tabs.map((t) => (
-          <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
-            {t.label}
-            {t.count !== undefined && <span className="tab-count">{t.count}</span>}
-          </button>
-        ))}
-      </nav>
-      <div className={`detail-body ${tab === 'json' && detail ? 'flush' : ''}`}>
-        {tab === 'logs' ? (
-          logs.length === 0 ? (
-            <div className="muted small">No logs carry this span's context.</div>
-          ) : (
-            logs.map((l) => <LogLine key={l.id} log={l} />)
-          )
-        ) : !loaded ? (
-          <div className="muted small detail-loading">
-            <span className="spinner" /> Loading span…
+      {detail && objectView.openUid ? (
+        <div className="detail-body object-host">
+          <ObjectPanel uid={objectView.openUid} at={{ atMs: nsToMs(detail.span.startNs) }} objects={detail.objects} onOpen={objectView.open} onClose={objectView.close} />
+        </div>
+      ) : (
+        <>
+          <nav className="detail-tabs" role="tablist">
+            {tabs.map((t) => (
+              <button key={t.id} type="button" role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'active' : ''} onClick={() => setTab(t.id)} data-testid={`tab-${t.id}`}>
+                {t.label}
+                {t.count !== undefined && <span className="tab-count">{t.count}</span>}
+              </button>
+            ))}
+          </nav>
+          <div className={`detail-body ${tab === 'json' && detail ? 'flush' : ''}`}>
+            {tab === 'logs' ? (
+              logs.length === 0 ? (
+                <div className="muted small">No logs carry this span's context.</div>
+              ) : (
+                logs.map((l) => <LogLine key={l.id} log={l} />)
+              )
+            ) : !loaded ? (
+              <div className="muted small detail-loading">
+                <span className="spinner" /> Loading span…
+              </div>
+            ) : !detail ? (
+              <div className="error-text">{'error' in loaded ? loaded.error : ''}</div>
+            ) : (
+              <SpanTabs tab={tab} w={w} detail={detail} filter={filter} setFilter={setFilter} theme={theme} />
+            )}
           </div>
-        ) : !detail ? (
-          <div className="error-text">{'error' in loaded ? loaded.error : ''}</div>
-        ) : (
-          <SpanTabs tab={tab} w={w} detail={detail} filter={filter} setFilter={setFilter} theme={theme} />
-        )}
-      </div>
+        </>
+      )}
     </aside>
   );
 }

@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { ObjectChipsPart } from './objects';
 
 export class FindingsPage {
   constructor(readonly page: Page) {}
@@ -9,6 +10,11 @@ export class FindingsPage {
 
   detail() {
     return this.page.getByTestId('finding-detail');
+  }
+
+  /** The Kubernetes objects of the finding shown. */
+  objects() {
+    return new ObjectChipsPart(this.page, this.detail());
   }
 
   occurrences() {

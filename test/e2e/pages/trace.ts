@@ -1,4 +1,5 @@
 import type { Page } from 'playwright-core';
+import { ObjectChipsPart } from './objects';
 
 /** The waterfall of one trace and the span detail beside it. */
 export class TracePage {
@@ -101,5 +102,10 @@ export class SpanDetailPanel {
 
   json() {
     return this.page.getByTestId('json-view');
+  }
+
+  /** The Kubernetes objects behind the span. */
+  objects() {
+    return new ObjectChipsPart(this.page, this.root());
   }
 }

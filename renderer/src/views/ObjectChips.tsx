@@ -1,0 +1,85 @@
+import { useEffect, useState } from 'react';
+import type { ObjectLink } from '../../../common/cluster';
+import { chipObjects, goneText, objectStatus, objectTooltip } from '../model/objects';
+
+/** How many chips show before the rest fold behind a "+n" button. */
+const CHIPS_SHOWN = 6;
+
+/** The current time, moved on every `everyMs`: for "3m ago" texts that should not go stale on screen. */
+export function useNow(everyMs = 30_000): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = window.setInterval(() => setNow(Date.now()), everyMs);
+    return () => window.clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/**
+ * Which object of a finding or span is open in the panel. `scope` names the finding or span: another one starts
+ * closed. Closing gives the focus back to the object's chip, so the keyboard stays where it was.
+ */
+export function useOpenObject(scope: string): { openUid?: string; open(uid: string): void; toggle(uid: string): void; close(): void } {
+  const [opened, setOpened] = useState<{ scope: string; uid: string }>();
+  const openUid = opened?.scope === scope ? opened.uid : undefined;
+  return {
+    openUid,
+    open: (uid) => setOpened({ scope, uid }),
+    toggle: (uid) => setOpened(openUid === uid ? undefined : { scope, uid }),
+    close: () => {
+      setOpened(undefined);
+      if (openUid) document.querySelector<HTMLElement>(`[data-object-uid="${CSS.escape(openUid)}"]`)?.focus();
+    },
+  };
+}
+
+/**
+ * The pod, top workload and node behind a finding or span, each a chip with its status at that time and, when
+ * the cluster no longer has it, since when it is gone. A chip toggles the object panel (click, Enter or Space).
+ */
+export function ObjectChips({ objects, openUid, onToggle }: { objects: readonly ObjectLink[]; openUid?: string; onToggle(uid: string): void }) {
+  const now = useNow();
+  const [all, setAll] = useState(false);
+  const chips = chipObjects(objects);
+  if (chips.length === 0) return null;
+  const shown = all ? chips : chips.slice(0, CHIPS_SHOWN);
+  return (
+    <div className="object-chips" role="group" aria-label="Kubernetes objects" data-testid="object-chips">
+      {shown.map((o) => {
+        const status = objectStatus(o);
+        const gone = goneText(o.gone, now);
+        return (
+          <button
+            key={o.uid}
+            type="button"
+            className={`object-chip tone-${status.tone} ${gone ? 'gone' : ''}`}
+            title={objectTooltip(o, objects, now)}
+            aria-expanded={openUid === o.uid}
+            data-testid="object-chip"
+            data-object-uid={o.uid}
+            onClick={() => onToggle(o.uid)}
+            // The trace view's keys (Enter folds a row) must not act on a focused chip.
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' || e.key === ' ') e.stopPropagation();
+            }}
+          >
+            <span className="object-kind">{o.kind}</span>
+            <span className="object-name">{o.name}</span>
+            {status.text && <span className="object-state">{status.text}</span>}
+            {status.restarts > 0 && (
+              <span className="object-restarts" aria-label={`${status.restarts} restarts`}>
+                ↻ {status.restarts}
+              </span>
+            )}
+            {gone && <span className="object-gone">{gone}</span>}
+          </button>
+        );
+      })}
+      {chips.length > shown.length && (
+        <button type="button" className="object-more" onClick={() => setAll(true)}>
+          +{chips.length - shown.length} more
+        </button>
+      )}
+    </div>
+  );
+}
