@@ -24,10 +24,13 @@ export interface AnalysisReport {
   cluster?: ClusterSection;
 }
 
-/** The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed. */
-export function analyzeStore(store: Store): AnalysisReport {
+/**
+ * The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed;
+ * with the cluster's history, the cluster detectors run too.
+ */
+export function analyzeStore(store: Store, cluster?: ClusterHistory): AnalysisReport {
   const stats = store.reader.stats();
-  const { findings, stitches } = analyzeAll(allTraces(store), allLogs(store));
+  const { findings, stitches } = analyzeAll(allTraces(store), allLogs(store), undefined, { cluster });
   return {
     summary: { spans: stats.spans, logs: stats.logs, traces: stats.traces, services: stats.services },
     findings,
@@ -75,8 +78,7 @@ function clusterMessage(err: unknown): string {
  * Adds to each finding the Kubernetes objects behind its occurrences, judged against the cluster's history as
  * recorded in the store at each span's time, and the `cluster` section.
  */
-export function linkReportToCluster(report: AnalysisReport, store: Store, section: ClusterSection): AnalysisReport {
-  const history = new ClusterHistory(store.reader.clusterHistory(section.server));
+export function linkReportToCluster(report: AnalysisReport, store: Store, section: ClusterSection, history: ClusterHistory): AnalysisReport {
   const place = (ref: SpanRef) => {
     const span = store.reader.spanPlace(ref.traceId, ref.spanId);
     return span && placeOf(span);

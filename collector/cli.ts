@@ -12,6 +12,7 @@ import { openStore } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
+import { ClusterHistory } from './analysis/cluster-links';
 import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, renderAnalysisText, type ClusterFlags, type Severity } from './analyze';
 import { ImportProgress } from './progress';
 
@@ -291,8 +292,9 @@ async function analyze(args: string[]): Promise<number> {
     const section = cluster ? await readClusterOnce(store, cluster) : undefined;
     for (const u of section?.unreadable ?? []) process.stderr.write(`hopscope: cluster: ${u.reason}\n`);
     await store.flush();
-    const analyzed = analyzeStore(store);
-    const report = section ? linkReportToCluster(analyzed, store, section) : analyzed;
+    const history = section ? new ClusterHistory(store.reader.clusterHistory(section.server)) : undefined;
+    const analyzed = analyzeStore(store, history);
+    const report = section ? linkReportToCluster(analyzed, store, section, history!) : analyzed;
     process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));
     return failOn && failOnMatches(report, failOn as Severity) ? EXIT_FINDINGS : EXIT_OK;
   } finally {

@@ -66,6 +66,15 @@ export interface PodState {
   terminationGracePeriodSeconds?: number;
 }
 
+/**
+ * When the pod was told to stop (ms): the API server sets deletionTimestamp to the delete request's time plus
+ * the grace period, the deadline for the kubelet to kill it. Undefined while no deletion was requested.
+ */
+export function deletionRequestedMs(pod: Pick<PodState, 'deletionTimestamp' | 'deletionGracePeriodSeconds'>): number | undefined {
+  const deadline = pod.deletionTimestamp ? Date.parse(pod.deletionTimestamp) : NaN;
+  return Number.isNaN(deadline) ? undefined : deadline - (pod.deletionGracePeriodSeconds ?? 0) * 1000;
+}
+
 export interface WorkloadState {
   owner?: OwnerRef;
   labels: Record<string, string>;

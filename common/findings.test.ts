@@ -15,7 +15,7 @@ describe('finding kinds', () => {
   });
 
   it('titles every declared subkind with the service, in singular and plural', () => {
-    const evidence = { skewMs: -12, childHost: 'node-b', parentHost: 'node-a', parentService: 'api', observed: 10, counted: 100, configured: 0.5, configuredFrom: 'settings', records: 4 };
+    const evidence = { skewMs: -12, childHost: 'node-b', parentHost: 'node-a', parentService: 'api', observed: 10, counted: 100, configured: 0.5, configuredFrom: 'settings', records: 4, pod: 'api-7c9f-x1' };
     for (const kind of FINDING_KIND_NAMES) {
       for (const subkind of Object.keys(FINDING_KINDS[kind].subkinds)) {
         for (const count of [1, 7]) {
@@ -45,8 +45,8 @@ describe('finding kinds', () => {
 
   it('does not compile a detector that emits a kind or subkind without its declaration (checked by tsc)', () => {
     const undeclaredKind: Observation = {
-      // @ts-expect-error 'served-while-terminating' has no title or help in FINDING_KINDS yet, so no detector may emit it
-      kind: 'served-while-terminating',
+      // @ts-expect-error 'dns-cache-stale' has no title or help in FINDING_KINDS, so no detector may emit it
+      kind: 'dns-cache-stale',
       subkind: 'cycle',
       service: 's',
       operation: 'o',
@@ -63,7 +63,7 @@ describe('finding kinds', () => {
       evidence: {},
     };
     // @ts-expect-error a kind declared without help (and cause) is not a KindSpec
-    const withoutHelp: KindSpec = { label: 'Served while terminating', subkinds: { late: { severity: 'warning', title: () => 'late' } } };
+    const withoutHelp: KindSpec = { label: 'DNS cache stale', subkinds: { late: { severity: 'warning', title: () => 'late' } } };
     // @ts-expect-error a subkind declared without a title is not a KindSpec either
     const withoutTitle: KindSpec = { label: 'x', help: 'y', cause: 'z', subkinds: { late: { severity: 'warning' } } };
     expect([undeclaredKind, undeclaredSubkind, withoutHelp, withoutTitle]).toHaveLength(4);

@@ -157,6 +157,21 @@ export const FINDING_KINDS = {
       'unsampled-trace': { severity: 'info', title: (f) => `${recordsOf(f, Number(f.evidence.records))} belong to unsampled traces: expected with sampling` },
     },
   },
+  'served-while-terminating': {
+    label: 'Served while terminating',
+    help: 'A SERVER span started on a pod after its deletion had begun (its deletionTimestamp): traffic still reached a pod that was shutting down. Endpoint removal takes from under a second to tens of seconds to reach kube-proxy, ingresses and client-side balancers; a pod that stops accepting before then makes those requests fail with connection resets or 502/503 at the caller. Requests that still succeeded are a near miss.',
+    cause: 'No preStop hook (or one shorter than endpoint propagation) before `http.Server.Shutdown`, SIGTERM handled by exiting at once, or a terminationGracePeriodSeconds too short for the drain.',
+    subkinds: {
+      failed: {
+        severity: 'error',
+        title: (f) => `${spansOf(f)} started on pod ${f.evidence.pod} after it began terminating, and failed`,
+      },
+      'near-miss': {
+        severity: 'warning',
+        title: (f) => `${spansOf(f)} started on pod ${f.evidence.pod} after it began terminating (they still succeeded: a near miss)`,
+      },
+    },
+  },
 } as const satisfies Record<string, KindSpec>;
 
 export type FindingKind = keyof typeof FINDING_KINDS;

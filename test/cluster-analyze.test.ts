@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectLink } from '../common/cluster';
 import { repoRoot } from './corpus';
-import { deploymentWithPods, FakeApiServer, node, service } from './kube/api-server';
+import { deploymentWithPods, FakeApiServer, node, pod, service } from './kube/api-server';
 
 const bin = path.join(repoRoot, 'bin', 'hopscope.mjs');
 let server: FakeApiServer;
@@ -101,6 +101,18 @@ describe('hopscope analyze --cluster', () => {
     expect(doc.cluster.unreadable).toEqual([{ resource: '*', namespace: '', reason: expect.stringContaining(url.replace('https://', '')) }]);
     expect(doc.findings[0].objects).toEqual([]);
     expect(doc.findings[0].kind).toBe('broken-parent');
+  });
+
+  it('finds requests a pod served after its deletion began', async () => {
+    server.create(pod({ name: 'api-doomed', namespace: 'shop', labels: { app: 'api' } }));
+    server.delete('Pod', 'shop', 'api-doomed', { graceSeconds: 30 });
+    const { files } = server.writeKubeconfig({ contexts: [{ name: 'fake-admin', user: server.tokenUser('admin') }] });
+    const file = spanFile({ 'service.name': 'api', 'host.name': 'api-doomed' });
+    const r = await hopscope(['analyze', file, '--cluster', '--kubeconfig', files[0], '--format', 'json']);
+    const found = JSON.parse(r.stdout).findings.find((f: { kind: string }) => f.kind === 'served-while-terminating');
+    expect(found).toMatchObject({ subkind: 'near-miss', service: 'api', operation: 'GET /orders', count: 1, evidence: { pod: 'api-doomed', gracePeriodSeconds: 30, preStop: 'none' } });
+    expect(found.evidence.startedAfterDeletionMs).toBeGreaterThan(0);
+    expect(found.objects[0]).toMatchObject({ kind: 'Pod', name: 'api-doomed', status: { terminating: true } });
   });
 
   it('without --cluster the document is unchanged; cluster flags alone are a usage error', async () => {

@@ -4,6 +4,7 @@ import type { LogRecord, Span } from '../model';
 import type { AssembledTrace } from './assemble';
 import { assembleTrace } from './assemble';
 import { findBrokenParents } from './broken-parent';
+import type { ClusterHistory } from './cluster-links';
 import { findClockSkew } from './clock-skew';
 import type { AnalysisContext } from './context';
 import { memoryContext } from './context';
@@ -11,6 +12,7 @@ import { analyzeCrossTrace } from './cross-trace';
 import type { Finding, Observation, Stitch } from '../../common/findings';
 import { FindingAggregator } from './findings';
 import { findMultipleRoots } from './multiple-roots';
+import { findServedWhileTerminating } from './served-while-terminating';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';
@@ -18,6 +20,8 @@ import { TraceSet } from './trace-set';
 export interface AnalysisOptions extends CrossTraceOptions {
   /** Occurrences kept per finding; every occurrence is counted regardless. Default: all. */
   maxExamples?: number;
+  /** The cluster's recorded history: with it, the detectors that only the cluster can prove run too. */
+  cluster?: ClusterHistory;
 }
 
 export interface AnalysisResult {
@@ -31,6 +35,7 @@ export function analyzeTrace(trace: AssembledTrace, ctx: AnalysisContext, option
     ...findBrokenParents(trace, ctx),
     ...findMultipleRoots(trace),
     ...findClockSkew(trace, { toleranceNs: options.clockSkewToleranceNs }),
+    ...(options.cluster ? findServedWhileTerminating(trace, options.cluster) : []),
   ];
 }
 

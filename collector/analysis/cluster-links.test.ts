@@ -1,42 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterHistoryRows, ClusterKind, ClusterStateOf, PodState, StoredObject } from '../../common/cluster';
 import { openStore } from '../store';
 import type { ClusterChange } from '../store/cluster';
 import { tempDir } from '../store/testing';
 import { ClusterHistory, linkKeys, objectsForOccurrences, type SpanPlace } from './cluster-links';
+import { CLUSTER, HistoryBuilder, iso, pod } from './test-cluster';
 
-const CLUSTER = 'https://127.0.0.1:6443';
 const MIN = 60_000;
 const T = Date.UTC(2026, 11, 5, 10, 0, 0);
-const iso = (ms: number) => new Date(ms).toISOString();
 const CONTAINER = 'c0ffee'.padEnd(64, '0');
-
-/** A history written the way the watches record it: objects with states at observed times. */
-class HistoryBuilder {
-  readonly rows: ClusterHistoryRows = { objects: [], states: [] };
-
-  add<K extends ClusterKind>(kind: K, namespace: string, name: string, uid: string, createdMs: number, states: [number, ClusterStateOf[K]][], goneMs?: number): this {
-    const object: StoredObject = { cluster: CLUSTER, kind, namespace, name, uid, created: iso(createdMs), firstSeenMs: states[0][0], lastSeenMs: goneMs ?? states[states.length - 1][0], goneMs };
-    this.rows.objects.push(object);
-    for (const [observedMs, state] of states) this.rows.states.push({ uid, observedMs, resourceVersion: String(observedMs), state });
-    return this;
-  }
-
-  build(): ClusterHistory {
-    return new ClusterHistory(this.rows);
-  }
-}
-
-function pod(over: Partial<PodState> = {}): PodState {
-  return {
-    phase: 'Running',
-    conditions: { Ready: { status: 'True' } },
-    podIPs: [],
-    labels: { app: 'api' },
-    containers: [{ name: 'app', ready: true, restartCount: 0, state: 'running' }],
-    ...over,
-  };
-}
 
 const workload = (owner?: { kind: string; name: string; uid: string }) => ({ labels: { app: 'api' }, owner, replicas: 2, readyReplicas: 2 });
 

@@ -2,21 +2,22 @@
 // resource to the pod that emitted it (tried in order, the first that matches wins, as the Collector's
 // k8sattributes processor does), then to its owners, node, services, endpoint slices and events.
 // Pure: the rows come from the store, the times from the spans.
-import type {
-  ClusterHistoryRows,
-  ClusterKind,
-  ClusterStateOf,
-  EndpointSliceState,
-  EventState,
-  LinkKeys,
-  LinkRule,
-  NodeState,
-  ObjectLink,
-  PodState,
-  ServiceState,
-  StoredObject,
-  StoredState,
-  WorkloadState,
+import {
+  deletionRequestedMs,
+  type ClusterHistoryRows,
+  type ClusterKind,
+  type ClusterStateOf,
+  type EndpointSliceState,
+  type EventState,
+  type LinkKeys,
+  type LinkRule,
+  type NodeState,
+  type ObjectLink,
+  type PodState,
+  type ServiceState,
+  type StoredObject,
+  type StoredState,
+  type WorkloadState,
 } from '../../common/cluster';
 import type { AnyValue, Resource } from '../model';
 
@@ -178,6 +179,11 @@ export class ClusterHistory {
     return undefined;
   }
 
+  /** The EndpointSlices that ever listed this pod. */
+  slicesListing(podUid: string): readonly string[] {
+    return this.slicesByPodUid.get(podUid) ?? [];
+  }
+
   /** The pod that held `ip` at `ms` (pod IPs are reused: only the holder at that time counts). */
   podAtAddress(ip: string, ms: number): string | undefined {
     return this.podsByIp.get(ip)?.find((h) => h.fromMs <= ms && ms < h.toMs)?.uid;
@@ -302,12 +308,12 @@ export function statusSummary(kind: ClusterKind, state: ClusterStateOf[ClusterKi
   switch (kind) {
     case 'Pod': {
       const pod = state as PodState;
-      const deletion = pod.deletionTimestamp ? Date.parse(pod.deletionTimestamp) : NaN;
+      const deletion = deletionRequestedMs(pod);
       return {
         phase: pod.phase,
         ready: pod.conditions.Ready?.status === 'True',
         restarts: pod.containers.reduce((n, c) => n + c.restartCount, 0),
-        terminating: !Number.isNaN(deletion) && deletion <= ms,
+        terminating: deletion !== undefined && deletion <= ms,
         node: pod.nodeName ?? null,
       };
     }

@@ -1,5 +1,5 @@
 import { useEffect, type ReactNode } from 'react';
-import type { Condition, ContainerState, EndpointSliceState, EventState, NodeState, ObjectLink, PodState, ServiceState, WorkloadState } from '../../../common/cluster';
+import { deletionRequestedMs, type Condition, type ContainerState, type EndpointSliceState, type EventState, type NodeState, type ObjectLink, type PodState, type ServiceState, type WorkloadState } from '../../../common/cluster';
 import type { WireClusterEvent, WireClusterObject, WireClusterObjectQuery, WireOwner } from '../../../common/wire';
 import { AttributeTable } from '../components/AttributeTable';
 import { CopyButton } from '../components/CopyButton';
@@ -234,8 +234,8 @@ function PodDetails({ pod, object, objects, onOpen }: { pod: PodState; object: W
         <Strip tone="bad">
           <Icon name="alert" size={13} />
           <span>
-            Terminating: deletion set for <Time value={pod.deletionTimestamp} />
-            {pod.deletionGracePeriodSeconds !== undefined && `, grace period ${pod.deletionGracePeriodSeconds}s`}
+            Terminating: deletion requested at <Time value={deletionRequestedMs(pod)!} />
+            {pod.deletionGracePeriodSeconds !== undefined && `, grace period ${pod.deletionGracePeriodSeconds}s`}, killed at the latest by <Time value={pod.deletionTimestamp} />
           </span>
         </Strip>
       )}
