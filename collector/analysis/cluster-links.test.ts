@@ -75,6 +75,17 @@ describe('linking a resource to its pod', () => {
     expect(at(T)).toBe('new');
   });
 
+  it('does not link a span to a pod created after it, nor list a slice that did not exist yet', () => {
+    const later = new HistoryBuilder()
+      .add('Pod', 'db', 'pg-0', 'new', T + 10 * MIN, [[T + 10 * MIN, pod()]])
+      .add('EndpointSlice', 'db', 'pg-abc', 'slice', T + 20 * MIN, [[T + 20 * MIN, { service: 'pg', ports: [], endpoints: [{ addresses: [], pod: { name: 'pg-0', uid: 'new' } }] }]])
+      .build();
+    expect(later.linkResource({ 'k8s.namespace.name': 'db', 'k8s.pod.name': 'pg-0' }, T)).toBeUndefined();
+    const link = later.linkResource({ 'k8s.namespace.name': 'db', 'k8s.pod.name': 'pg-0' }, T + 15 * MIN)!;
+    expect(later.objectsFor(link, T + 15 * MIN).map((o) => o.kind)).toEqual(['Pod']);
+    expect(later.objectsFor(link, T + 25 * MIN).map((o) => o.kind)).toEqual(['Pod', 'EndpointSlice']);
+  });
+
   it('links nothing it cannot justify', () => {
     expect(history.linkResource({ 'service.name': 'api' }, T)).toBeUndefined();
     // a pod name alone is not a rule: names repeat across namespaces

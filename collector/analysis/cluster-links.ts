@@ -40,6 +40,9 @@ export interface PodLink {
   rule: LinkRule;
 }
 
+/** creationTimestamp has whole seconds and cluster and span clocks differ a little: a pod created this soon after a span may still be its pod. */
+const CREATION_TOLERANCE_MS = 5_000;
+
 /** How far back a related Event may be and still be shown with a span (Events are kept for an hour by default). */
 const EVENT_WINDOW_MS = 60 * 60 * 1000;
 
@@ -224,7 +227,7 @@ export class ClusterHistory {
       if (selector && Object.keys(selector).length > 0 && matches(selector, state!.labels)) add(service, `service selecting ${podName}`);
     }
     for (const slice of this.slicesByPodUid.get(pod.uid) ?? []) {
-      const s = this.stateAt<'EndpointSlice'>(slice, ms);
+      const s = this.aliveAt(this.byUid.get(slice)!, ms) ? this.stateAt<'EndpointSlice'>(slice, ms) : undefined;
       if (s?.endpoints.some((e) => e.pod?.uid === pod.uid)) add(slice, `endpoint slice listing ${podName}`);
     }
     for (const about of [pod.uid, ...owners]) {
@@ -252,16 +255,19 @@ export class ClusterHistory {
     return this.namedAt(namespace ? this.byName.get(nameKey('Pod', namespace, name)) : this.podsByBareName.get(name), ms);
   }
 
-  /** Of objects that had one name, the one that existed at `ms`, else the latest created before it, else the first. */
+  /**
+   * Of objects that had one name, the one that existed at `ms`, else the latest created before it; one created
+   * after `ms` only within the clock tolerance (a span cannot come from a pod that did not exist yet).
+   */
   private namedAt(uids: string[] | undefined, ms: number): string | undefined {
     if (!uids) return undefined;
     let before: string | undefined;
     for (const uid of uids) {
       const t = this.byUid.get(uid)!;
       if (this.aliveAt(t, ms)) return uid;
-      if (t.createdMs <= ms) before = uid;
+      if (t.createdMs <= ms + CREATION_TOLERANCE_MS) before = uid;
     }
-    return before ?? uids[0];
+    return before;
   }
 
   private indexPodStates(t: Tracked): void {

@@ -3,7 +3,7 @@
 // Only compact states are kept (uid → identity, created, resourceVersion, state JSON), never whole objects.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
 import type { ClusterKind, ObjectIdentity } from '../../common/cluster';
-import type { ClusterChange } from '../store';
+import type { ClusterChange, ObjectChange } from '../store';
 import type { ClusterAccess } from './access';
 import { HttpStatusError, type ClusterFailure } from './errors';
 import { listPaged } from './list';
@@ -67,7 +67,7 @@ interface WatchStatus {
 }
 
 /** A ClusterChange carrying an object's current state. */
-export function stateChange(kind: ClusterKind, obj: KubeObject, observedMs: number): ClusterChange {
+export function stateChange(kind: ClusterKind, obj: KubeObject, observedMs: number): ObjectChange {
   return { identity: identityOf(kind, obj), created: createdOf(obj), resourceVersion: obj.metadata?.resourceVersion ?? '', observedMs, state: stateOf(kind, obj) };
 }
 
@@ -203,6 +203,9 @@ export class ResourceStream {
   private async relist(): Promise<void> {
     this.phase = 'list';
     if (this.current.state !== 'error') this.current.state = 'syncing';
+    // A first list emits every object it holds, so whatever the store recorded before it and it lacks is gone.
+    const first = this.known.size === 0;
+    const listedFromMs = Date.now();
     const seen = new Set<string>();
     const rv = await listPaged(
       this.host.access,
@@ -226,6 +229,7 @@ export class ResourceStream {
       this.known.delete(uid);
       this.host.emit({ identity: known.identity, created: known.created, resourceVersion: rv, observedMs: now, deleted: true });
     }
+    if (first) this.host.emit({ listed: this.kind, namespace: this.namespace, sinceMs: listedFromMs, observedMs: now });
     this.rv = rv;
     this.markSynced();
   }

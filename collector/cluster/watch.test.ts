@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { ClusterKind, PodState } from '../../common/cluster';
+import { CLUSTER_KINDS, type ClusterKind, type PodState } from '../../common/cluster';
 import { deploymentWithPods, endpointSlice, event, FakeApiServer, node, pod, service, type KubeconfigUser } from '../../test/kube/api-server';
-import type { ClusterChange } from '../store';
+import type { ClusterChange, ObjectChange } from '../store';
 import { ClusterAccess } from './access';
 import { loadKubeconfig } from './kubeconfig';
 import { ClusterWatcher, listOnce, type ClusterWatcherOptions } from './watch';
@@ -42,12 +42,13 @@ function watchCluster(s: FakeApiServer, opts: Partial<ClusterWatcherOptions> & {
   watcher.start();
   cleanups.push(() => watcher.stop());
   /** `state web-1` / `deleted web-1`, in order. */
-  const seen = (name?: string) => changes.filter((c) => name === undefined || c.identity.name === name).map((c) => `${c.deleted ? 'deleted' : 'state'} ${c.identity.name}`);
+  const objectChanges = () => changes.filter((c): c is ObjectChange => c.identity !== undefined);
+  const seen = (name?: string) => objectChanges().filter((c) => name === undefined || c.identity.name === name).map((c) => `${c.deleted ? 'deleted' : 'state'} ${c.identity.name}`);
   const synced = () => vi.waitFor(() => expect(watcher.status().map((st) => st.state)).toEqual(watcher.status().map(() => 'synced')), { timeout: 5000 });
-  return { watcher, access, changes, batches, seen, synced };
+  return { watcher, access, changes, objects: objectChanges, batches, seen, synced };
 }
 
-const podState = (c: ClusterChange) => c.state as PodState;
+const podState = (c: ClusterChange) => (c as ObjectChange).state as PodState;
 
 describe('ClusterWatcher', () => {
   it('emits pods created, updated and deleted while watching; a graceful delete is a state with deletionTimestamp, then deleted', async () => {
@@ -56,7 +57,9 @@ describe('ClusterWatcher', () => {
     const w = watchCluster(s, { namespaces: ['shop'] });
     await w.synced();
     expect(w.seen()).toEqual(['state a']);
-    expect(w.changes[0]).toMatchObject({ identity: { kind: 'Pod', namespace: 'shop', name: 'a', uid: a.metadata.uid }, created: a.metadata.creationTimestamp, resourceVersion: a.metadata.resourceVersion });
+    expect(w.objects()[0]).toMatchObject({ identity: { kind: 'Pod', namespace: 'shop', name: 'a', uid: a.metadata.uid }, created: a.metadata.creationTimestamp, resourceVersion: a.metadata.resourceVersion });
+    // the first complete list says so, by which the store marks gone what it recorded before and the list lacks
+    expect(w.changes[1]).toMatchObject({ listed: 'Pod', namespace: 'shop', sinceMs: expect.any(Number) });
     await vi.waitFor(() => expect(s.openWatches('pods')).toBe(1));
 
     s.create(pod({ name: 'b', namespace: 'shop' }));
@@ -64,9 +67,9 @@ describe('ClusterWatcher', () => {
     s.delete('Pod', 'shop', 'b', { graceSeconds: 30 });
     s.finalizeDelete('Pod', 'shop', 'b');
     await vi.waitFor(() => expect(w.seen()).toEqual(['state a', 'state b', 'state a', 'state b', 'deleted b']));
-    expect(podState(w.changes[2]).phase).toBe('Failed');
-    expect(podState(w.changes[3])).toMatchObject({ deletionTimestamp: expect.stringMatching(/Z$/), deletionGracePeriodSeconds: 30 });
-    expect(w.changes[4]).toMatchObject({ deleted: true, resourceVersion: String(s.resourceVersion) });
+    expect(podState(w.objects()[2]).phase).toBe('Failed');
+    expect(podState(w.objects()[3])).toMatchObject({ deletionTimestamp: expect.stringMatching(/Z$/), deletionGracePeriodSeconds: 30 });
+    expect(w.objects()[4]).toMatchObject({ deleted: true, resourceVersion: String(s.resourceVersion) });
     expect(w.changes.every((c) => c.observedMs > 0 && c.observedMs <= Date.now())).toBe(true);
     // The LIST and WATCH asked as promised: pages, bookmarks, a server-side timeout from the configured range.
     const list = s.requests.find((r) => !r.watch && r.path === '/api/v1/namespaces/shop/pods')!;
@@ -236,7 +239,8 @@ describe('ClusterWatcher', () => {
     for (let i = 0; i < 30; i++) s.create(pod({ name: `p-${i}`, namespace: 'shop' }));
     const w = watchCluster(s, { pageSize: 10 });
     await w.synced();
-    expect(w.changes).toHaveLength(30);
+    expect(w.objects()).toHaveLength(30);
+    expect(w.changes.filter((c) => c.listed !== undefined)).toHaveLength(1);
     expect(w.batches.length).toBeLessThan(30);
     expect(s.requests.filter((r) => !r.watch && r.path === '/api/v1/pods')).toHaveLength(3);
   });
@@ -256,14 +260,17 @@ describe('listOnce', () => {
 
     const all = await listOnce(accessFor(s, s.tokenUser('admin')));
     expect(all.unreadable).toEqual([]);
-    const kinds = new Set(all.changes.map((c) => c.identity.kind));
+    const objects = (changes: ClusterChange[]) => changes.filter((c): c is ObjectChange => c.identity !== undefined);
+    // each complete list is closed with a marker, by which the store knows what is gone
+    expect(all.changes.filter((c) => c.listed !== undefined).map((c) => c.listed).sort()).toEqual([...CLUSTER_KINDS].sort());
+    const kinds = new Set(objects(all.changes).map((c) => c.identity.kind));
     expect([...kinds].sort()).toEqual((['Deployment', 'EndpointSlice', 'Event', 'Node', 'Pod', 'ReplicaSet', 'Service'] satisfies ClusterKind[]).sort());
-    expect(all.changes.find((c) => c.identity.kind === 'EndpointSlice')?.state).toMatchObject({ service: 'web', endpoints: [{ pod: { name: pods[0].metadata.name } }, { pod: { name: pods[1].metadata.name } }] });
+    expect(objects(all.changes).find((c) => c.identity.kind === 'EndpointSlice')?.state).toMatchObject({ service: 'web', endpoints: [{ pod: { name: pods[0].metadata.name } }, { pod: { name: pods[1].metadata.name } }] });
 
     s.allow('alice', { verbs: ['list'], resources: ['pods', 'namespaces'] }, { verbs: ['list'], resources: ['services'], namespaces: ['shop'] });
     const some = await listOnce(accessFor(s, s.tokenUser('alice')), { kinds: ['Pod', 'Service', 'Node'] });
-    expect(some.changes.filter((c) => c.identity.kind === 'Pod')).toHaveLength(2);
-    expect(some.changes.filter((c) => c.identity.kind === 'Service').map((c) => c.identity.name)).toEqual(['web']);
+    expect(objects(some.changes).filter((c) => c.identity.kind === 'Pod')).toHaveLength(2);
+    expect(objects(some.changes).filter((c) => c.identity.kind === 'Service').map((c) => c.identity.name)).toEqual(['web']);
     expect(some.unreadable).toContainEqual({ resource: 'nodes', namespace: '', reason: 'cannot list nodes at the cluster scope (forbidden by RBAC)' });
     expect(some.unreadable).toContainEqual({ resource: 'services', namespace: 'kube-system', reason: 'cannot list services in namespace kube-system (forbidden by RBAC)' });
     expect(some.unreadable.some((u) => u.namespace === 'shop')).toBe(false);

@@ -168,15 +168,20 @@ export async function listOnce(access: ClusterAccess, options: ClusterReadOption
   const read = async (kind: ClusterKind, namespace: string, fallBack: boolean): Promise<void> => {
     const ref = RESOURCES[kind];
     const found: ClusterChange[] = [];
+    let startedMs = Date.now();
     try {
       await listPaged(access, ref, namespace, pageSize, {
-        onStart: () => (found.length = 0),
+        onStart: () => {
+          found.length = 0;
+          startedMs = Date.now();
+        },
         onItems: (items) => {
           const now = Date.now();
           for (const obj of items) found.push(stateChange(kind, obj, now));
         },
       });
-      changes.push(...found);
+      // Everything the store holds of this kind there and the list lacks was deleted since it was last seen.
+      changes.push(...found, { listed: kind, namespace, sinceMs: startedMs, observedMs: Date.now() });
     } catch (err) {
       const failure: ClusterError = access.describe(err, 'list', ref, namespace);
       if (failure.failure === 'forbidden' && fallBack) {

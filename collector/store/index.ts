@@ -14,7 +14,7 @@ import { openWriteSide, type WriteSideOptions } from './write-side';
 import { startWriterThread } from './writer-thread';
 
 export type * from './types';
-export type { ClusterChange } from './cluster';
+export type { ClusterChange, ListedChange, ObjectChange } from './cluster';
 
 /** Retention defaults: keep at most 1 GiB of data and what arrived within the last 7 days. */
 export const DEFAULT_MAX_BYTES = 1024 ** 3;

@@ -281,6 +281,21 @@ export const migrations: readonly Migration[] = [
         container_id TEXT PRIMARY KEY,
         object_id INTEGER NOT NULL
       ) WITHOUT ROWID;
+      -- What each Event is about (an object's uid, or Node//name), so an object's events are found without the namespace's.
+      CREATE TABLE k8s_event_subjects (
+        subject TEXT NOT NULL,
+        object_id INTEGER NOT NULL,
+        PRIMARY KEY (subject, object_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX k8s_pod_addresses_by_object ON k8s_pod_addresses (object_id);
+      CREATE INDEX k8s_container_ids_by_object ON k8s_container_ids (object_id);
+      CREATE INDEX k8s_event_subjects_by_object ON k8s_event_subjects (object_id);
+      CREATE INDEX k8s_objects_by_namespace ON k8s_objects (cluster, namespace, kind);
+
+      CREATE TABLE k8s_clusters (
+        cluster TEXT PRIMARY KEY,
+        last_seen_ms INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

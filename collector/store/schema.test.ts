@@ -36,7 +36,7 @@ describe('schema', () => {
     // Back to version 1: migrations 2 and 3 only added these tables.
     const db = new Database(file);
     db.exec(`DROP TABLE analysis_pending; DROP TABLE findings; DROP TABLE finding_counts; DROP TABLE finding_examples; DROP TABLE stitches;`);
-    db.exec(`DROP TABLE k8s_objects; DROP TABLE k8s_states; DROP TABLE k8s_pod_addresses; DROP TABLE k8s_container_ids;`);
+    db.exec(`DROP TABLE k8s_objects; DROP TABLE k8s_states; DROP TABLE k8s_pod_addresses; DROP TABLE k8s_container_ids; DROP TABLE k8s_event_subjects; DROP TABLE k8s_clusters;`);
     db.pragma('user_version = 1');
     db.close();
 
