@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { openStore } from './store';
 import type { Store } from './store/types';
 import { IngestCounters, type IngestSink } from './receivers/ingest';
@@ -8,7 +9,7 @@ import { startApiServer, type RunningApiServer } from './api/server';
 import { importFile } from './importers';
 import { hostPort } from './net';
 import { startLiveAnalysis, type LiveAnalysis } from './live-analysis';
-import { startLiveCluster, type LiveCluster, type LiveClusterOptions } from './live-cluster';
+import { startLiveCluster, type ClusterController, type LiveCluster, type LiveClusterOptions } from './live-cluster';
 
 export interface CollectorOptions {
   dbPath: string;
@@ -26,7 +27,11 @@ export interface CollectorOptions {
   analysis?: boolean;
   /** The UI API and renderer; omitted, only the receivers run. */
   ui?: { port: number; rendererDir?: string };
-  /** Watch a Kubernetes cluster live and record its history (`--cluster`); omitted, none is watched. */
+  /**
+   * Watch a Kubernetes cluster live and record its history (`--cluster`; with `connect: false`, only the kubeconfig
+   * to connect with from the UI). Omitted, none is watched until the UI connects one, with the kubeconfig kubectl
+   * would read and the choice remembered next to the database.
+   */
   cluster?: LiveClusterOptions;
 }
 
@@ -38,7 +43,10 @@ export interface RunningCollector {
   http: RunningReceiver;
   ui?: RunningApiServer;
   analysis: LiveAnalysis;
+  /** The watch `cluster` asked for at start, if it did (the same connection as `clusterController`). */
   cluster?: LiveCluster;
+  /** Connects, switches and disconnects the live cluster at run time (the UI's Cluster view). */
+  clusterController: ClusterController;
   /** Per-run secret the UI API requires. */
   token: string;
   /** Stops accepting, flushes what was acknowledged, closes the database. */
@@ -66,8 +74,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     const token = randomBytes(24).toString('base64url');
     const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, windowMs: options.windowMs, paused: options.analysis === false });
     started.push({ close: () => analysis.stop() });
-    const cluster = options.cluster ? await startLiveCluster(store, options.cluster) : undefined;
-    if (cluster) started.push({ close: () => cluster.stop() });
+    const clusterController = await startLiveCluster(store, options.cluster ?? { settingsDir: path.dirname(options.dbPath), connect: false });
+    started.push({ close: () => clusterController.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {
       ui = await startApiServer({
@@ -83,6 +91,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
           findings: () => ({ findings: store.reader.findings(), stitches: store.reader.stitches() }),
           onChange: (listener) => analysis.onChange(listener),
         },
+        cluster: clusterController,
         receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },
       });
       started.push(ui);
@@ -96,7 +105,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       http,
       ui,
       analysis,
-      cluster,
+      cluster: options.cluster && options.cluster.connect !== false ? clusterController : undefined,
+      clusterController,
       token,
       close: () => (closing ??= (async () => {
         await Promise.all(started.map((r) => r.close()));

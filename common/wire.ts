@@ -363,6 +363,149 @@ interface ClusterObjectOf<K extends ClusterKind> {
 /** `GET /api/cluster/objects/:uid`: one object as it was at a time; `kind` tells which state it carries. */
 export type WireClusterObject = { [K in ClusterKind]: ClusterObjectOf<K> }[ClusterKind];
 
+/** Why a watch of one resource fails (collector/cluster/errors.ts, ClusterFailure). */
+export type WireClusterFailure = 'unauthorized' | 'forbidden' | 'not-served' | 'expired' | 'unreachable' | 'tls' | 'credential-plugin' | 'credentials' | 'kubeconfig' | 'server';
+
+/** How the watch of one resource in one namespace (or all) is doing. */
+export interface WireClusterStream {
+  kind: ClusterKind;
+  /** Plural resource name (`pods`). */
+  resource: string;
+  /** '' for all namespaces or a cluster-scoped kind. */
+  namespace: string;
+  state: 'syncing' | 'synced' | 'error';
+  /** The last failure, in words a user can act on (never a credential). */
+  error?: string;
+  failure?: WireClusterFailure;
+  /** When the last event or bookmark arrived. */
+  lastEventMs?: number;
+  /** Restarts after failures and silent watches. */
+  restarts: number;
+  objects: number;
+}
+
+/** What is being watched: the context chosen, its API server and namespaces, and each resource's watch. */
+export interface WireClusterWatch {
+  /** A context was chosen (at start or from the UI) and not disconnected since. */
+  connected: boolean;
+  context: string;
+  /** The API server URL; '' when no context could be used. */
+  server: string;
+  /** Namespaces watched; [] for every namespace the user may list. */
+  namespaces: string[];
+  /** Why nothing is watched although connected (no kubeconfig, an unknown context, …). */
+  error?: string;
+  streams: WireClusterStream[];
+}
+
+/** A kubeconfig context: names and the server URL, never credentials. */
+export interface WireKubeContext {
+  name: string;
+  cluster: string;
+  /** '' when the context names a cluster no file defines. */
+  server: string;
+  user: string;
+  namespace?: string;
+  /** The kubeconfig's current-context. */
+  current: boolean;
+}
+
+/** The kubeconfig the collector reads, as kubectl would, and its contexts. */
+export interface WireKubeconfig {
+  /** `--kubeconfig`, the KUBECONFIG variable, the default ~/.kube/config, or the pod's service account. */
+  source: 'flag' | 'env' | 'default' | 'in-cluster';
+  /** The files read (or looked for), in order; empty in-cluster. */
+  files: string[];
+  /** None of the files exists. */
+  missing: boolean;
+  /** Why it cannot be read; with contexts listed, the last good reading is still in use. */
+  error?: string;
+  contexts: WireKubeContext[];
+}
+
+/** `GET /api/cluster`: what is watched, what could be, and which clusters the store has history of. */
+export interface WireClusterStatus {
+  /** This run can connect to a cluster from the UI (the desktop app and `serve` can). */
+  canConnect: boolean;
+  watch: WireClusterWatch;
+  kubeconfig: WireKubeconfig;
+  /** API server URLs with recorded history, most recently seen first. */
+  clusters: string[];
+}
+
+/** `POST /api/cluster/connect` body: the context to watch and its namespaces ([] or absent: all the user may list). */
+export interface WireClusterConnect {
+  context: string;
+  namespaces?: string[];
+}
+
+/** The kinds a row of the Cluster view stands for: a top-level controller, or a pod that has none. */
+export type WireWorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'CronJob' | 'Job' | 'ReplicaSet' | 'Pod';
+
+/** A pod of a workload, as it is now (or was when it went). */
+export interface WireWorkloadPod {
+  name: string;
+  uid: string;
+  phase: string;
+  ready: boolean;
+  /** Container restarts, summed. */
+  restarts: number;
+  /** Its deletion has begun. */
+  terminating: boolean;
+  /** Why a container is not running (CrashLoopBackOff, ImagePullBackOff, OOMKilled, …). */
+  reason?: string;
+  node?: string;
+  /** null while it exists; else when it was last seen (RFC 3339). */
+  gone: string | null;
+}
+
+/** A finding whose objects include a workload or one of its pods. */
+export interface WireWorkloadFinding {
+  fingerprint: string;
+  severity: Severity;
+  title: string;
+}
+
+/** One workload: a controller that runs pods (its ReplicaSets or Jobs folded in), or a bare pod. */
+export interface WireWorkload {
+  kind: WireWorkloadKind;
+  namespace: string;
+  name: string;
+  uid: string;
+  /** The history holds it (it can be opened); false for an owner only named by its pods' ownerReferences. */
+  known: boolean;
+  /** Desired and ready replicas, where the kind has them. */
+  replicas: number | null;
+  readyReplicas: number | null;
+  pods: WireWorkloadPod[];
+  /** Container restarts of its pods, summed. */
+  restarts: number;
+  /** Findings about it or its pods, most severe first. */
+  findings: WireWorkloadFinding[];
+  /** null while it exists; else when it was last seen (RFC 3339). */
+  gone: string | null;
+}
+
+export interface WireNamespaceWorkloads {
+  namespace: string;
+  workloads: WireWorkload[];
+}
+
+/** `GET /api/cluster/workloads`: the watched cluster's workloads (else the most recently recorded cluster's), per namespace. */
+export interface WireClusterWorkloads {
+  /** The API server URL; null when the store holds no cluster history. */
+  cluster: string | null;
+  /** It is the cluster being watched now, not only recorded history. */
+  watched: boolean;
+  /** When this was read. */
+  atMs: number;
+  /** Pods and workloads gone within this many milliseconds are still listed. */
+  recentMs: number;
+  /** More objects than one answer reads: some workloads are missing. */
+  truncated: boolean;
+  namespaces: WireNamespaceWorkloads[];
+}
+
 /** A split trace joined back: `from` is the producer/client span, `to` the span whose context was lost. */
 export type WireStitch = Stitch;
 

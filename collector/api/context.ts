@@ -1,10 +1,11 @@
 import type { TelemetryBatch } from '../model';
 import type { StoreReader } from '../store/types';
 import type { Finding, Stitch } from '../../common/findings';
-import type { WireFindings, WireImportResult, WireInfo } from '../../common/wire';
+import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireKubeconfig } from '../../common/wire';
 import type { ClusterLinks } from './cluster';
 import type { EventHub } from './events';
 import type { OpenTraces } from './traceView';
+import type { WorkloadsReader } from './workloads';
 
 export interface ImportProgressSnapshot {
   bytesRead: number;
@@ -22,10 +23,26 @@ export interface AnalysisSource {
   onChange?(listener: () => void): () => void;
 }
 
+/**
+ * The live cluster connection: what is watched, the kubeconfig's contexts, connecting and disconnecting. `connect`
+ * throws a ClusterError, and changes nothing, when the kubeconfig cannot be read or lacks the context.
+ */
+export interface ClusterControl {
+  status(): WireClusterWatch;
+  kubeconfig(): WireKubeconfig;
+  connect(choice: { context: string; namespaces: string[] }): Promise<unknown>;
+  disconnect(): Promise<unknown>;
+  /** Grows with every batch of changes recorded. */
+  revision(): number;
+}
+
 /** What every handler works with; one per running server. */
 export interface ApiContext {
   reader: StoreReader;
   cluster: ClusterLinks;
+  /** Absent when this run cannot connect to a cluster (only recorded history is shown). */
+  clusterControl?: ClusterControl;
+  workloads: WorkloadsReader;
   findings: FindingsCache;
   openTraces: OpenTraces;
   /** The open UIs' event streams: live traces, stats, findings and import progress. */

@@ -2,16 +2,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { corpusPath } from '../../test/corpus';
 import { importFile } from '../importers';
 import { SpanKind, StatusCode, type TelemetryBatch } from '../model';
 import { openStore } from '../store';
 import { attributes, log, resource, span, spanId, T0, tempDir, traceId } from '../store/testing';
 import type { Store } from '../store/types';
-import { startApiServer, type AnalysisSource, type ApiServerOptions, type RunningApiServer } from './server';
+import { ClusterError } from '../cluster';
+import { startApiServer, type AnalysisSource, type ApiServerOptions, type ClusterControl, type RunningApiServer } from './server';
 import { buildPath, routes, type Route } from '../../common/routes';
-import type { WireClusterObject, WireError, WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from '../../common/wire';
+import type { WireClusterObject, WireClusterStatus, WireClusterWatch, WireClusterWorkloads, WireError, WireKubeconfig, WireEventMap, WireFindings, WireImportProgress, WireLogPage, WirePage, WireSpanDetail, WireSpanSearch, WireStats, WireTrace, WireTraceSummary } from '../../common/wire';
 
 const TOKEN = 'test-token-0123456789';
 
@@ -493,6 +494,83 @@ describe('findings', () => {
     expect(event).toEqual({ count: 1 });
     expect(reads).toBe(2);
     events.close();
+  });
+});
+
+describe('cluster connection', () => {
+  const watching: WireClusterWatch = { connected: true, context: 'prod', server: 'https://127.0.0.1:6443', namespaces: [], streams: [] };
+  const kubeconfig: WireKubeconfig = { source: 'default', files: ['/home/u/.kube/config'], missing: false, contexts: [{ name: 'prod', cluster: 'prod', server: 'https://127.0.0.1:6443', user: 'me', current: true }] };
+
+  /** A control that records what it was asked, and refuses a context named `nope` as the real one does. */
+  function control() {
+    const asked: unknown[] = [];
+    let revision = 0;
+    const fake: ClusterControl & { asked: unknown[]; record(): void } = {
+      asked,
+      record: () => revision++,
+      status: () => watching,
+      kubeconfig: () => kubeconfig,
+      connect: async (choice) => {
+        if (choice.context === 'nope') throw new ClusterError('context "nope" is not in /home/u/.kube/config; its contexts are: prod', 'kubeconfig');
+        asked.push(choice);
+      },
+      disconnect: async () => void asked.push('disconnect'),
+      revision: () => revision,
+    };
+    return fake;
+  }
+
+  it('says when it cannot connect, and still lists the clusters the store has history of', async () => {
+    await start();
+    await store.recordClusterChanges('https://old:6443', [{ identity: { kind: 'Node', namespace: '', name: 'n', uid: 'node-n' }, created: '', resourceVersion: '1', observedMs: 1, state: { conditions: {}, addresses: [], labels: {} } }]);
+    const status = await api<WireClusterStatus>('/api/cluster');
+    expect(status.body).toMatchObject({ canConnect: false, watch: { connected: false, streams: [] }, clusters: ['https://old:6443'] });
+    const refused = await api<WireError>('/api/cluster/connect', { method: 'POST', body: JSON.stringify({ context: 'prod' }) });
+    expect(refused.status).toBe(501);
+    expect(refused.body.error).toBe('this Hopscope cannot connect to a cluster; it shows recorded cluster history only');
+    const workloads = await api<WireClusterWorkloads>('/api/cluster/workloads');
+    expect(workloads.body).toMatchObject({ cluster: 'https://old:6443', watched: false, namespaces: [] });
+  });
+
+  it('checks what it is asked to connect to, and answers a refused context with its reason', async () => {
+    const fake = control();
+    await start({ cluster: fake });
+    const post = (body: unknown) => api<WireError & WireClusterStatus>('/api/cluster/connect', { method: 'POST', body: JSON.stringify(body) });
+    expect((await post({ context: 'prod', namespaces: ['shop', 'shop', 'ops'] })).body).toMatchObject({ canConnect: true, watch: watching, kubeconfig });
+    expect(fake.asked).toEqual([{ context: 'prod', namespaces: ['shop', 'ops'] }]);
+    expect((await post({ context: 'prod' })).status).toBe(200);
+    expect(fake.asked[1]).toEqual({ context: 'prod', namespaces: [] });
+    for (const [body, error] of [
+      [{}, 'the body must be {"context": "NAME", "namespaces": ["NS", …]}'],
+      [{ context: 'prod', namespaces: 'shop' }, 'namespaces must be a list of names'],
+      [{ context: 'prod', namespaces: ['shop', '-x'] }, '"-x" is not a namespace name (lower-case letters, digits and dashes, at most 63)'],
+      [{ context: 'nope' }, 'context "nope" is not in /home/u/.kube/config; its contexts are: prod'],
+    ] as const) {
+      const res = await post(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error).toBe(error);
+    }
+    expect((await api<WireClusterStatus>('/api/cluster/disconnect', { method: 'POST' })).status).toBe(200);
+    expect(fake.asked.at(-1)).toBe('disconnect');
+  });
+
+  it('reads the workloads again only after the watches recorded something', async () => {
+    const fake = control();
+    await start({ cluster: fake });
+    const first = await api<WireClusterWorkloads>('/api/cluster/workloads');
+    expect(first.body).toMatchObject({ cluster: watching.server, watched: true, namespaces: [] });
+    const again = await api<WireClusterWorkloads>('/api/cluster/workloads');
+    expect(again.body.atMs).toBe(first.body.atMs);
+    const created = new Date().toISOString();
+    await store.recordClusterChanges(watching.server, [
+      { identity: { kind: 'Pod', namespace: 'shop', name: 'web', uid: 'pod-web' }, created, resourceVersion: '1', observedMs: Date.now(), state: { phase: 'Running', conditions: { Ready: { status: 'True' } }, podIPs: [], labels: {}, containers: [] } },
+    ]);
+    fake.record();
+    // Soon after, not at once: a cluster that keeps changing is read again only after a multiple of what the last read cost.
+    await vi.waitFor(async () => {
+      const fresh = await api<WireClusterWorkloads>('/api/cluster/workloads');
+      expect(fresh.body.namespaces).toEqual([{ namespace: 'shop', workloads: [expect.objectContaining({ kind: 'Pod', name: 'web', known: true, pods: [expect.objectContaining({ name: 'web', ready: true })] })] }]);
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import type { Store } from '../store/types';
 import type { WireImportResult, WireInfo } from '../../common/wire';
 import { allowedOriginSet, loopbackHosts, presentedToken, tokenCookie, tokenMatches } from './auth';
 import { ClusterLinks } from './cluster';
-import { FindingsCache, type AnalysisSource, type ApiContext, type ImportFile } from './context';
+import { FindingsCache, type AnalysisSource, type ApiContext, type ClusterControl, type ImportFile } from './context';
 import { dispatch, type Handlers } from './dispatch';
 import { EventHub } from './events';
 import { clusterHandlers } from './handlers/cluster';
@@ -21,8 +21,9 @@ import { HttpError, sendJson } from './http';
 import { serveRenderer } from './static';
 import { OpenTraces } from './traceView';
 import { DEFAULT_MAX_IMPORT_BYTES } from './upload';
+import { WorkloadsReader } from './workloads';
 
-export type { AnalysisSource, ImportProgressSnapshot } from './context';
+export type { AnalysisSource, ClusterControl, ImportProgressSnapshot } from './context';
 
 export interface ApiServerOptions {
   host: string;
@@ -35,6 +36,8 @@ export interface ApiServerOptions {
   ingest: (batch: TelemetryBatch) => Promise<void>;
   importFile?: ImportFile;
   analysis?: AnalysisSource;
+  /** The live cluster connection the Cluster view shows and changes; without it, only recorded history is shown. */
+  cluster?: ClusterControl;
   /** The built renderer (dist/renderer); without it the API still works and pages say how to build it. */
   rendererDir?: string;
   /** Other origins allowed to call the API with the token (the Electron renderer's, for one). */
@@ -71,10 +74,13 @@ const handlers: Handlers = {
 /** The UI's HTTP + server-sent-events API on loopback, behind the per-run token. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const cluster = new ClusterLinks(options.store.reader);
+  const findings = new FindingsCache(options.analysis, cluster);
   const ctx: ApiContext = {
     reader: options.store.reader,
     cluster,
-    findings: new FindingsCache(options.analysis, cluster),
+    clusterControl: options.cluster,
+    workloads: new WorkloadsReader(options.store.reader, findings, options.cluster),
+    findings,
     openTraces: new OpenTraces(),
     hub: new EventHub({ summaries: (ids) => traceSummaries(ctx, ids), stats: () => storeStats(ctx) }),
     ingest: options.ingest,

@@ -109,8 +109,9 @@ export class ResourceStream {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.abort.abort();
+    // Before the abort signal, whose listener forgets the controller: the open watch request must be cut.
     this.watchController?.abort();
+    this.abort.abort();
     await this.loop;
   }
 

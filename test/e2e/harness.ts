@@ -7,6 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startApiServer, type AnalysisSource, type RunningApiServer } from '../../collector/api/server';
 import { startCollector } from '../../collector/collector';
 import { importFile } from '../../collector/importers';
+import type { LiveClusterOptions } from '../../collector/live-cluster';
 import { IngestCounters } from '../../collector/receivers/ingest';
 import { startHttpReceiver, type RunningReceiver } from '../../collector/receivers/http';
 import { openStore } from '../../collector/store';
@@ -77,9 +78,9 @@ export async function startHopscope(options: { analysis?: AnalysisSource; receiv
 /**
  * Everything `hopscope serve` runs (receivers, writer thread, live analysis, API), through startCollector:
  * what the UI shows comes from the real pipeline. Short settle and window times so analysis results come
- * within seconds.
+ * within seconds. `cluster` gives the kubeconfig (or the environment to find it in) the Cluster view connects with.
  */
-export async function startServe(options: { settleMs: number; windowMs: number }): Promise<Hopscope> {
+export async function startServe(options: { settleMs: number; windowMs: number; cluster?: Omit<LiveClusterOptions, 'settingsDir'> }): Promise<Hopscope> {
   const dataDir = newDataDir();
   const collector = await startCollector({
     dbPath: path.join(dataDir, 'hopscope.db'),
@@ -89,6 +90,8 @@ export async function startServe(options: { settleMs: number; windowMs: number }
     settleMs: options.settleMs,
     windowMs: options.windowMs,
     ui: { port: 0, rendererDir },
+    // The cluster choice is remembered in the test's own data directory, never the user's.
+    cluster: options.cluster && { ...options.cluster, settingsDir: dataDir },
   });
   return {
     store: collector.store,

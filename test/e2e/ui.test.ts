@@ -556,7 +556,7 @@ describe('cluster objects', () => {
     expect(await objects.fact('Node').textContent()).toBe('node-a');
     expect(await objects.fact('Pod IPs').textContent()).toBe('10.1.0.9');
     expect(await objects.fact('Owned by').innerText()).toBe('Deployment checkout › ReplicaSet checkout-7c9d8');
-    expect(await objects.panel().locator('.object-strip').textContent()).toMatch(new RegExp(`^Terminating: deletion set for ${CLOCK}, grace period 30s$`));
+    expect(await objects.panel().locator('.object-strip').textContent()).toMatch(new RegExp(`^Terminating: deletion requested at ${CLOCK}, grace period 30s, killed at the latest by ${CLOCK}$`));
     expect(await objects.conditions()).toEqual(['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => expect.stringMatching(new RegExp(`^${type} True ${CLOCK}$`))));
     expect(await objects.containers().locator('.attr-row', { hasText: 'preStop' }).locator('dd').textContent()).toBe('exec sleep 5');
     expect(await objects.eventReasons()).toEqual(['Killing']);

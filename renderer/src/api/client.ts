@@ -5,6 +5,8 @@ import {
   type WireEventMap,
   type WireClusterObject,
   type WireClusterObjectQuery,
+  type WireClusterStatus,
+  type WireClusterWorkloads,
   type WireError,
   type WireEventName,
   type WireFindings,
@@ -100,6 +102,24 @@ export class ApiClient {
   /** A Kubernetes object as it was at a span's start (`atMs`) or a finding's occurrence (`finding`), or as it is now. */
   clusterObject(uid: string, at: WireClusterObjectQuery, signal?: AbortSignal): Promise<WireClusterObject> {
     return this.call(routes.clusterObject, { params: { uid }, query: at }, signal);
+  }
+
+  /** What is watched, the kubeconfig's contexts, and the clusters with recorded history. */
+  clusterStatus(signal?: AbortSignal): Promise<WireClusterStatus> {
+    return this.call(routes.clusterStatus, {}, signal);
+  }
+
+  /** Watches a context from now on ([] namespaces: all the user may list); remembered for the next start. */
+  connectCluster(context: string, namespaces: string[]): Promise<WireClusterStatus> {
+    return this.call(routes.connectCluster, { body: { context, namespaces } });
+  }
+
+  disconnectCluster(): Promise<WireClusterStatus> {
+    return this.call(routes.disconnectCluster, {});
+  }
+
+  clusterWorkloads(signal?: AbortSignal): Promise<WireClusterWorkloads> {
+    return this.call(routes.clusterWorkloads, {}, signal);
   }
 
   sendTestTrace(): Promise<WireTestTrace> {

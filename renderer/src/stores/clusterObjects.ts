@@ -9,6 +9,8 @@ interface ClusterObjectsState {
   /** Opened objects by `objectKey`: fetched once each, as they were at the time asked for. */
   loaded: ReadonlyMap<string, WireClusterObject | { error: string }>;
   load(uid: string, at: WireClusterObjectQuery): void;
+  /** Asks again for an object shown as it is now, keeping what is shown until the answer comes. */
+  refresh(uid: string): void;
 }
 
 export function objectKey(uid: string, at: WireClusterObjectQuery): string {
@@ -28,6 +30,15 @@ export const useClusterObjects = create<ClusterObjectsState>()((set, get) => ({
     api.clusterObject(uid, at).then(
       (object) => keep(key, object),
       (err: unknown) => keep(key, { error: (err as Error).message }),
+    );
+  },
+  refresh(uid) {
+    const key = objectKey(uid, {});
+    if (pending.has(key)) return;
+    pending.add(key);
+    api.clusterObject(uid, {}).then(
+      (object) => keep(key, object),
+      () => pending.delete(key),
     );
   },
 }));

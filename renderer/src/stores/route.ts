@@ -7,7 +7,8 @@ export type Route =
   | { view: 'trace'; traceId: string; spanId?: string }
   | { view: 'stitch'; from: SpanRef; to: SpanRef; spanId?: string }
   | { view: 'logs'; traceId?: string; spanId?: string }
-  | { view: 'findings'; fingerprint?: string };
+  | { view: 'findings'; fingerprint?: string; object?: string }
+  | { view: 'cluster' };
 
 export function parseRoute(hash: string): Route {
   const [path, search = ''] = hash.replace(/^#/, '').split('?');
@@ -27,7 +28,9 @@ export function parseRoute(hash: string): Route {
     case 'logs':
       return { view: 'logs', traceId: opt('trace'), spanId: opt('span') };
     case 'findings':
-      return { view: 'findings', fingerprint: parts[1] };
+      return { view: 'findings', fingerprint: parts[1], object: opt('object') };
+    case 'cluster':
+      return { view: 'cluster' };
   }
   return { view: 'traces' };
 }
@@ -47,7 +50,9 @@ export function routeHash(route: Route): string {
     case 'logs':
       return `#/logs${q({ trace: route.traceId, span: route.spanId })}`;
     case 'findings':
-      return `#/findings${route.fingerprint ? `/${route.fingerprint}` : ''}`;
+      return `#/findings${route.fingerprint ? `/${route.fingerprint}` : ''}${q({ object: route.object })}`;
+    case 'cluster':
+      return '#/cluster';
   }
 }
 

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { applyTheme } from '../stores/prefs';
 import { importFiles, startLive, useLive } from '../stores/live';
 import { useRoute } from '../stores/route';
+import { ClusterView } from './ClusterView';
 import { FindingsView } from './FindingsView';
 import { ImportToasts } from './ImportToasts';
 import { LogsView } from './LogsView';
@@ -49,6 +50,7 @@ export function App() {
         {(route.view === 'trace' || route.view === 'stitch') && <TraceView route={route} />}
         {route.view === 'logs' && <LogsView route={route} />}
         {route.view === 'findings' && <FindingsView route={route} />}
+        {route.view === 'cluster' && <ClusterView />}
       </main>
       <ImportToasts />
       {dragging && (

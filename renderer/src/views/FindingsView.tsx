@@ -63,7 +63,7 @@ function FindingObjects({ finding, clusterKnown }: { finding: WireFinding; clust
           <span>No Kubernetes object matched the spans of this finding.</span>
         ) : (
           <span>
-            Cluster linking is off: no cluster history yet. Connect one with <code>hopscope analyze --cluster</code> or the desktop app's cluster setting.
+            Cluster linking is off: no cluster history yet. Connect one in the <a href={routeHash({ view: 'cluster' })}>Cluster view</a>, or with <code>hopscope serve --cluster</code>.
           </span>
         )}
       </div>
@@ -154,11 +154,25 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
     void useFindings.getState().load();
   }, [version]);
 
-  const findings = data?.findings ?? [];
+  const all = data?.findings ?? [];
+  const findings = route.object === undefined ? all : all.filter((f) => f.objects.some((o) => o.uid === route.object));
+  const about = route.object === undefined ? undefined : all.flatMap((f) => f.objects).find((o) => o.uid === route.object);
   const current = findings.find((f) => f.fingerprint === route.fingerprint) ?? findings[0];
 
   if (!data) {
     return <div className="page-message muted">{error ?? (loading ? 'Loading findings…' : '')}</div>;
+  }
+  if (findings.length === 0 && route.object !== undefined) {
+    return (
+      <div className="page-message" data-testid="findings-empty">
+        <Icon name="flag" size={22} />
+        <h2>No findings about this object</h2>
+        <p className="muted">The findings that named it have gone (their traces were trimmed, or the object no longer matches).</p>
+        <a className="button" href={routeHash({ view: 'findings' })}>
+          Show all findings
+        </a>
+      </div>
+    );
   }
   if (findings.length === 0) {
     return (
@@ -175,12 +189,24 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
   return (
     <div className="findings-view" data-testid="findings-view">
       <div className="finding-list">
+        {route.object !== undefined && (
+          <div className="finding-filter" data-testid="finding-filter">
+            <Icon name="cube" size={13} />
+            <span className="finding-filter-text">
+              About {about ? <>{about.kind} <b className="mono">{about.name}</b></> : 'one Kubernetes object'}
+              {about?.namespace && <span className="muted"> in {about.namespace}</span>}
+            </span>
+            <a href={routeHash({ view: 'findings', fingerprint: current?.fingerprint })} className="finding-filter-clear">
+              Show all
+            </a>
+          </div>
+        )}
         {findings.map((f) => (
           <button
             key={f.fingerprint}
             type="button"
             className={`finding-item ${f === current ? 'active' : ''}`}
-            onClick={() => navigate({ view: 'findings', fingerprint: f.fingerprint }, { replace: true })}
+            onClick={() => navigate({ view: 'findings', fingerprint: f.fingerprint, object: route.object }, { replace: true })}
             data-testid="finding-item"
           >
             <span className={`sev-bar ${f.severity}`} />

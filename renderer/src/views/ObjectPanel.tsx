@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react';
+import { Fragment, useEffect, type ReactNode } from 'react';
 import { deletionRequestedMs, type Condition, type ContainerState, type EndpointSliceState, type EventState, type NodeState, type ObjectLink, type PodState, type ServiceState, type WorkloadState } from '../../../common/cluster';
 import type { WireClusterEvent, WireClusterObject, WireClusterObjectQuery, WireOwner } from '../../../common/wire';
 import { AttributeTable } from '../components/AttributeTable';
@@ -304,12 +304,24 @@ function Conditions({ conditions }: { conditions: Record<string, Condition> }) {
             <td className="fit">{type}</td>
             <td className={`fit tone-text ${conditionTone(type, c.status)}`}>{c.status}</td>
             <td className="fit mono">{c.since ? <Time value={c.since} /> : '—'}</td>
-            <td>{c.reason ?? ''}</td>
+            <td className="reason">
+              <CamelWords text={c.reason ?? ''} />
+            </td>
           </tr>
         ))}
       </tbody>
     </table>
   );
+}
+
+/** `ContainersNotReady` allowed to wrap between its words, not inside them, in a narrow panel. */
+function CamelWords({ text }: { text: string }) {
+  return text.split(/(?<=[a-z])(?=[A-Z])/).map((word, i) => (
+    <Fragment key={i}>
+      {i > 0 && <wbr />}
+      {word}
+    </Fragment>
+  ));
 }
 
 function terminatedText(t: NonNullable<ContainerState['terminated']>): ReactNode {

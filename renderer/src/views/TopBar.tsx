@@ -9,6 +9,7 @@ const TABS: { view: Route['view']; label: string; route: Route }[] = [
   { view: 'traces', label: 'Traces', route: { view: 'traces' } },
   { view: 'logs', label: 'Logs', route: { view: 'logs' } },
   { view: 'findings', label: 'Findings', route: { view: 'findings' } },
+  { view: 'cluster', label: 'Cluster', route: { view: 'cluster' } },
 ];
 
 export function ImportButton({ className = 'button', children }: { className?: string; children?: React.ReactNode }) {

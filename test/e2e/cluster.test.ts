@@ -1,0 +1,230 @@
+// End-to-end: the Cluster view in Chromium against `serve` (startCollector) and the test Kubernetes API server
+// through the real client-node. From no kubeconfig, to one written while the page is open, to connecting,
+// the workloads with their pods and findings, a pod's panel, the findings it links to, a switch to a user whose
+// Role refuses a namespace, and disconnecting. Screenshots in light and dark: cluster-view-*.png.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { cronJob, deploymentWithPods, FakeApiServer, job, node, pod, podsFor, statefulSet, type KubeObject } from '../kube/api-server';
+import { launchBrowser, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { AppShell } from './pages/app';
+import { ClusterPage } from './pages/cluster';
+import { FindingsPage } from './pages/findings';
+
+let browser: Browser;
+let hopscope: Hopscope | undefined;
+let kube: FakeApiServer | undefined;
+let home: string | undefined;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.context().close();
+  await hopscope?.close();
+  await kube?.close();
+  if (home) rmSync(home, { recursive: true, force: true });
+  hopscope = kube = home = undefined;
+});
+
+/** A small shop: a Deployment with a crash-looping pod, one rolling a pod out, a StatefulSet, a CronJob's finished run, a bare pod, and a payments namespace. */
+function populate(server: FakeApiServer): { checkout: KubeObject[] } {
+  for (const name of ['node-1', 'node-2', 'node-3']) server.create(node({ name }));
+  const checkout = deploymentWithPods({ name: 'checkout', namespace: 'shop', replicas: 3, readyReplicas: 2 });
+  const crashing = pod({
+    name: checkout.pods[2].metadata.name,
+    owner: checkout.replicaSet,
+    labels: checkout.pods[2].metadata.labels,
+    nodeName: 'node-3',
+    containers: [{ name: 'app', state: 'waiting', waitingReason: 'CrashLoopBackOff', restartCount: 5, ready: false, lastTermination: { reason: 'Error', exitCode: 2 } }],
+  });
+  const cart = deploymentWithPods({ name: 'cart', namespace: 'shop', replicas: 2 });
+  const postgres = statefulSet({ name: 'postgres', namespace: 'shop', replicas: 1 });
+  const payments = deploymentWithPods({ name: 'payments-api', namespace: 'payments', replicas: 2 });
+  const report = cronJob({ name: 'nightly-report', namespace: 'ops' });
+  const run = job({ cronJob: report, scheduledAt: new Date(Date.now() - 3_600_000) });
+  const objects = [
+    checkout.deployment,
+    checkout.replicaSet,
+    checkout.pods[0],
+    checkout.pods[1],
+    crashing,
+    cart.deployment,
+    cart.replicaSet,
+    ...cart.pods,
+    postgres,
+    ...podsFor(postgres, 1),
+    payments.deployment,
+    payments.replicaSet,
+    ...payments.pods,
+    report,
+    run,
+    pod({ name: `${run.metadata.name}-q7x2k`, owner: run, phase: 'Succeeded', labels: { 'job-name': run.metadata.name } }),
+    pod({ name: 'debug-shell', namespace: 'default', containers: [{ name: 'shell', image: 'busybox:1.36' }] }),
+  ];
+  for (const o of objects) server.create(o);
+  // One cart pod is being replaced: told to stop, still within its grace period.
+  server.delete('Pod', 'shop', cart.pods[1].metadata.name, { graceSeconds: 600 });
+  return { checkout: [checkout.pods[0], checkout.pods[1], crashing] };
+}
+
+/** A server span in a pod whose parent never arrives: a broken-parent finding about that pod. */
+async function sendOrphan(otlpHttp: string, podName: string, operation: string, seed: number): Promise<void> {
+  const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const body = {
+    resourceSpans: [
+      {
+        resource: { attributes: [attribute('service.name', 'checkout'), attribute('k8s.namespace.name', 'shop'), attribute('k8s.pod.name', podName)] },
+        scopeSpans: [
+          {
+            scope: { name: 'e2e' },
+            spans: [{ traceId: hex(0xc1a5 + seed, 32), spanId: hex(seed + 1, 16), parentSpanId: hex(0xdead00 + seed, 16), name: operation, kind: 2, startTimeUnixNano: String(now), endTimeUnixNano: String(now + 20_000_000n) }],
+          },
+        ],
+      },
+    ],
+  };
+  const res = await fetch(`${otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+}
+
+/** Takes the screenshot in both themes, switching with the top bar's toggle (and letting its colour transitions end). */
+async function bothThemes(page: Page, name: string, first: Theme): Promise<void> {
+  await screenshot(page, name, first);
+  await page.getByTestId('theme-toggle').click();
+  await page.waitForTimeout(300);
+  await screenshot(page, name, first === 'light' ? 'dark' : 'light');
+  await page.getByTestId('theme-toggle').click();
+  await page.waitForTimeout(300);
+}
+
+describe('cluster view', () => {
+  it('connects from the page: no kubeconfig, one written meanwhile, workloads with pods and findings, a pod panel, an RBAC refusal, disconnect', async () => {
+    kube = await FakeApiServer.start({ bookmarkIntervalMs: 500 });
+    kube.allow('admin', { verbs: ['get', 'list', 'watch'], resources: ['*'] });
+    kube.allow('dev', { verbs: ['get', 'list', 'watch'], resources: ['*'], namespaces: ['shop'] });
+    const { checkout } = populate(kube);
+    home = mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-home-'));
+    hopscope = await startServe({ settleMs: 1000, windowMs: 2000, cluster: { env: { HOME: home }, connect: false } });
+
+    const { page, errors } = await newPage(browser, 'light');
+    pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url, '#/cluster');
+    const view = new ClusterPage(page);
+
+    // Nothing to connect with yet: where Hopscope looked, that it works without a cluster, and how to connect.
+    await view.empty().and(page.locator('[data-state="no-kubeconfig"]')).waitFor();
+    const empty = await view.empty().innerText();
+    expect(empty).toContain('No kubeconfig found');
+    expect(empty).toContain(path.join(home, '.kube', 'config'));
+    expect(empty).toContain('Hopscope works fully without a cluster');
+    expect(empty).toContain('hopscope serve --cluster --context NAME');
+    expect(await view.watchStatus().textContent()).toBe('Not connected');
+    await bothThemes(page, 'cluster-view-empty', 'light');
+
+    // A kubeconfig written while the page is open is found by itself.
+    mkdirSync(path.join(home, '.kube'));
+    kube.writeKubeconfig({
+      contexts: [
+        { name: 'dev', user: kube.tokenUser('dev'), namespace: 'shop' },
+        { name: 'admin', user: kube.tokenUser('admin') },
+      ],
+      currentContext: 'dev',
+      file: path.join(home, '.kube', 'config'),
+    });
+    await view.empty().and(page.locator('[data-state="not-connected"]')).waitFor({ timeout: 10_000 });
+    expect((await view.contexts().allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim())).toEqual([`dev current ${kube.url} namespace shop Connect`, `admin ${kube.url} Connect`]);
+    await bothThemes(page, 'cluster-view-not-connected', 'light');
+
+    // A namespace list that Kubernetes would refuse is named before anything is sent.
+    await page.getByTestId('namespaces-input').fill('shop, Payments');
+    expect(await page.locator('#namespaces-invalid').textContent()).toBe('“Payments” is not a namespace name');
+    expect(await page.getByTestId('connect-button').isDisabled()).toBe(true);
+
+    await view.connect('admin');
+    await expect.poll(() => view.watchStatus().getAttribute('data-health'), { timeout: 15_000 }).toBe('synced');
+    await expect.poll(() => view.namespaceNames(), { timeout: 10_000 }).toEqual(['default', 'ops', 'payments', 'shop']);
+    await expect.poll(() => view.rowTexts(), { timeout: 10_000 }).toHaveLength(6);
+    expect(await view.workloads()).toEqual(['Pod/debug-shell', 'CronJob/nightly-report', 'Deployment/payments-api', 'Deployment/cart', 'Deployment/checkout', 'StatefulSet/postgres']);
+    expect(await view.readiness()).toEqual(['Running · Ready', '1 succeeded', '2/2', '2/2', '2/3', '1/1']);
+    expect(await view.restarts()).toEqual(['0', '0', '0', '0', '↻ 5', '0']);
+    const chips = async (workload: string) => (await view.podChips(workload).allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).sort();
+    const suffix = (name: string) => name.slice(name.lastIndexOf('-') + 1);
+    const [healthy, other, crashing] = checkout.map((p) => p.metadata.name);
+    expect(await chips('Deployment/checkout')).toEqual([suffix(healthy), suffix(other), `${suffix(crashing)} CrashLoopBackOff ↻5`].sort());
+    expect((await chips('Deployment/cart')).filter((t) => t.endsWith(' terminating'))).toHaveLength(1);
+    expect(await chips('StatefulSet/postgres')).toEqual(['0']);
+    const crashChip = view.podChips('Deployment/checkout').filter({ hasText: 'CrashLoopBackOff' });
+    expect(await crashChip.getAttribute('title')).toBe(`Pod ${crashing}\nCrashLoopBackOff\n5 restarts\non node-3`);
+
+    // Spans from two checkout pods lose their parents: two findings about the Deployment.
+    await sendOrphan(hopscope.otlpHttp!, healthy, 'POST /api/checkout', 1);
+    await sendOrphan(hopscope.otlpHttp!, other, 'GET /api/orders/{id}', 2);
+    await expect.poll(() => view.findingsBadge('Deployment/checkout').textContent(), { timeout: 30_000 }).toBe('2');
+    expect(await view.findingsBadge('Deployment/checkout').getAttribute('aria-label')).toBe('2 findings about checkout');
+    await bothThemes(page, 'cluster-view-connected', 'light');
+
+    // A pod chip opens the pod as it is now, from the keyboard too; Escape closes it and gives the focus back.
+    await crashChip.focus();
+    await page.keyboard.press('Enter');
+    const objects = view.objects();
+    await objects.shown('Pod');
+    expect(await objects.panel().locator('.object-panel-name').textContent()).toBe(crashing);
+    expect(await objects.fact('Restarts').textContent()).toBe('5');
+    expect(await objects.fact('Owned by').innerText()).toBe(`Deployment checkout › ReplicaSet ${checkout[0].metadata.ownerReferences![0].name}`);
+    expect(await objects.containers().first().locator('.attr-row', { hasText: 'State' }).locator('dd').textContent()).toBe('waiting: CrashLoopBackOff');
+    await bothThemes(page, 'cluster-view-pod', 'light');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => objects.panel().count()).toBe(0);
+    expect(await page.evaluate(`document.activeElement?.getAttribute('data-testid')`)).toBe('pod-chip');
+
+    // The badge opens the Findings view narrowed to the Deployment's findings.
+    await view.findingsBadge('Deployment/checkout').click();
+    const findings = new FindingsPage(page);
+    await expect.poll(() => findings.items().count(), { timeout: 10_000 }).toBe(2);
+    expect((await page.getByTestId('finding-filter').innerText()).replace(/\s+/g, ' ')).toBe('About Deployment checkout in shop Show all');
+    expect(await findings.objects().texts()).toContainEqual(expect.stringMatching(/^Deployment checkout 2\/3 ready$/));
+    await bothThemes(page, 'cluster-view-findings', 'light');
+
+    // Switched to a user whose Role covers shop only: payments and nodes are refused, calmly, and shop is watched.
+    await app.tab('Cluster');
+    await view.connect('dev', ['shop', 'payments']);
+    await expect.poll(() => view.watchStatus().getAttribute('data-health'), { timeout: 15_000 }).toBe('problems');
+    await expect.poll(async () => (await view.problems().allInnerTexts()).map((t) => t.split('\n')[0]), { timeout: 10_000 }).toEqual(['Not allowed in namespace payments', 'Not allowed at the cluster scope']);
+    expect(await view.problems().first().innerText()).toContain('cannot list pods in namespace payments (forbidden by RBAC)');
+    await expect.poll(() => view.namespaceNames(), { timeout: 10_000 }).toEqual(['payments', 'shop']);
+    expect(await view.namespaces().first().locator('.ns-stale').textContent()).toBe('cannot read now · last recorded state');
+    expect(await view.namespaces().nth(1).locator('.ns-stale').count()).toBe(0);
+    expect(await view.watchStatus().textContent()).toMatch(/^\d+ of 11 synced · 11 unreadable|^10 of 21 synced · 11 unreadable$/);
+    await bothThemes(page, 'cluster-view-rbac', 'light');
+
+    // The status opens each resource's watch, from the keyboard too.
+    await view.watchStatus().focus();
+    await page.keyboard.press('Enter');
+    const watches = await view.watches();
+    expect(watches).toHaveLength(21);
+    expect(watches).toContainEqual(expect.stringMatching(/^pods payments forbidden 0 1 —$/));
+    expect(watches).toContainEqual(expect.stringMatching(/^pods shop synced 6 0 (just now|\d+s ago)$/));
+    await screenshot(page, 'cluster-view-watches', 'light');
+    await view.watchStatus().click();
+
+    // Disconnected: what was recorded stays readable, marked as not watched.
+    await view.disconnect();
+    await expect.poll(() => view.watchStatus().textContent()).toBe('Not connected');
+    await view.empty().and(page.locator('[data-state="not-connected"]')).waitFor();
+    expect(await page.locator('.workloads-source').innerText()).toContain('not watched now');
+    await screenshot(page, 'cluster-view-disconnected', 'light');
+    expect(errors).toEqual([]);
+  });
+});
