@@ -6,6 +6,7 @@ import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import type { WireKubeContext } from '../../common/wire';
 import { ClusterError, describeKubeconfigError, secretsOf } from './errors';
 
 const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -21,15 +22,7 @@ export interface LoadedKubeconfig {
 }
 
 /** A context as the UI lists it: names and the server URL, never credentials. */
-export interface ContextSummary {
-  name: string;
-  cluster: string;
-  /** '' when the context names a cluster no file defines. */
-  server: string;
-  user: string;
-  namespace?: string;
-  current: boolean;
-}
+export type ContextSummary = WireKubeContext;
 
 export interface KubeconfigSource {
   /** An explicit kubeconfig (`--kubeconfig`), instead of KUBECONFIG / ~/.kube/config. */
