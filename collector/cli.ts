@@ -292,7 +292,9 @@ async function analyze(args: string[]): Promise<number> {
     const section = cluster ? await readClusterOnce(store, cluster) : undefined;
     for (const u of section?.unreadable ?? []) process.stderr.write(`hopscope: cluster: ${u.reason}\n`);
     await store.flush();
-    const history = section ? new ClusterHistory(store.reader.clusterHistory(section.server)) : undefined;
+    // Without a reachable cluster, what the store recorded of the last one seen (serve --cluster's history) still links.
+    const recorded = section && (section.server || store.reader.clusters()[0]);
+    const history = section ? new ClusterHistory(recorded ? store.reader.clusterHistory(recorded) : { objects: [], states: [] }) : undefined;
     const analyzed = analyzeStore(store, history);
     const report = section ? linkReportToCluster(analyzed, store, section, history!) : analyzed;
     process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));

@@ -115,6 +115,18 @@ describe('hopscope analyze --cluster', () => {
     expect(found.objects[0]).toMatchObject({ kind: 'Pod', name: 'api-doomed', status: { terminating: true } });
   });
 
+  it('with --db, links from the recorded history when the cluster can no longer be read', async () => {
+    const db = path.join(dir, 'kept.db');
+    const { files } = server.writeKubeconfig({ contexts: [{ name: 'fake-admin', user: server.tokenUser('admin') }] });
+    const file = spanFile({ 'service.name': 'api', 'k8s.namespace.name': 'shop', 'k8s.pod.name': podName });
+    expect((await hopscope(['import', file, '--db', db])).code).toBe(0);
+    expect((await hopscope(['analyze', '--db', db, '--cluster', '--kubeconfig', files[0], '--format', 'json'])).code).toBe(0);
+    const offline = await hopscope(['analyze', '--db', db, '--cluster', '--kubeconfig', path.join(dir, 'no-such-kubeconfig'), '--format', 'json']);
+    const doc = JSON.parse(offline.stdout);
+    expect(doc.cluster.unreadable[0].reason).toContain('no-such-kubeconfig');
+    expect(doc.findings[0].objects.map((o: ObjectLink) => o.name)).toContain(podName);
+  });
+
   it('without --cluster the document is unchanged; cluster flags alone are a usage error', async () => {
     const file = spanFile({ 'service.name': 'api', 'host.name': podName });
     const doc = JSON.parse((await hopscope(['analyze', file, '--format', 'json'])).stdout);
