@@ -186,10 +186,6 @@ export interface FindingKey {
 
 export const FINDING_KIND_NAMES = Object.keys(FINDING_KINDS) as FindingKind[];
 
-export function kindSpec(kind: FindingKind): KindSpec {
-  return FINDING_KINDS[kind];
-}
-
 /** The subkind's declaration; undefined for a kind or subkind this build does not know (e.g. from a newer database). */
 export function subkindSpec(kind: string, subkind: string): SubkindSpec | undefined {
   if (!Object.hasOwn(FINDING_KINDS, kind)) return undefined;

@@ -86,7 +86,7 @@ export function clusterRecorder(db: Db): (cluster: string, changes: readonly Clu
 }
 
 /** What an Event is about: its object's uid, else kind/namespace/name; the kubelet files a Node's with its name as uid. */
-export function eventSubject(involved: EventState['involved']): string {
+function eventSubject(involved: EventState['involved']): string {
   if (involved.kind === 'Node') return `Node//${involved.name}`;
   return involved.uid || `${involved.kind}/${involved.namespace}/${involved.name}`;
 }
