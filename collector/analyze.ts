@@ -1,6 +1,7 @@
 import type { ObjectLink } from '../common/cluster';
 import type { Finding, Severity, SpanRef, Stitch } from '../common/findings';
 import { analyzeAll, renderFindingsText } from './analysis';
+import type { ClusterCoverage } from './analysis/cluster-coverage';
 import { ClusterHistory, objectsForOccurrences, placeOf } from './analysis/cluster-links';
 import { ClusterAccess, ClusterError, listOnce, loadKubeconfig, loginShellPath } from './cluster';
 import type { LogRecord, Span } from './model';
@@ -15,6 +16,8 @@ export interface ClusterSection {
   /** The API server's gitVersion, when it answered. */
   version?: string;
   unreadable: { resource: string; namespace: string; reason: string }[];
+  /** What the cluster detectors could not judge, and why (spans older than the history, calls naming no peer IP…). */
+  notes?: string[];
 }
 
 export interface AnalysisReport {
@@ -28,9 +31,9 @@ export interface AnalysisReport {
  * The `hopscope analyze` document (DESIGN.md, Contracts) for everything the store holds, every occurrence listed;
  * with the cluster's history, the cluster detectors run too.
  */
-export function analyzeStore(store: Store, cluster?: ClusterHistory): AnalysisReport {
+export function analyzeStore(store: Store, cluster?: ClusterHistory, clusterCoverage?: ClusterCoverage): AnalysisReport {
   const stats = store.reader.stats();
-  const { findings, stitches } = analyzeAll(allTraces(store), allLogs(store), undefined, { cluster });
+  const { findings, stitches } = analyzeAll(allTraces(store), allLogs(store), undefined, { cluster, clusterCoverage });
   return {
     summary: { spans: stats.spans, logs: stats.logs, traces: stats.traces, services: stats.services },
     findings,
@@ -85,7 +88,7 @@ export function linkReportToCluster(report: AnalysisReport, store: Store, sectio
   };
   return {
     ...report,
-    findings: report.findings.map((f) => ({ ...f, objects: history.size > 0 ? objectsForOccurrences(history, f.occurrences, place) : [] })),
+    findings: report.findings.map((f) => ({ ...f, objects: history.size > 0 ? objectsForOccurrences(history, f.occurrences, place, f.evidence) : [] })),
     cluster: section,
   };
 }
@@ -112,7 +115,7 @@ export function renderAnalysisText(report: AnalysisReport): string {
   const s = report.summary;
   const head = `${s.spans} spans, ${s.logs} log records, ${s.traces} traces, ${s.services} services\n`;
   const c = report.cluster;
-  const cluster = c ? `Cluster: context ${c.context || '(none)'}${c.server ? `, ${c.server}` : ''}${c.version ? ` (${c.version})` : ''}${c.unreadable.length ? `; ${c.unreadable.length} unreadable (see --format json)` : ''}\n` : '';
+  const cluster = c ? `Cluster: context ${c.context || '(none)'}${c.server ? `, ${c.server}` : ''}${c.version ? ` (${c.version})` : ''}${c.unreadable.length ? `; ${c.unreadable.length} unreadable (see --format json)` : ''}\n${(c.notes ?? []).map((n) => `  not judged: ${n}\n`).join('')}` : '';
   const stitched = report.stitches.length ? `${report.stitches.length} stitches joining traces split at async or RPC hops (see --format json).\n` : '';
   return head + cluster + (report.findings.length ? renderFindingsText(report.findings, objectsLine) : 'No findings.\n') + stitched;
 }

@@ -12,6 +12,7 @@ import { openStore } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
+import { coverageNotes, emptyCoverage } from './analysis/cluster-coverage';
 import { ClusterHistory } from './analysis/cluster-links';
 import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, renderAnalysisText, type ClusterFlags, type Severity } from './analyze';
 import { ImportProgress } from './progress';
@@ -295,7 +296,12 @@ async function analyze(args: string[]): Promise<number> {
     // Without a reachable cluster, what the store recorded of the last one seen (serve --cluster's history) still links.
     const recorded = section && (section.server || store.reader.clusters()[0]);
     const history = section ? new ClusterHistory(recorded ? store.reader.clusterHistory(recorded) : { objects: [], states: [] }) : undefined;
-    const analyzed = analyzeStore(store, history);
+    const coverage = emptyCoverage();
+    const analyzed = analyzeStore(store, history, coverage);
+    if (section) {
+      const notes = history!.size === 0 ? ['no cluster history is recorded: nothing could be judged against the cluster'] : coverageNotes(coverage);
+      if (notes.length) section.notes = notes;
+    }
     const report = section ? linkReportToCluster(analyzed, store, section, history!) : analyzed;
     process.stdout.write(format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderAnalysisText(report));
     return failOn && failOnMatches(report, failOn as Severity) ? EXIT_FINDINGS : EXIT_OK;

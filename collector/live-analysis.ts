@@ -3,7 +3,12 @@
 // tick waits for it without blocking requests): a parent that arrives a few seconds late is never
 // reported missing, and a span that arrives after analysis re-opens its trace. The cross-trace detectors
 // run over windows of span time once every trace in a window (and its margin) has settled.
-import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type WindowRange } from './analysis';
+import type { Observation } from '../common/findings';
+import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type AssembledTrace, type WindowRange } from './analysis';
+import { clusterObservations } from './analysis/cluster-detectors';
+import { ClusterHistory, linkKeysOfSpans } from './analysis/cluster-links';
+import { ReadyButFailing } from './analysis/ready-but-failing';
+import type { PodLogs } from './analysis/restart-during-trace';
 import type { LogRecord, Span } from './model';
 import type { Store } from './store/types';
 
@@ -53,6 +58,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
   const context = new TracesContext(1_000_000);
   const crossTrace = new LiveCrossTrace({ lookbackNs: Number(LOOKBACK_NS), marginNs: Number(MARGIN_NS) });
   const windows = new WindowClock(windowNs);
+  const cluster = new LiveClusterDetectors(store);
   // What was fed to crossTrace, so a re-opened trace adds only its new spans and logs.
   const fed = new Map<string, FedTrace>();
   const listeners = new Set<() => void>();
@@ -85,6 +91,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
         contextlessUpToNs = range.toNs;
       }
       const { observations, stitches } = crossTrace.evaluate(range);
+      observations.push(...cluster.evaluateWindow(range));
       await store.recordWindowAnalysis(`${range.fromNs}-${range.toNs}`, observations, stitches);
       const forgetBefore = range.fromNs - LOOKBACK_NS;
       for (const [traceId, seen] of fed) if (seen.endNs < forgetBefore) fed.delete(traceId);
@@ -98,11 +105,15 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     const traceIds = await store.settledTraces(settleMs, perTick);
     // Recorded as each is analyzed, not one after another: with the writer thread they go over together.
     const recorded: Promise<void>[] = [];
-    for (const traceId of traceIds) {
+    const traces = traceIds.map((traceId) => {
       const spans = store.reader.getTrace(traceId);
       context.add(spans);
       feed(traceId, spans);
-      const observations = spans.length ? analyzeTrace(assembleTrace(spans), context) : [];
+      return { traceId, trace: spans.length ? assembleTrace(spans) : undefined };
+    });
+    const onCluster = cluster.judge(traces.flatMap((t) => t.trace ?? []));
+    for (const { traceId, trace } of traces) {
+      const observations = trace ? [...analyzeTrace(trace, context), ...(onCluster.get(trace) ?? [])] : [];
       recorded.push(store.recordTraceAnalysis(traceId, observations));
     }
     await Promise.all(recorded);
@@ -151,6 +162,59 @@ interface FedTrace {
   spans: Set<string>;
   logs: Set<number>;
   endNs: bigint;
+}
+
+/** Log records read at most to find a restarted instance's last lines. */
+const RESTART_LOG_LIMIT = 1000;
+/** ready-but-failing compares a pod with its siblings over this much span time before each window. */
+const READY_LOOKBACK_MS = 300_000;
+const READY_BUCKET_MS = 10_000;
+
+/**
+ * The cluster detectors in `serve`, while the store holds a cluster's history: each batch of settled traces is
+ * judged against the history around its spans (read once per batch); ready-but-failing tallies SERVER spans per
+ * pod in time buckets and is evaluated per window over the lookback before it. Without any history it costs
+ * one small query per batch.
+ */
+class LiveClusterDetectors {
+  private readonly readyButFailing = new ReadyButFailing(READY_BUCKET_MS);
+
+  constructor(private readonly store: Store) {}
+
+  /** The per-trace cluster observations of each trace. */
+  judge(traces: readonly AssembledTrace[]): Map<AssembledTrace, Observation[]> {
+    const out = new Map<AssembledTrace, Observation[]>();
+    const [server] = this.store.reader.clusters();
+    if (server === undefined || traces.length === 0) return out;
+    const history = new ClusterHistory(this.store.reader.clusterHistoryAround(server, linkKeysOfSpans(traces.flatMap((t) => t.spans))));
+    if (history.size === 0) return out;
+    const logs = this.podLogs(history);
+    for (const trace of traces) {
+      out.set(trace, clusterObservations(trace, history, { logs }));
+      this.readyButFailing.add(trace, history);
+    }
+    return out;
+  }
+
+  /** ready-but-failing's occurrences in the window, judged over the lookback before it. */
+  evaluateWindow(range: WindowRange): Observation[] {
+    const fromMs = Number(range.fromNs / 1_000_000n);
+    const toMs = Number(range.toNs / 1_000_000n);
+    this.readyButFailing.forgetBefore(fromMs - READY_LOOKBACK_MS);
+    const pods = this.readyButFailing.pods();
+    const [server] = this.store.reader.clusters();
+    if (server === undefined || pods.length === 0) return [];
+    const history = new ClusterHistory(this.store.reader.clusterHistoryAround(server, { uids: pods, names: [], addresses: [], containerIds: [] }));
+    return this.readyButFailing.evaluate(history, { fromMs: fromMs - READY_LOOKBACK_MS, toMs, reportFromMs: fromMs });
+  }
+
+  /** A pod's log records between two times, found among the records of that time (bounded). */
+  private podLogs(history: ClusterHistory): PodLogs {
+    return (podUid, fromMs, toMs) =>
+      this.store.reader
+        .searchLogs({ fromNs: BigInt(Math.floor(fromMs)) * 1_000_000n, toNs: BigInt(Math.ceil(toMs)) * 1_000_000n, limit: RESTART_LOG_LIMIT })
+        .items.filter((l) => history.linkResource(l.resource.attributes, Number(l.timeNs / 1_000_000n))?.pod.uid === podUid);
+  }
 }
 
 /** Wall-clock ns since the Unix epoch from the monotonic clock, so the clock never steps back. */

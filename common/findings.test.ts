@@ -15,7 +15,7 @@ describe('finding kinds', () => {
   });
 
   it('titles every declared subkind with the service, in singular and plural', () => {
-    const evidence = { skewMs: -12, childHost: 'node-b', parentHost: 'node-a', parentService: 'api', observed: 10, counted: 100, configured: 0.5, configuredFrom: 'settings', records: 4, pod: 'api-7c9f-x1' };
+    const evidence = { skewMs: -12, childHost: 'node-b', parentHost: 'node-a', parentService: 'api', observed: 10, counted: 100, configured: 0.5, configuredFrom: 'settings', records: 4, pod: 'api-7c9f-x1', container: 'app', reason: 'Error', exitCode: 2, address: '10.1.0.7', podErrorRate: '75 % (30 of 40)', siblingErrorRate: '1 % (1 of 80) over 2 pods' };
     for (const kind of FINDING_KIND_NAMES) {
       for (const subkind of Object.keys(FINDING_KINDS[kind].subkinds)) {
         for (const count of [1, 7]) {

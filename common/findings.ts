@@ -46,6 +46,11 @@ function spansOf(f: TitleInput): string {
   return `${f.count} ${plural(f.count, 'span')} of \`${f.service}\` (\`${f.operation}\`)`;
 }
 
+/** "12 calls of `gateway` (`GET /orders`)" */
+function callsOf(f: TitleInput): string {
+  return `${f.count} ${plural(f.count, 'call')} of \`${f.service}\` (\`${f.operation}\`)`;
+}
+
 /** "3 log records of `api` (logger `http`)" */
 function recordsOf(f: TitleInput, count = f.count): string {
   return `${count} ${plural(count, 'log record')} of \`${f.service}\` (logger \`${f.operation}\`)`;
@@ -169,6 +174,51 @@ export const FINDING_KINDS = {
       'near-miss': {
         severity: 'warning',
         title: (f) => `${spansOf(f)} started on pod ${f.evidence.pod} after it began terminating (they still succeeded: a near miss)`,
+      },
+    },
+  },
+  'restart-during-trace': {
+    label: 'Restart during trace',
+    help: 'A container restarted while a request was in flight on it: the caller’s CLIENT span failed and no SERVER span ever arrived from the pod, and the container’s termination (lastState.terminated: reason, exit code, finishedAt) falls inside the call. The trace looks like a plain network error; the cluster shows the process died under it.',
+    cause: 'An OOMKill (a memory limit below the working set, an unbounded cache or body read) or a panic: a config unmarshal error, a nil map write or a panic in a goroutine without recover takes the whole Go process down with every request in it.',
+    subkinds: {
+      'oom-killed': {
+        severity: 'error',
+        title: (f) => `${callsOf(f)} to pod ${f.evidence.pod} ${one(f, 'was', 'were')} in flight when container ${f.evidence.container} was OOMKilled`,
+      },
+      crashed: {
+        severity: 'error',
+        title: (f) => `${callsOf(f)} to pod ${f.evidence.pod} ${one(f, 'was', 'were')} in flight when container ${f.evidence.container} exited (${f.evidence.reason}, exit code ${f.evidence.exitCode})`,
+      },
+    },
+  },
+  'ready-but-failing': {
+    label: 'Ready but failing',
+    help: 'A pod stayed Ready (and so kept receiving traffic from its Service) while most of its SERVER spans failed, when its siblings in the same workload did not: judged by a binomial test of its error rate against theirs. Its readiness probe proves the process is alive, not that it can serve.',
+    cause: 'A readiness probe that does not touch what requests need: a `/healthz` that returns 200 without checking the database pool, a lease keepalive, a probe on another port; or a pod-local fault (a poisoned connection pool, a bad disk, a node problem) the probe cannot see.',
+    subkinds: {
+      failing: {
+        severity: 'error',
+        title: (f) => `Pod ${f.evidence.pod} of \`${f.service}\` stayed Ready while ${f.evidence.podErrorRate} of its requests failed (siblings: ${f.evidence.siblingErrorRate})`,
+      },
+    },
+  },
+  'stale-peer-address': {
+    label: 'Stale peer address',
+    help: 'CLIENT spans called an IP address (network.peer.address, or server.address when it is an IP) that at the time belonged to a pod already deleted or not ready, or to no pod at all, seconds after the target Service’s endpoints had moved on: the client kept a resolved address or a connection longer than the endpoints lived.',
+    cause: 'Client-side address caches that outlive endpoints: Go keep-alive connections held by a pool, gRPC’s DNS resolver (which re-resolves only on failure) behind a headless Service, a resolver cache with a long TTL, or a client-side balancer that is not watching the endpoints.',
+    subkinds: {
+      'deleted-pod': {
+        severity: 'warning',
+        title: (f) => `${callsOf(f)} went to ${f.evidence.address}, pod ${f.evidence.pod} that was being deleted, after its endpoints had moved on`,
+      },
+      'not-ready-pod': {
+        severity: 'warning',
+        title: (f) => `${callsOf(f)} went to ${f.evidence.address}, pod ${f.evidence.pod} that was not ready, after its endpoints had moved on`,
+      },
+      'no-pod': {
+        severity: 'error',
+        title: (f) => `${callsOf(f)} went to ${f.evidence.address}, which no pod held any more (last: ${f.evidence.pod})`,
       },
     },
   },

@@ -4,6 +4,8 @@ import type { LogRecord, Span } from '../model';
 import type { AssembledTrace } from './assemble';
 import { assembleTrace } from './assemble';
 import { findBrokenParents } from './broken-parent';
+import type { ClusterCoverage } from './cluster-coverage';
+import { clusterObservations, podLogsOf } from './cluster-detectors';
 import type { ClusterHistory } from './cluster-links';
 import { findClockSkew } from './clock-skew';
 import type { AnalysisContext } from './context';
@@ -12,7 +14,8 @@ import { analyzeCrossTrace } from './cross-trace';
 import type { Finding, Observation, Stitch } from '../../common/findings';
 import { FindingAggregator } from './findings';
 import { findMultipleRoots } from './multiple-roots';
-import { findServedWhileTerminating } from './served-while-terminating';
+import { ReadyButFailing } from './ready-but-failing';
+import type { PodLogs } from './restart-during-trace';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';
@@ -22,6 +25,10 @@ export interface AnalysisOptions extends CrossTraceOptions {
   maxExamples?: number;
   /** The cluster's recorded history: with it, the detectors that only the cluster can prove run too. */
   cluster?: ClusterHistory;
+  /** What the cluster detectors could not judge is counted here. */
+  clusterCoverage?: ClusterCoverage;
+  /** The log records of each pod's instance, for restart-during-trace (`analyzeAll` finds them in its logs). */
+  podLogs?: PodLogs;
 }
 
 export interface AnalysisResult {
@@ -35,7 +42,7 @@ export function analyzeTrace(trace: AssembledTrace, ctx: AnalysisContext, option
     ...findBrokenParents(trace, ctx),
     ...findMultipleRoots(trace),
     ...findClockSkew(trace, { toleranceNs: options.clockSkewToleranceNs }),
-    ...(options.cluster ? findServedWhileTerminating(trace, options.cluster) : []),
+    ...(options.cluster ? clusterObservations(trace, options.cluster, { logs: options.podLogs, coverage: options.clusterCoverage }) : []),
   ];
 }
 
@@ -61,8 +68,17 @@ export function analyzeAll(traces: Iterable<readonly Span[]>, logs: Iterable<Log
   const all = [...traces].filter((spans) => spans.length > 0);
   const context = ctx ?? memoryContext(all);
   const aggregator = new FindingAggregator(options.maxExamples);
-  for (const spans of all) aggregator.add(analyzeTrace(assembleTrace(spans), context, options));
-  const cross = analyzeCrossTrace(TraceSet.of(all, logs, resolveOptions(options)));
+  const logList = [...logs];
+  const { cluster } = options;
+  const readyButFailing = cluster && new ReadyButFailing();
+  const traceOptions = cluster ? { ...options, podLogs: options.podLogs ?? podLogsOf(logList, cluster) } : options;
+  for (const spans of all) {
+    const trace = assembleTrace(spans);
+    aggregator.add(analyzeTrace(trace, context, traceOptions));
+    readyButFailing?.add(trace, cluster!);
+  }
+  if (readyButFailing) aggregator.add(readyButFailing.evaluate(cluster!));
+  const cross = analyzeCrossTrace(TraceSet.of(all, logList, resolveOptions(options)));
   aggregator.add(cross.observations);
   return { findings: aggregator.findings(), stitches: cross.stitches };
 }

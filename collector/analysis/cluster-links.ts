@@ -13,13 +13,17 @@ import {
   type LinkRule,
   type NodeState,
   type ObjectLink,
+  type OwnerRef,
   type PodState,
   type ServiceState,
   type StoredObject,
   type StoredState,
+  type TerminatedState,
   type WorkloadState,
 } from '../../common/cluster';
-import type { AnyValue, Resource } from '../model';
+import { SpanKind } from '../../common/telemetry';
+import type { AnyValue, Resource, Span } from '../model';
+import { peerAddressOf } from './span-outcome';
 
 interface Tracked {
   object: StoredObject;
@@ -29,15 +33,25 @@ interface Tracked {
 }
 
 /** A time range [fromMs, toMs) in which a pod held an address. */
-interface Holding {
+export interface Holding {
   uid: string;
   fromMs: number;
   toMs: number;
 }
 
+/** A container's termination, as a later state of its pod reported it in lastState.terminated. */
+export interface Termination extends TerminatedState {
+  container: string;
+  finishedMs: number;
+  /** The container's restart count in the state that reported it. */
+  restartCount: number;
+  observedMs: number;
+}
+
 export interface PodLink {
   pod: StoredObject;
-  rule: LinkRule;
+  /** A link rule, or how a finding named the pod (the address a CLIENT span called). */
+  rule: LinkRule | 'named by the finding';
 }
 
 /** creationTimestamp has whole seconds and cluster and span clocks differ a little: a pod created this soon after a span may still be its pod. */
@@ -74,6 +88,32 @@ export function linkKeys(attributes: Readonly<Record<string, AnyValue>>): LinkKe
   return keys;
 }
 
+/**
+ * What to read of the history to judge these spans: each resource's link keys and the IP each CLIENT span
+ * called (stale-peer-address and restart-during-trace look the callee up by it).
+ */
+export function linkKeysOfSpans(spans: Iterable<Span>): LinkKeys {
+  const uids = new Set<string>();
+  const names = new Map<string, { namespace?: string; name: string }>();
+  const addresses = new Set<string>();
+  const containerIds = new Set<string>();
+  const resources = new Set<Resource>();
+  for (const span of spans) {
+    if (span.kind === SpanKind.CLIENT) {
+      const peer = peerAddressOf(span);
+      if (peer !== undefined) addresses.add(peer);
+    }
+    if (resources.has(span.resource)) continue;
+    resources.add(span.resource);
+    const keys = linkKeys(span.resource.attributes);
+    for (const uid of keys.uids) uids.add(uid);
+    for (const n of keys.names) names.set(`${n.namespace ?? ''}/${n.name}`, n);
+    for (const a of keys.addresses) addresses.add(a);
+    for (const c of keys.containerIds) containerIds.add(c);
+  }
+  return { uids: [...uids], names: [...names.values()], addresses: [...addresses], containerIds: [...containerIds] };
+}
+
 export class ClusterHistory {
   private readonly byUid = new Map<string, Tracked>();
   /** `kind/namespace/name` → uids of the objects that had that name, in creation order (a StatefulSet reuses names). */
@@ -85,6 +125,7 @@ export class ClusterHistory {
   private readonly podsByContainerId = new Map<string, string>();
   private readonly eventsByInvolvedUid = new Map<string, string[]>();
   private readonly slicesByPodUid = new Map<string, string[]>();
+  private sinceMs: number | undefined;
 
   constructor(rows: ClusterHistoryRows) {
     for (const object of rows.objects) this.byUid.set(object.uid, { object, states: [], createdMs: Date.parse(object.created) || object.firstSeenMs });
@@ -110,6 +151,27 @@ export class ClusterHistory {
     }
     const created = (uid: string) => this.byUid.get(uid)!.createdMs;
     for (const list of [...this.byName.values(), ...this.podsByBareName.values()]) list.sort((a, b) => created(a) - created(b));
+  }
+
+  /** When recording began: the first observation of anything. Spans before it cannot be judged against the cluster. */
+  get since(): number {
+    if (this.sinceMs === undefined) {
+      let min = Infinity;
+      for (const t of this.byUid.values()) min = Math.min(min, t.object.firstSeenMs);
+      this.sinceMs = min;
+    }
+    return this.sinceMs;
+  }
+
+  /** The Events about an object that happened (last) between two times, most recent first. */
+  eventsAbout(uid: string, fromMs: number, toMs: number): EventState[] {
+    const out: EventState[] = [];
+    for (const event of this.eventsByInvolvedUid.get(uid) ?? []) {
+      const e = this.stateAt<'Event'>(event, toMs);
+      const last = Date.parse(e?.lastTime ?? e?.firstTime ?? '');
+      if (e && last >= fromMs && last <= toMs) out.push(e);
+    }
+    return out.sort((a, b) => Date.parse(b.lastTime ?? b.firstTime ?? '') - Date.parse(a.lastTime ?? a.firstTime ?? ''));
   }
 
   get size(): number {
@@ -190,6 +252,98 @@ export class ClusterHistory {
   /** The pod that held `ip` at `ms` (pod IPs are reused: only the holder at that time counts). */
   podAtAddress(ip: string, ms: number): string | undefined {
     return this.podsByIp.get(ip)?.find((h) => h.fromMs <= ms && ms < h.toMs)?.uid;
+  }
+
+  /** Who held `ip` last before `ms` (and until when); undefined when no pod ever held it before then. */
+  lastHolderBefore(ip: string, ms: number): Holding | undefined {
+    let last: Holding | undefined;
+    for (const h of this.podsByIp.get(ip) ?? []) if (h.toMs <= ms && (!last || h.toMs > last.toMs)) last = h;
+    return last;
+  }
+
+  /** Whether any pod ever held `ip` (a Service's ClusterIP or an outside host never did). */
+  isPodAddress(ip: string): boolean {
+    return this.podsByIp.has(ip);
+  }
+
+  /** The controller at the top of a pod's ownerReferences at `ms` (its Deployment, StatefulSet…), or undefined for a bare pod. */
+  topOwner(podUid: string, ms: number): OwnerRef | undefined {
+    let top: OwnerRef | undefined;
+    const seen = new Set<string>();
+    for (let owner = this.stateAt<'Pod'>(podUid, ms)?.owner; owner && !seen.has(owner.uid); ) {
+      seen.add(owner.uid);
+      top = owner;
+      owner = this.byUid.has(owner.uid) ? this.stateAt<'ReplicaSet'>(owner.uid, ms)?.owner : undefined;
+    }
+    return top;
+  }
+
+  /**
+   * The container terminations the history recorded for a pod (each container's `lastState.terminated` as it
+   * changed), oldest first, with the restart count the pod reported after each and when that was observed.
+   */
+  terminationsOf(podUid: string): Termination[] {
+    const t = this.byUid.get(podUid);
+    if (!t || t.object.kind !== 'Pod') return [];
+    const out: Termination[] = [];
+    const seen = new Set<string>();
+    for (const s of t.states) {
+      for (const c of (s.state as PodState).containers) {
+        const last = c.lastTerminated;
+        const finishedMs = Date.parse(last?.finishedAt ?? '');
+        if (!last || Number.isNaN(finishedMs)) continue;
+        const key = `${c.name}@${last.finishedAt}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ container: c.name, ...last, finishedMs, restartCount: c.restartCount, observedMs: s.observedMs });
+      }
+    }
+    return out.sort((a, b) => a.finishedMs - b.finishedMs);
+  }
+
+  /**
+   * When the Service's endpoints moved on from a pod: the first of its deletion being requested and its
+   * EndpointSlices no longer listing it ready (after they had); undefined while neither has happened by `ms`.
+   */
+  movedOnFrom(podUid: string, ms: number): number | undefined {
+    let moved: number | undefined;
+    const pod = this.byUid.get(podUid);
+    for (const s of pod?.states ?? []) {
+      const deletion = deletionRequestedMs(s.state as PodState);
+      if (deletion !== undefined) {
+        moved = deletion;
+        break;
+      }
+    }
+    for (const slice of this.slicesByPodUid.get(podUid) ?? []) {
+      let wasReady = false;
+      for (const s of this.byUid.get(slice)?.states ?? []) {
+        if (s.observedMs > ms) break;
+        const endpoint = (s.state as EndpointSliceState).endpoints.find((e) => e.pod?.uid === podUid);
+        const ready = endpoint !== undefined && endpoint.ready !== false;
+        if (ready) wasReady = true;
+        else if (wasReady) {
+          if (moved === undefined || s.observedMs < moved) moved = s.observedMs;
+          break;
+        }
+      }
+    }
+    if (pod?.object.goneMs !== undefined && (moved === undefined || pod.object.goneMs < moved)) moved = pod.object.goneMs;
+    return moved !== undefined && moved <= ms ? moved : undefined;
+  }
+
+  /** Since when the pod has been not Ready at `ms` (by its Ready condition); undefined when it is Ready or unknown. */
+  notReadySince(podUid: string, ms: number): number | undefined {
+    const t = this.byUid.get(podUid);
+    if (!t) return undefined;
+    let since: number | undefined;
+    for (const s of t.states) {
+      if (s.observedMs > ms) break;
+      const ready = (s.state as PodState).conditions.Ready;
+      if (!ready || ready.status === 'True') since = undefined;
+      else if (since === undefined) since = Math.min(s.observedMs, Date.parse(ready.since ?? '') || s.observedMs);
+    }
+    return since;
   }
 
   /**
@@ -353,19 +507,33 @@ export function placeOf(span: { resource: Resource; startNs: bigint }): SpanPlac
 }
 
 /**
- * The objects behind a finding: each occurrence's span linked to its pod at the span's time, with what the
- * pod is tied to; an object reached from several occurrences is listed once, as it was at the first.
- * `placeOf` answers undefined for spans it cannot find (retention may have taken them).
+ * The objects behind a finding: the pod its evidence names (`podUid`: the pod a call went to, the pod that
+ * restarted), then each occurrence's span linked to its pod at the span's time, with what each pod is tied to;
+ * an object reached several ways is listed once, as it was first reached. `placeOf` answers undefined for spans
+ * it cannot find (retention may have taken them).
  */
-export function objectsForOccurrences(history: ClusterHistory, occurrences: readonly { traceId: string; spanId: string }[], placeOf: (ref: { traceId: string; spanId: string }) => SpanPlace | undefined): ObjectLink[] {
+export function objectsForOccurrences(
+  history: ClusterHistory,
+  occurrences: readonly { traceId: string; spanId: string }[],
+  placeOf: (ref: { traceId: string; spanId: string }) => SpanPlace | undefined,
+  evidence?: Readonly<Record<string, unknown>>,
+): ObjectLink[] {
   const out = new Map<string, ObjectLink>();
   const podsDone = new Set<string>();
+  const add = (link: PodLink, ms: number) => {
+    if (podsDone.has(link.pod.uid)) return;
+    podsDone.add(link.pod.uid);
+    for (const o of history.objectsFor(link, ms)) if (!out.has(o.uid)) out.set(o.uid, o);
+  };
+  const named = typeof evidence?.podUid === 'string' ? history.object(evidence.podUid) : undefined;
+  if (named) {
+    const first = occurrences.length > 0 ? placeOf(occurrences[0]) : undefined;
+    add({ pod: named, rule: 'named by the finding' }, first?.ms ?? named.lastSeenMs);
+  }
   for (const ref of occurrences) {
     const place = placeOf(ref);
     const link = place && history.linkResource(place.attributes, place.ms);
-    if (!link || podsDone.has(link.pod.uid)) continue;
-    podsDone.add(link.pod.uid);
-    for (const o of history.objectsFor(link, place.ms)) if (!out.has(o.uid)) out.set(o.uid, o);
+    if (link) add(link, place.ms);
   }
   return [...out.values()];
 }

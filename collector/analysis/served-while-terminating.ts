@@ -3,10 +3,11 @@
 // already stopped accepting: connection reset, 502/503 at the caller) or was a near miss.
 import { deletionRequestedMs, type EndpointSliceState, type PodState } from '../../common/cluster';
 import type { Evidence, Observation } from '../../common/findings';
-import { SpanKind, StatusCode } from '../../common/telemetry';
-import { serviceName, type Span } from '../model';
+import { SpanKind } from '../../common/telemetry';
+import { serviceName } from '../model';
 import type { AssembledTrace } from './assemble';
 import { placeOf, type ClusterHistory } from './cluster-links';
+import { failureOf } from './span-outcome';
 
 /** One occurrence per SERVER span that started on a pod whose deletion had begun, with what a person can check. */
 export function findServedWhileTerminating(trace: AssembledTrace, history: ClusterHistory): Observation[] {
@@ -24,6 +25,7 @@ export function findServedWhileTerminating(trace: AssembledTrace, history: Clust
     const failure = failureOf(span) ?? (caller && caller.kind === SpanKind.CLIENT ? failureOf(caller) : undefined);
     const evidence: Evidence = {
       pod: link.pod.name,
+      podUid: link.pod.uid,
       namespace: link.pod.namespace,
       linkedBy: link.rule,
       deletionRequested: new Date(deletion).toISOString(),
@@ -45,21 +47,6 @@ export function findServedWhileTerminating(trace: AssembledTrace, history: Clust
     });
   }
   return found;
-}
-
-/** Why a span failed, in a few words, or undefined if it did not: error status, a 5xx, or an error.type. */
-function failureOf(span: Span): string | undefined {
-  const status = Number(span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'] ?? span.attributes['rpc.grpc.status_code'] ?? NaN);
-  const isGrpc = span.attributes['rpc.grpc.status_code'] !== undefined;
-  // gRPC UNAVAILABLE (14) is what a client sees when the server went away mid-call.
-  if (!isGrpc && status >= 500) return `${span.kind === SpanKind.CLIENT ? 'caller got' : 'answered'} HTTP ${status}`;
-  if (isGrpc && status === 14) return `${span.kind === SpanKind.CLIENT ? 'caller got' : 'answered'} gRPC UNAVAILABLE`;
-  const errorType = span.attributes['error.type'];
-  if (span.status.code === StatusCode.ERROR) {
-    const why = typeof errorType === 'string' ? errorType : span.status.message;
-    return `${span.kind === SpanKind.CLIENT ? 'caller' : 'server'} error${why ? `: ${why}` : ''}`;
-  }
-  return undefined;
 }
 
 /** Whether the pod's EndpointSlices still listed it as ready (or only serving) at `ms`. */
