@@ -23,6 +23,7 @@ import { FindingsPage } from './pages/findings';
 import { LogsPage } from './pages/logs';
 import { TracePage } from './pages/trace';
 import { EmptyStatePage, TracesPage } from './pages/traces';
+import { evidenceLabel } from '../../renderer/src/model/format';
 
 const THEMES: Theme[] = ['light', 'dark'];
 const MS = 1_000_000n;
@@ -407,7 +408,7 @@ describe('findings', () => {
     const detail = view.detail();
     await expect.poll(() => detail.locator('h2').textContent()).toBe(stored.title.replace(/`/g, ''));
     expect(await detail.textContent()).toContain(`${stored.count} occurrences`);
-    for (const key of Object.keys(stored.evidence)) expect(await detail.locator('dt').allTextContents()).toContain(key);
+    for (const key of Object.keys(stored.evidence)) expect(await detail.locator('dt').allTextContents()).toContain(evidenceLabel(key));
     // the producer span in the evidence is a link to it
     const producer = (stored.evidence as { producer: { spanId: string } }).producer;
     expect(await detail.locator('.evidence-span').first().getAttribute('href')).toContain(producer.spanId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, plural, timeAxisFormat } from './format';
+import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, plural, timeAxisFormat, evidenceLabel } from './format';
 
 describe('formatDuration', () => {
   it('uses three significant digits and the largest unit that fits', () => {
@@ -90,5 +90,14 @@ describe('plural', () => {
     expect([0, 1, 2].map((n) => `${n} ${plural(n, 'record')}`)).toEqual(['0 records', '1 record', '2 records']);
     expect(plural(1, 'child', 'children')).toBe('child');
     expect(plural(3, 'child', 'children')).toBe('children');
+  });
+});
+
+describe('evidenceLabel', () => {
+  it('reads camelCase evidence keys as words, with the unit of a Ms key', () => {
+    expect(evidenceLabel('endpointsMovedOn')).toBe('endpoints moved on');
+    expect(evidenceLabel('calledAfterMs')).toBe('called after (ms)');
+    expect(evidenceLabel('pod')).toBe('pod');
+    expect(evidenceLabel('p95Ms')).toBe('p95 (ms)');
   });
 });

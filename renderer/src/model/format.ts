@@ -106,3 +106,10 @@ export function durationTicks(values: number[]): number[] {
   const decades = values.filter((v) => near(mantissa(v), 1));
   return decades.length >= 3 ? decades : values.filter((v) => [1, 2, 5].some((k) => near(mantissa(v), k)));
 }
+
+/** `endpointsMovedOn` → "endpoints moved on"; `calledAfterMs` → "called after (ms)". */
+export function evidenceLabel(key: string): string {
+  const ms = key.endsWith('Ms') && key.length > 2;
+  const words = (ms ? key.slice(0, -2) : key).replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return ms ? `${words} (ms)` : words;
+}

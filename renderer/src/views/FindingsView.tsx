@@ -4,6 +4,7 @@ import { spanKey, type WireFinding, type WireStitch } from '../../../common/wire
 import { Icon } from '../components/Icon';
 import { MarkedText } from '../components/MarkedText';
 import { serviceColor } from '../model/colors';
+import { evidenceLabel } from '../model/format';
 import { useFindings } from '../stores/findings';
 import { useLive } from '../stores/live';
 import { navigate, routeHash, traceHref, type Route } from '../stores/route';
@@ -12,7 +13,7 @@ import { ObjectPanel } from './ObjectPanel';
 
 const MAX_OCCURRENCES_SHOWN = 50;
 
-/** A span reference as a link to it; a list of names as a list; anything else as text or JSON. */
+/** A span reference as a link to it; a list as one line per item; log lines as a log; anything else as text or JSON. */
 function EvidenceValue({ value }: { value: unknown }) {
   if (isSpanRef(value)) {
     const label = typeof value.service === 'string' ? `${value.service} · ${String(value.operation ?? '')}` : value.spanId;
@@ -22,8 +23,36 @@ function EvidenceValue({ value }: { value: unknown }) {
       </a>
     );
   }
-  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) return <span className="attr-text">{value.join(' · ')}</span>;
+  if (Array.isArray(value) && value.every(isLogLine)) {
+    return (
+      <div className="evidence-log" data-testid="evidence-log">
+        {value.map((l, i) => (
+          <div key={i} className={`evidence-log-line${PANIC.test(l.body) ? ' panic' : ''}`}>
+            <span className="muted mono">{l.time.slice(11, 23)}</span> <span className="evidence-log-sev">{l.severity}</span> <span className="mono">{l.body}</span>
+          </div>
+        ))}
+      </div>
+    );
+  }
+  if (Array.isArray(value) && value.every((x) => typeof x === 'string')) {
+    return value.length <= 1 ? (
+      <span className="attr-text">{value[0] ?? ''}</span>
+    ) : (
+      <ul className="evidence-list">
+        {value.map((x, i) => (
+          <li key={i}>{x}</li>
+        ))}
+      </ul>
+    );
+  }
   return <span className="attr-text">{typeof value === 'string' ? value : JSON.stringify(value)}</span>;
+}
+
+const PANIC = /\bpanic:|\bfatal error:/i;
+
+function isLogLine(v: unknown): v is { time: string; severity: string; body: string } {
+  const l = v as { time?: unknown; severity?: unknown; body?: unknown } | null;
+  return typeof l === 'object' && l !== null && typeof l.time === 'string' && typeof l.severity === 'string' && typeof l.body === 'string';
 }
 
 function isSpanRef(v: unknown): v is { traceId: string; spanId: string; service?: unknown; operation?: unknown } {
@@ -32,13 +61,14 @@ function isSpanRef(v: unknown): v is { traceId: string; spanId: string; service?
 
 function EvidenceTable({ evidence }: { evidence: unknown }) {
   if (evidence === null || typeof evidence !== 'object') return <pre className="evidence-raw">{JSON.stringify(evidence, null, 2)}</pre>;
-  const entries = Object.entries(evidence as Record<string, unknown>);
+  // uids are for linking (the chips above show those objects), not for reading
+  const entries = Object.entries(evidence as Record<string, unknown>).filter(([k]) => !k.endsWith('Uid'));
   if (entries.length === 0) return <div className="muted small">No evidence recorded.</div>;
   return (
     <dl className="attr-table evidence">
       {entries.map(([k, v]) => (
         <div className="attr-row" key={k}>
-          <dt>{k}</dt>
+          <dt title={k}>{evidenceLabel(k)}</dt>
           <dd className="attr-value">
             <EvidenceValue value={v} />
           </dd>
