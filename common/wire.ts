@@ -225,6 +225,11 @@ export interface WireTraceSummary {
   /** Occurrences of findings in this trace (0 until analysis reports some). */
   findingCount: number;
   services: string[];
+  /**
+   * The pod the root span ran in and that pod's top workload (Deployment, StatefulSet…), as they were at the root's
+   * start, from the recorded cluster history; absent without history or when the root links to no pod.
+   */
+  objects?: ObjectLink[];
 }
 
 export interface WirePage<T> {

@@ -1,7 +1,7 @@
 // The Kubernetes objects behind spans and findings, for the UI: judged against the cluster history the store
 // recorded, at each span's time. Each answer reads only the neighbourhood it needs (the pods the spans name,
 // their owners, nodes and namespaces), so its cost does not grow with the cluster and never holds up ingest.
-import type { ClusterHistoryRows, EventState, LinkKeys, ObjectLink, OwnerRef, StoredState } from '../../common/cluster';
+import { WORKLOAD_KINDS, type ClusterHistoryRows, type EventState, type LinkKeys, type ObjectLink, type OwnerRef, type StoredState } from '../../common/cluster';
 import type { SpanRef } from '../../common/findings';
 import type { WireClusterEvent, WireClusterObject, WireOwner } from '../../common/wire';
 import { ClusterHistory, linkKeys, objectsForOccurrences, placeOf, statusSummary, type SpanPlace } from '../analysis/cluster-links';
@@ -36,6 +36,32 @@ export class ClusterLinks {
     const places = this.placesOf(occurrences);
     const history = this.around(mergeKeys([...places.values()].map((p) => linkKeys(p.attributes))))?.history;
     return history ? objectsForOccurrences(history, occurrences, (ref) => places.get(ref)) : [];
+  }
+
+  /**
+   * For a page of trace summaries: the pod each trace's root span ran in and that pod's top workload, as they were
+   * at the root's start (pod IPs are reused, so each row is judged at its own time). One reading of the history
+   * around all the page's distinct root resources, however many rows. Undefined without any cluster history,
+   * before anything else is read; traces whose root links to no pod are left out.
+   */
+  forTraceRoots(traceIds: readonly string[]): Map<string, ObjectLink[]> | undefined {
+    const [cluster] = this.reader.clusters();
+    if (cluster === undefined) return undefined;
+    const linked = new Map<string, ObjectLink[]>();
+    const roots = this.reader.rootPlaces(traceIds);
+    // Roots of one service instance share their resource (by reference, per read): its keys once.
+    const keys = new Map<Resource, LinkKeys>();
+    for (const { resource } of roots.values()) if (!keys.has(resource)) keys.set(resource, linkKeys(resource.attributes));
+    const merged = mergeKeys([...keys.values()]);
+    if (merged.uids.length + merged.names.length + merged.addresses.length + merged.containerIds.length === 0) return linked;
+    // The pods and their owners only: a row names no node, service or event.
+    const history = new ClusterHistory(this.reader.clusterHistoryAround(cluster, merged, { related: false }));
+    for (const [traceId, root] of roots) {
+      const place = placeOf(root);
+      const link = history.linkResource(place.attributes, place.ms);
+      if (link) linked.set(traceId, podAndWorkload(history.objectsFor(link, place.ms)));
+    }
+    return linked;
   }
 
   /**
@@ -112,6 +138,13 @@ export class ClusterLinks {
     const rows = this.reader.clusterHistoryAround(cluster, keys);
     return { history: new ClusterHistory(rows), ...indexRows(rows) };
   }
+}
+
+/** Of what a pod is tied to, the pod and its top workload (the Deployment, not its ReplicaSet): all a trace list row shows. */
+function podAndWorkload(objects: ObjectLink[]): ObjectLink[] {
+  const [pod] = objects;
+  const workload = objects.findLast((o) => o.linkedBy.startsWith('owner of ') && (WORKLOAD_KINDS as readonly string[]).includes(o.kind));
+  return workload ? [pod, workload] : [pod];
 }
 
 function mergeKeys(all: LinkKeys[]): LinkKeys {

@@ -126,9 +126,10 @@ export function clusterHistory(db: Db, cluster: string, fromMs = 0, toMs = Numbe
 /**
  * Just what linking spans with these keys needs, however large the cluster: the objects the keys name, their
  * owners (followed up by uid), their pods' nodes, the Services and EndpointSlices of their namespaces, and the
- * Events about any of these.
+ * Events about any of these. With `related` false, only the objects the keys name and their owners: enough to
+ * find a span's pod and name its workload.
  */
-export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys): ClusterHistoryRows {
+export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys, { related = true }: { related?: boolean } = {}): ClusterHistoryRows {
   const result: ClusterHistoryRows = { objects: [], states: [] };
   if (keys.uids.length + keys.names.length + keys.addresses.length + keys.containerIds.length === 0) return result;
   const loaded = new Set<bigint>();
@@ -159,6 +160,7 @@ export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys): C
     const owners = new Set(states.flatMap((s) => ((s.state as WorkloadState).owner ? [(s.state as WorkloadState).owner!.uid] : [])));
     states = [...owners].flatMap((uid) => load(`${objects} AND uid = ?`, cluster, uid));
   }
+  if (!related) return result;
   const kinds = kindOf();
   const nodes = new Set(result.states.flatMap((s) => (kinds.get(s.uid) === 'Pod' && (s.state as PodState).nodeName ? [(s.state as PodState).nodeName!] : [])));
   for (const name of nodes) load(`${objects} AND kind = 'Node' AND name = ? AND namespace = ''`, cluster, name);

@@ -7,7 +7,7 @@ import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
-import { getSpan, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
+import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
 import { openWriteSide, type WriteSideOptions } from './write-side';
@@ -50,6 +50,7 @@ export function openStore(options: StoreOptions): Store {
     getTraceOutline: (traceId) => getTraceOutline(readerDb, traceId),
     getSpan: (traceId, key) => getSpan(readerDb, traceId, key),
     spanPlace: (traceId, spanId) => spanPlace(readerDb, traceId, spanId),
+    rootPlaces: (traceIds) => rootPlaces(readerDb, traceIds),
     getTraceSummary: (traceId) => getTraceSummary(readerDb, traceId),
     logsForTrace: (traceId) => logsForTrace(readerDb, traceId),
     searchTraces: (q) => searchTraces(readerDb, q),
@@ -62,7 +63,7 @@ export function openStore(options: StoreOptions): Store {
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
     clusters: () => clusters(readerDb),
     clusterHistory: (cluster, fromMs, toMs) => clusterHistory(readerDb, cluster, fromMs, toMs),
-    clusterHistoryAround: (cluster, keys) => clusterHistoryAround(readerDb, cluster, keys),
+    clusterHistoryAround: (cluster, keys, options) => clusterHistoryAround(readerDb, cluster, keys, options),
   };
 
   let closed: Promise<void> | undefined;

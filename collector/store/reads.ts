@@ -132,6 +132,25 @@ export function spanPlace(db: Db, traceId: string, spanId: string): { resource: 
   return row && { resource: new ResourceScopeReader(db).resource(row.resource_id), startNs: row.start_ns };
 }
 
+export const ROOT_PLACES_SQL = `SELECT i.trace_id, t.root_start_ns,
+  (SELECT s.resource_id FROM spans s WHERE s.trace_key = t.trace_key AND s.span_id = t.root_span_id LIMIT 1) AS resource_id
+  FROM json_each(?) j JOIN trace_ids i ON i.trace_id = j.value JOIN traces t ON t.trace_key = i.trace_key`;
+
+/**
+ * Where each of these traces' root span (the summary's) ran and when it started, in one read; each resource is
+ * decoded once and shared by reference. Traces not stored are left out.
+ */
+export function rootPlaces(db: Db, traceIds: readonly string[]): Map<string, { resource: Resource; startNs: bigint }> {
+  const places = new Map<string, { resource: Resource; startNs: bigint }>();
+  if (traceIds.length === 0) return places;
+  const rows = prepared<[string], { trace_id: string; root_start_ns: bigint; resource_id: bigint | null }>(db, ROOT_PLACES_SQL).all(
+    JSON.stringify(traceIds.map((id) => id.toLowerCase())),
+  );
+  const parts = new ResourceScopeReader(db);
+  for (const r of rows) if (r.resource_id !== null) places.set(r.trace_id, { resource: parts.resource(r.resource_id), startNs: r.root_start_ns });
+  return places;
+}
+
 function decodeEvents(json: string): SpanEvent[] {
   if (json === '[]') return [];
   return (JSON.parse(json) as (Omit<SpanEvent, 'timeNs'> & { timeNs: string })[]).map((e) => ({

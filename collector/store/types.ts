@@ -104,6 +104,8 @@ export interface StoreReader {
   getTraceOutline(traceId: string): SpanOutline[];
   /** The resource a span ran in and when it started (for linking it to the cluster); undefined if it is not stored. */
   spanPlace(traceId: string, spanId: string): { resource: Resource; startNs: bigint } | undefined;
+  /** As spanPlace, for the root span of each of these traces (one read for a page of summaries); traces not stored are left out. */
+  rootPlaces(traceIds: readonly string[]): Map<string, { resource: Resource; startNs: bigint }>;
   /** The span of this trace an outline's `key` names, in full; undefined once it is gone from the store. */
   getSpan(traceId: string, key: number): Span | undefined;
   getTraceSummary(traceId: string): TraceSummary | undefined;
@@ -124,8 +126,11 @@ export interface StoreReader {
   clusters(): string[];
   /** What `cluster` looked like over [fromMs, toMs] (all of its history by default): objects and their states. */
   clusterHistory(cluster: string, fromMs?: number, toMs?: number): ClusterHistoryRows;
-  /** Only what linking spans with these keys needs (their pods, owners, nodes, and their namespaces' services, slices, events). */
-  clusterHistoryAround(cluster: string, keys: LinkKeys): ClusterHistoryRows;
+  /**
+   * Only what linking spans with these keys needs (their pods, owners, nodes, and their namespaces' services, slices,
+   * events); with `related` false, only their pods and owners.
+   */
+  clusterHistoryAround(cluster: string, keys: LinkKeys, options?: { related?: boolean }): ClusterHistoryRows;
 }
 
 export interface StoredFinding extends Finding {

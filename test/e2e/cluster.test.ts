@@ -12,6 +12,8 @@ import { launchBrowser, newPage, screenshot, startServe, type Hopscope, type The
 import { AppShell } from './pages/app';
 import { ClusterPage } from './pages/cluster';
 import { FindingsPage } from './pages/findings';
+import { ObjectChipsPart } from './pages/objects';
+import { TracesPage } from './pages/traces';
 
 let browser: Browser;
 let hopscope: Hopscope | undefined;
@@ -96,6 +98,28 @@ async function sendOrphan(otlpHttp: string, podName: string, operation: string, 
   };
   const res = await fetch(`${otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   expect(res.status).toBe(200);
+}
+
+/** A trace of a root span (no parent) with these resource attributes, started at `startMs`, and a child in another service. */
+async function sendRoot(otlpHttp: string, seed: number, root: { service: string; operation: string; attributes: Record<string, string>; startMs: number }): Promise<string> {
+  const hex = (n: number, digits: number) => n.toString(16).padStart(digits, '0');
+  const start = BigInt(root.startMs) * 1_000_000n;
+  const traceId = hex(0x7ace00 + seed, 32);
+  const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } });
+  const resourceSpans = (attributes: Record<string, string>, spans: object[]) => ({
+    resource: { attributes: Object.entries(attributes).map(([k, v]) => attribute(k, v)) },
+    scopeSpans: [{ scope: { name: 'e2e' }, spans }],
+  });
+  const ns = (offsetMs: number) => String(start + BigInt(offsetMs) * 1_000_000n);
+  const body = {
+    resourceSpans: [
+      resourceSpans({ 'service.name': root.service, ...root.attributes }, [{ traceId, spanId: hex(seed * 2 + 1, 16), name: root.operation, kind: 2, startTimeUnixNano: ns(0), endTimeUnixNano: ns(40 + seed * 7) }]),
+      resourceSpans({ 'service.name': 'postgres' }, [{ traceId, spanId: hex(seed * 2 + 2, 16), parentSpanId: hex(seed * 2 + 1, 16), name: 'SELECT', kind: 3, startTimeUnixNano: ns(5), endTimeUnixNano: ns(25) }]),
+    ],
+  };
+  const res = await fetch(`${otlpHttp}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect(res.status).toBe(200);
+  return traceId;
 }
 
 /** Takes the screenshot in both themes, switching with the top bar's toggle (and letting its colour transitions end). */
@@ -225,6 +249,95 @@ describe('cluster view', () => {
     await view.empty().and(page.locator('[data-state="not-connected"]')).waitFor();
     expect(await page.locator('.workloads-source').innerText()).toContain('not watched now');
     await screenshot(page, 'cluster-view-disconnected', 'light');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('trace list', () => {
+  it('shows the pod each trace’s root span ran in, with its status, and opens it in the object panel', async () => {
+    kube = await FakeApiServer.start({ bookmarkIntervalMs: 500 });
+    kube.allow('admin', { verbs: ['get', 'list', 'watch'], resources: ['*'] });
+    const { checkout } = populate(kube);
+    const canary = deploymentWithPods({ name: 'recommendations-engine-canary', namespace: 'shop', replicas: 1 });
+    for (const o of [canary.deployment, canary.replicaSet, ...canary.pods]) kube.create(o);
+    const cart = kube.store.current('pods').find((p) => p.metadata.name.startsWith('cart-') && p.metadata.deletionTimestamp)!;
+    home = mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-home-'));
+    const { files } = kube.writeKubeconfig({ contexts: [{ name: 'admin', user: kube.tokenUser('admin') }], currentContext: 'admin', file: path.join(home, 'kubeconfig') });
+    hopscope = await startServe({ settleMs: 1000, windowMs: 2000, cluster: { kubeconfig: files[0], env: { HOME: home } } });
+    const recorded = () => hopscope!.store.reader.clusterHistory(kube!.url).objects.filter((o) => o.kind === 'Pod').length;
+    await expect.poll(recorded, { timeout: 15_000 }).toBe(kube.store.current('pods').length);
+
+    const [healthy, , crashing] = checkout.map((p) => p.metadata.name);
+    const long = canary.pods[0];
+    const shop = { 'k8s.namespace.name': 'shop' };
+    // Newest first, a tenth of a second apart; after the cart pod was told to stop.
+    const now = Date.now();
+    const ids = {
+      healthy: await sendRoot(hopscope.otlpHttp!, 1, { service: 'checkout', operation: 'POST /api/checkout', attributes: { ...shop, 'k8s.pod.name': healthy }, startMs: now - 100 }),
+      crashing: await sendRoot(hopscope.otlpHttp!, 2, { service: 'checkout', operation: 'GET /api/orders/{id}', attributes: { ...shop, 'k8s.pod.name': crashing }, startMs: now - 200 }),
+      terminating: await sendRoot(hopscope.otlpHttp!, 3, { service: 'cart', operation: 'PUT /api/cart/items', attributes: { 'k8s.pod.uid': cart.metadata.uid! }, startMs: now - 300 }),
+      long: await sendRoot(hopscope.otlpHttp!, 4, { service: 'recommendations', operation: 'GET /api/recommendations', attributes: { 'k8s.pod.ip': String(long.status!.podIP) }, startMs: now - 400 }),
+      outside: await sendRoot(hopscope.otlpHttp!, 5, { service: 'frontend', operation: 'GET /', attributes: { 'host.name': 'laptop' }, startMs: now - 500 }),
+    };
+
+    const { page, errors } = await newPage(browser, 'light');
+    pages.push(page);
+    await new AppShell(page).login(hopscope.ui.url, '#/traces');
+    const traces = new TracesPage(page);
+    await expect.poll(() => traces.traceIds(), { timeout: 10_000 }).toEqual(Object.values(ids));
+    await traces.podChip(ids.healthy).waitFor();
+    const text = async (id: string) => (await traces.podChip(id).innerText()).replace(/\s+/g, ' ').trim();
+    expect(await text(ids.healthy)).toBe(healthy);
+    expect(await traces.podChip(ids.healthy).getAttribute('title')).toBe(`Pod shop/${healthy}\nRunning · Ready\nowned by Deployment checkout\nlinked by k8s.pod.name`);
+    expect(await traces.podChip(ids.healthy).locator('.object-dot').getAttribute('aria-label')).toBe('Running · Ready');
+    expect(await text(ids.crashing)).toBe(`${crashing} not ready ↻ 5`);
+    expect(await text(ids.terminating)).toBe(`${cart.metadata.name} terminating`);
+    expect(await text(ids.long)).toBe(long.metadata.name);
+    expect(await traces.podChip(ids.long).getAttribute('title')).toContain(`linked by k8s.pod.ip`);
+    expect(await traces.podChip(ids.outside).count()).toBe(0);
+
+    // The chip keeps to its column: a long name ends in an ellipsis, and the columns after it stay where they are.
+    const box = async (selector: string, id: string) => (await page.locator(`.trace-row-host:has([data-trace-id="${id}"]) ${selector}`).first().boundingBox())!;
+    const name = traces.podChip(ids.long).locator('.object-name');
+    expect(await name.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-testid="trace-pod"][data-trace-id="${ids.long}"] .object-name')).textOverflow`)).toBe('ellipsis');
+    const servicesX = (await box('.trace-row .cell.services', ids.outside)).x;
+    for (const id of Object.values(ids)) {
+      const row = await box('.trace-row', id);
+      const cell = await box('.trace-row .cell.pod', id);
+      const duration = await box('.trace-row .duration-text', id);
+      expect((await box('.trace-row .cell.services', id)).x).toBeCloseTo(servicesX, 0);
+      expect(duration.x + duration.width).toBeLessThanOrEqual(row.x + row.width);
+      if (id === ids.outside) continue;
+      const chip = (await traces.podChip(id).boundingBox())!;
+      expect(chip.x).toBeGreaterThanOrEqual(cell.x - 0.5);
+      expect(chip.x + chip.width).toBeLessThanOrEqual(cell.x + cell.width + 0.5);
+      expect(chip.y).toBeGreaterThan(row.y);
+      expect(chip.y + chip.height).toBeLessThan(row.y + row.height);
+    }
+    await bothThemes(page, 'trace-list-pods', 'light');
+
+    // The chip opens the pod as it was at the trace's start, over the list; Escape closes it and gives the focus back.
+    await traces.podChip(ids.crashing).click();
+    const objects = new ObjectChipsPart(page, page.getByTestId('trace-list'));
+    await objects.shown('Pod');
+    expect(await objects.panel().locator('.object-panel-name').textContent()).toBe(crashing);
+    expect(await objects.fact('Restarts').textContent()).toBe('5');
+    expect(await objects.fact('Owned by').innerText()).toBe(`Deployment checkout › ReplicaSet ${checkout[0].metadata.ownerReferences![0].name}`);
+    expect(await traces.podChip(ids.crashing).getAttribute('aria-expanded')).toBe('true');
+    await bothThemes(page, 'trace-list-pod-panel', 'light');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => objects.panel().count()).toBe(0);
+    expect(await page.evaluate(`document.activeElement?.closest('[data-testid="trace-pod"]')?.getAttribute('data-trace-id')`)).toBe(ids.crashing);
+
+    // From the keyboard too, and the row itself still opens its trace.
+    await traces.podChip(ids.long).focus();
+    await page.keyboard.press('Enter');
+    await objects.shown('Pod');
+    expect(await objects.panel().locator('.object-panel-name').textContent()).toBe(long.metadata.name);
+    await page.keyboard.press('Escape');
+    await page.locator(`.trace-row-host:has([data-trace-id="${ids.long}"]) .trace-row .root`).click();
+    await expect.poll(() => page.evaluate('location.hash')).toContain(ids.long);
     expect(errors).toEqual([]);
   });
 });

@@ -32,10 +32,11 @@ export const traceHandlers = {
 /** Summaries of these traces with their finding counts, for the live `traces` event; ids no longer stored are left out. */
 export function traceSummaries(ctx: ApiContext, traceIds: string[]): WireTraceSummary[] {
   const counts = ctx.findings.countsByTrace();
-  return traceIds.flatMap((id) => {
+  const summaries = traceIds.flatMap((id) => {
     const s = ctx.reader.getTraceSummary(id);
     return s ? [encodeTraceSummary(s, counts.get(id) ?? 0)] : [];
   });
+  return withRootObjects(ctx, summaries);
 }
 
 function searchTraces(ctx: ApiContext, q: TraceSearch): WirePage<WireTraceSummary> {
@@ -46,7 +47,21 @@ function searchTraces(ctx: ApiContext, q: TraceSearch): WirePage<WireTraceSummar
   const items = page.items
     .filter((t) => q.hasFinding === undefined || counts.has(t.traceId) === q.hasFinding)
     .map((t) => encodeTraceSummary(t, counts.get(t.traceId) ?? 0));
-  return { items, nextCursor: page.nextCursor };
+  return { items: withRootObjects(ctx, items), nextCursor: page.nextCursor };
+}
+
+/**
+ * Each summary with the pod its root span ran in and that pod's top workload, when the cluster history links it:
+ * one reading of the history for the whole page. Without any history the summaries are left as they are.
+ */
+function withRootObjects(ctx: ApiContext, summaries: WireTraceSummary[]): WireTraceSummary[] {
+  if (summaries.length === 0) return summaries;
+  const linked = ctx.cluster.forTraceRoots(summaries.map((t) => t.traceId));
+  if (!linked || linked.size === 0) return summaries;
+  return summaries.map((t) => {
+    const objects = linked.get(t.traceId);
+    return objects ? { ...t, objects } : t;
+  });
 }
 
 function loadTrace(ctx: ApiContext, traceId: string): OpenTrace {

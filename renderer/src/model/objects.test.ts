@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ObjectLink } from '../../../common/cluster';
-import { chipObjects, clusterTime, conditionTone, goneText, linkedOwners, objectStatus, objectTooltip, otherObjects, ownerPath, relativeTime } from './objects';
+import { chipObjects, clusterTime, compactStatusText, conditionTone, goneText, linkedOwners, objectStatus, objectTooltip, otherObjects, ownerPath, relativeTime, rootPod } from './objects';
 
 const link = (kind: ObjectLink['kind'], name: string, linkedBy: string, status: ObjectLink['status'] = {}, gone: string | null = null): ObjectLink => ({
   kind,
@@ -114,5 +114,23 @@ describe('owners and chips', () => {
       'gone 3m ago (2026-03-03T14:02:00Z)',
     ]);
     expect(objectTooltip(node, objects, now)).toBe('Node node-a\nReady\nlinked by node of Pod api-7c9d8-x2lq');
+  });
+});
+
+describe('the pod of a trace list row', () => {
+  it('is the pod with its top workload, named in the tooltip as its owner', () => {
+    expect(rootPod(undefined)).toBeUndefined();
+    expect(rootPod([])).toBeUndefined();
+    expect(rootPod([pod, deployment])).toEqual({ pod, workload: deployment });
+    expect(rootPod([pod])).toEqual({ pod, workload: undefined });
+    expect(objectTooltip(pod, [pod, deployment], 0, [deployment]).split('\n')).toEqual(['Pod shop/api-7c9d8-x2lq', 'Running · Ready', 'owned by Deployment api', 'linked by k8s.pod.uid']);
+  });
+
+  it('says only what is wrong with it, in as few words as a row has room for', () => {
+    expect(compactStatusText(objectStatus(pod))).toBe('');
+    expect(compactStatusText(objectStatus({ kind: 'Pod', status: { phase: 'Running', ready: false, restarts: 3 } }))).toBe('not ready');
+    expect(compactStatusText(objectStatus({ kind: 'Pod', status: { phase: 'Pending', ready: false } }))).toBe('Pending · not ready');
+    expect(compactStatusText(objectStatus({ kind: 'Pod', status: { phase: 'Running', ready: true, terminating: true } }))).toBe('terminating');
+    expect(compactStatusText(objectStatus(deployment))).toBe('2/3 ready');
   });
 });

@@ -51,6 +51,14 @@ export function objectStatus({ kind, status }: Pick<ObjectLink, 'kind' | 'status
   }
 }
 
+/**
+ * A status in as few words as a list row has room for: nothing when all is well (the chip's dot says it), else
+ * what is wrong without what is not (`not ready`, not `Running · not ready`).
+ */
+export function compactStatusText(status: ObjectStatus): string {
+  return status.tone === 'ok' ? '' : status.text.replace(/^Running · /, '');
+}
+
 /** Node conditions that report trouble when True; the others (Ready, PodScheduled, …) are good when True. */
 const TROUBLE_CONDITIONS = new Set(['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable']);
 
@@ -122,14 +130,26 @@ export function otherObjects(objects: readonly ObjectLink[]): ObjectLink[] {
   return objects.filter((o) => !chips.has(o) && o.kind !== 'Event');
 }
 
-/** A chip's tooltip: what it is, its status, how it was linked and when it went. */
-export function objectTooltip(link: ObjectLink, objects: readonly ObjectLink[], nowMs: number): string {
+/**
+ * A chip's tooltip: what it is, its status, its owners (those linked above it, unless given), how it was linked
+ * and when it went.
+ */
+export function objectTooltip(link: ObjectLink, objects: readonly ObjectLink[], nowMs: number, owners: readonly Pick<OwnerRef, 'kind' | 'name'>[] = linkedOwners(objects, link)): string {
   const { text, restarts } = objectStatus(link);
   const lines = [`${link.kind} ${link.namespace ? `${link.namespace}/` : ''}${link.name}`];
   if (text) lines.push(restarts > 0 ? `${text}, ${restarts} ${restarts === 1 ? 'restart' : 'restarts'}` : text);
-  const owners = linkedOwners(objects, link);
   if (owners.length > 0) lines.push(`owned by ${ownerPath(owners)}`);
   lines.push(`linked by ${link.linkedBy}`);
   if (link.gone !== null) lines.push(`${goneText(link.gone, nowMs)} (${link.gone})`);
   return lines.join('\n');
+}
+
+/**
+ * What a trace list row shows of its root span's pod: the pod, and the workload it carries with it (the top owner;
+ * the owners between are left out of the row), for the tooltip. Undefined when the row has no pod.
+ */
+export function rootPod(objects: readonly ObjectLink[] | undefined): { pod: ObjectLink; workload?: ObjectLink } | undefined {
+  const pod = objects?.find((o) => o.kind === 'Pod');
+  if (!pod) return undefined;
+  return { pod, workload: objects!.find((o) => isWorkload(o.kind)) };
 }

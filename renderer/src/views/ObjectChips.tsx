@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { ObjectLink } from '../../../common/cluster';
-import { chipObjects, goneText, objectStatus, objectTooltip } from '../model/objects';
+import { chipObjects, compactStatusText, goneText, objectStatus, objectTooltip } from '../model/objects';
 
 /** How many chips show before the rest fold behind a "+n" button. */
 const CHIPS_SHOWN = 6;
@@ -45,41 +45,59 @@ export function ObjectChips({ objects, openUid, onToggle }: { objects: readonly 
   const shown = all ? chips : chips.slice(0, CHIPS_SHOWN);
   return (
     <div className="object-chips" role="group" aria-label="Kubernetes objects" data-testid="object-chips">
-      {shown.map((o) => {
-        const status = objectStatus(o);
-        const gone = goneText(o.gone, now);
-        return (
-          <button
-            key={o.uid}
-            type="button"
-            className={`object-chip tone-${status.tone} ${gone ? 'gone' : ''}`}
-            title={objectTooltip(o, objects, now)}
-            aria-expanded={openUid === o.uid}
-            data-testid="object-chip"
-            data-object-uid={o.uid}
-            onClick={() => onToggle(o.uid)}
-            // The trace view's keys (Enter folds a row) must not act on a focused chip.
-            onKeyDown={(e) => {
-              if (e.key === 'Enter' || e.key === ' ') e.stopPropagation();
-            }}
-          >
-            <span className="object-kind">{o.kind}</span>
-            <span className="object-name">{o.name}</span>
-            {status.text && <span className="object-state">{status.text}</span>}
-            {status.restarts > 0 && (
-              <span className="object-restarts" aria-label={`${status.restarts} restarts`}>
-                ↻ {status.restarts}
-              </span>
-            )}
-            {gone && <span className="object-gone">{gone}</span>}
-          </button>
-        );
-      })}
+      {shown.map((o) => (
+        <ObjectChip key={o.uid} link={o} objects={objects} now={now} expanded={openUid === o.uid} onToggle={onToggle} />
+      ))}
       {chips.length > shown.length && (
         <button type="button" className="object-more" onClick={() => setAll(true)}>
           +{chips.length - shown.length} more
         </button>
       )}
     </div>
+  );
+}
+
+interface ChipProps {
+  link: ObjectLink;
+  /** What it was linked with, for its tooltip. */
+  objects: readonly ObjectLink[];
+  now: number;
+  expanded: boolean;
+  onToggle(uid: string): void;
+  /** For a list row: no kind (the column names it), the status as a dot that has words only when not fine. */
+  compact?: boolean;
+  /** Instead of the tooltip objectTooltip words. */
+  title?: string;
+}
+
+/** One object's chip: its name and status at the time it was linked for, and since when it is gone; toggles its panel. */
+export function ObjectChip({ link, objects, now, expanded, onToggle, compact = false, title }: ChipProps) {
+  const status = objectStatus(link);
+  const gone = goneText(link.gone, now);
+  const stateText = compact ? compactStatusText(status) : status.text;
+  return (
+    <button
+      type="button"
+      className={['object-chip', `tone-${status.tone}`, gone && 'gone', compact && 'compact'].filter(Boolean).join(' ')}
+      title={title ?? objectTooltip(link, objects, now)}
+      aria-expanded={expanded}
+      data-testid="object-chip"
+      data-object-uid={link.uid}
+      onClick={() => onToggle(link.uid)}
+      // The trace view's keys (Enter folds a row) must not act on a focused chip.
+      onKeyDown={(e) => {
+        if (e.key === 'Enter' || e.key === ' ') e.stopPropagation();
+      }}
+    >
+      {compact ? <span className="object-dot" role="img" aria-label={status.text || link.kind} /> : <span className="object-kind">{link.kind}</span>}
+      <span className="object-name">{link.name}</span>
+      {stateText && <span className="object-state">{stateText}</span>}
+      {status.restarts > 0 && (
+        <span className="object-restarts" aria-label={`${status.restarts} restarts`}>
+          ↻ {status.restarts}
+        </span>
+      )}
+      {gone && <span className="object-gone">{gone}</span>}
+    </button>
   );
 }

@@ -11,6 +11,11 @@ export class TracesPage {
     return this.page.locator(`[data-testid="trace-row"][data-trace-id="${traceId}"]`);
   }
 
+  /** The chip of the pod a trace's root span ran in, over its row. */
+  podChip(traceId: string) {
+    return this.page.locator(`[data-testid="trace-pod"][data-trace-id="${traceId}"]`).getByTestId('object-chip');
+  }
+
   async traceIds(): Promise<string[]> {
     return this.rows().evaluateAll((els) => els.map((e) => e.getAttribute('data-trace-id') ?? ''));
   }
