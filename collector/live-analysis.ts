@@ -213,7 +213,7 @@ class LiveClusterDetectors {
     return (podUid, fromMs, toMs) =>
       this.store.reader
         .searchLogs({ fromNs: BigInt(Math.floor(fromMs)) * 1_000_000n, toNs: BigInt(Math.ceil(toMs)) * 1_000_000n, limit: RESTART_LOG_LIMIT })
-        .items.filter((l) => history.linkResource(l.resource.attributes, Number(l.timeNs / 1_000_000n))?.pod.uid === podUid);
+        .items.filter((l) => history.linkResource(l.resource.attributes, Number(l.timeNs / 1_000_000n), l.resource.peers)?.pod.uid === podUid);
   }
 }
 

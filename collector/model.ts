@@ -37,6 +37,11 @@ export interface Resource {
   droppedAttributesCount: number;
   /** ResourceSpans.schema_url / ResourceLogs.schema_url */
   schemaUrl: string;
+  /**
+   * Not OTLP data: the addresses exporters of this resource connected from, most recently seen first (the
+   * receivers record them, loopback excepted; the store gives them back), for the `connection` link rule.
+   */
+  peers?: string[];
 }
 
 export interface Scope {

@@ -182,7 +182,7 @@ export interface LinkKeys {
 }
 
 /** The rule that tied a resource to its pod, in the order they are tried (the k8sattributes processor's idea). */
-export const LINK_RULES = ['k8s.pod.uid', 'k8s.pod.name', 'k8s.pod.ip', 'container.id', 'host.name', 'service.instance.id'] as const;
+export const LINK_RULES = ['k8s.pod.uid', 'k8s.pod.name', 'k8s.pod.ip', 'connection', 'container.id', 'host.name', 'service.instance.id'] as const;
 export type LinkRule = (typeof LINK_RULES)[number];
 
 /**

@@ -24,7 +24,7 @@ function countCoverage(trace: AssembledTrace, history: ClusterHistory, coverage:
     if (place.ms < history.since) coverage.beforeHistory++;
     else if (span.kind === SpanKind.CLIENT) {
       if (peerAddressOf(span) === undefined) coverage.callsWithoutPeerAddress++;
-    } else if (!history.linkResource(place.attributes, place.ms)) coverage.serverSpansUnlinked++;
+    } else if (!history.linkResource(place.attributes, place.ms, place.peers)) coverage.serverSpansUnlinked++;
   }
 }
 
@@ -35,7 +35,7 @@ export function podLogsOf(logs: Iterable<LogRecord>, history: ClusterHistory): P
     if (!byPod) {
       byPod = new Map();
       for (const record of logs) {
-        const link = history.linkResource(record.resource.attributes, Number(record.timeNs / 1_000_000n));
+        const link = history.linkResource(record.resource.attributes, Number(record.timeNs / 1_000_000n), record.resource.peers);
         if (!link) continue;
         const list = byPod.get(link.pod.uid);
         if (list) list.push(record);

@@ -61,6 +61,16 @@ describe('linking a resource to its pod', () => {
     expect(history.linkResource({ 'k8s.pod.ip': '10.99.9.9' }, T)).toBeUndefined();
   });
 
+  it('links by the address the exporter connected from (the connection rule), judged at the span’s time like any pod IP', () => {
+    expect(history.linkResource({ 'service.name': 'api' }, T, ['10.244.1.7'])).toMatchObject({ rule: 'connection', pod: { uid: 'pod-1' } });
+    expect(history.linkResource({ 'service.name': 'api' }, T + 20 * MIN, ['10.99.9.9', '10.244.1.7'])?.pod.uid).toBe('pod-2');
+    // an agent's or gateway's address is no pod's: nothing is linked
+    expect(history.linkResource({ 'service.name': 'api' }, T, ['10.0.0.4'])).toBeUndefined();
+    // a resource that names its pod is linked by that first
+    expect(history.linkResource({ 'k8s.pod.uid': 'pod-2' }, T, ['10.244.1.7'])?.rule).toBe('k8s.pod.uid');
+    expect(linkKeys({ 'k8s.pod.ip': '10.244.1.7' }, ['10.244.1.7', '10.244.1.8']).addresses).toEqual(['10.244.1.7', '10.244.1.8']);
+  });
+
   it('strips the runtime scheme from container ids', () => {
     expect(history.linkResource({ 'container.id': `containerd://${CONTAINER}` }, T)?.rule).toBe('container.id');
   });

@@ -60,8 +60,11 @@ const CREATION_TOLERANCE_MS = 5_000;
 /** How far back a related Event may be and still be shown with a span (Events are kept for an hour by default). */
 const EVENT_WINDOW_MS = 60 * 60 * 1000;
 
-/** What each link rule looks up for these resource attributes (the store reads just those candidates). */
-export function linkKeys(attributes: Readonly<Record<string, AnyValue>>): LinkKeys {
+/**
+ * What each link rule looks up for a resource's attributes and the addresses its exporters connected from
+ * (`Resource.peers`), so the store reads just those candidates.
+ */
+export function linkKeys(attributes: Readonly<Record<string, AnyValue>>, peers?: readonly string[]): LinkKeys {
   const text = (key: string) => {
     const v = attributes[key];
     return typeof v === 'string' && v !== '' ? v : undefined;
@@ -74,6 +77,7 @@ export function linkKeys(attributes: Readonly<Record<string, AnyValue>>): LinkKe
   if (podName && namespace) keys.names.push({ namespace, name: podName });
   const ip = text('k8s.pod.ip');
   if (ip) keys.addresses.push(ip);
+  for (const peer of peers ?? []) if (peer !== ip) keys.addresses.push(peer);
   const containerId = text('container.id');
   if (containerId) keys.containerIds.push(stripScheme(containerId));
   const hostName = text('host.name');
@@ -105,7 +109,7 @@ export function linkKeysOfSpans(spans: Iterable<Span>): LinkKeys {
     }
     if (resources.has(span.resource)) continue;
     resources.add(span.resource);
-    const keys = linkKeys(span.resource.attributes);
+    const keys = linkKeys(span.resource.attributes, span.resource.peers);
     for (const uid of keys.uids) uids.add(uid);
     for (const n of keys.names) names.set(`${n.namespace ?? ''}/${n.name}`, n);
     for (const a of keys.addresses) addresses.add(a);
@@ -197,8 +201,8 @@ export class ClusterHistory {
     return t.states[lo].state as ClusterStateOf[K];
   }
 
-  /** The pod that emitted telemetry with these resource attributes at `ms`, and the rule that found it (the rules: `linkKeys`). */
-  linkResource(attributes: Readonly<Record<string, AnyValue>>, ms: number): PodLink | undefined {
+  /** The pod that emitted telemetry with these resource attributes (and exporter addresses) at `ms`, and the rule that found it (the rules: `linkKeys`). */
+  linkResource(attributes: Readonly<Record<string, AnyValue>>, ms: number, peers?: readonly string[]): PodLink | undefined {
     const text = (key: string) => {
       const v = attributes[key];
       return typeof v === 'string' && v !== '' ? v : undefined;
@@ -221,6 +225,11 @@ export class ClusterHistory {
     const podIp = text('k8s.pod.ip');
     if (podIp) {
       const link = found(this.podAtAddress(podIp, ms), 'k8s.pod.ip');
+      if (link) return link;
+    }
+    // The address the exporter connected from, when it is the pod's own (no agent or gateway in between).
+    for (const peer of peers ?? []) {
+      const link = found(this.podAtAddress(peer, ms), 'connection');
       if (link) return link;
     }
     const containerId = text('container.id');
@@ -496,14 +505,15 @@ export function statusSummary(kind: ClusterKind, state: ClusterStateOf[ClusterKi
   }
 }
 
-/** Where and when a span ran, as far as linking needs: its resource's attributes and its start. */
+/** Where and when a span ran, as far as linking needs: its resource's attributes and peers, and its start. */
 export interface SpanPlace {
   attributes: Readonly<Record<string, AnyValue>>;
+  peers?: readonly string[];
   ms: number;
 }
 
 export function placeOf(span: { resource: Resource; startNs: bigint }): SpanPlace {
-  return { attributes: span.resource.attributes, ms: Number(span.startNs / 1_000_000n) };
+  return { attributes: span.resource.attributes, peers: span.resource.peers, ms: Number(span.startNs / 1_000_000n) };
 }
 
 /**
@@ -532,7 +542,7 @@ export function objectsForOccurrences(
   }
   for (const ref of occurrences) {
     const place = placeOf(ref);
-    const link = place && history.linkResource(place.attributes, place.ms);
+    const link = place && history.linkResource(place.attributes, place.ms, place.peers);
     if (link) add(link, place.ms);
   }
   return [...out.values()];

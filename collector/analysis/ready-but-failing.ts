@@ -61,7 +61,7 @@ export class ReadyButFailing {
     for (const span of trace.spans) {
       if (span.kind !== SpanKind.SERVER) continue;
       const place = placeOf(span);
-      const link = history.linkResource(place.attributes, place.ms);
+      const link = history.linkResource(place.attributes, place.ms, place.peers);
       if (!link) {
         unlinked++;
         continue;

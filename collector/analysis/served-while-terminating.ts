@@ -15,8 +15,8 @@ export function findServedWhileTerminating(trace: AssembledTrace, history: Clust
   for (let r = 0; r < trace.spans.length; r++) {
     const span = trace.spans[r];
     if (span.kind !== SpanKind.SERVER) continue;
-    const { attributes, ms } = placeOf(span);
-    const link = history.linkResource(attributes, ms);
+    const { attributes, ms, peers } = placeOf(span);
+    const link = history.linkResource(attributes, ms, peers);
     if (!link) continue;
     const pod = history.stateAt<'Pod'>(link.pod.uid, ms);
     const deletion = pod && deletionRequestedMs(pod);

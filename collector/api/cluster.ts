@@ -26,16 +26,16 @@ export class ClusterLinks {
   /** The objects behind a span that ran in `resource` from `startNs`; [] without cluster history. */
   forSpan(span: { resource: Resource; startNs: bigint }): ObjectLink[] {
     const place = placeOf(span);
-    const history = this.around(linkKeys(place.attributes))?.history;
-    const link = history?.linkResource(place.attributes, place.ms);
+    const history = this.around(linkKeys(place.attributes, place.peers))?.history;
+    const link = history?.linkResource(place.attributes, place.ms, place.peers);
     return link ? history!.objectsFor(link, place.ms) : [];
   }
 
-  /** The objects behind a finding's occurrences. */
-  forOccurrences(occurrences: readonly SpanRef[]): ObjectLink[] {
+  /** The objects behind a finding: the pod its evidence names (`podUid`), then its occurrences' pods. */
+  forOccurrences(occurrences: readonly SpanRef[], evidence?: Readonly<Record<string, unknown>>): ObjectLink[] {
     const places = this.placesOf(occurrences);
-    const history = this.around(mergeKeys([...places.values()].map((p) => linkKeys(p.attributes))))?.history;
-    return history ? objectsForOccurrences(history, occurrences, (ref) => places.get(ref)) : [];
+    const history = this.around(this.findingKeys(places, evidence))?.history;
+    return history ? objectsForOccurrences(history, occurrences, (ref) => places.get(ref), evidence) : [];
   }
 
   /**
@@ -51,14 +51,14 @@ export class ClusterLinks {
     const roots = this.reader.rootPlaces(traceIds);
     // Roots of one service instance share their resource (by reference, per read): its keys once.
     const keys = new Map<Resource, LinkKeys>();
-    for (const { resource } of roots.values()) if (!keys.has(resource)) keys.set(resource, linkKeys(resource.attributes));
+    for (const { resource } of roots.values()) if (!keys.has(resource)) keys.set(resource, linkKeys(resource.attributes, resource.peers));
     const merged = mergeKeys([...keys.values()]);
     if (merged.uids.length + merged.names.length + merged.addresses.length + merged.containerIds.length === 0) return linked;
     // The pods and their owners only: a row names no node, service or event.
     const history = new ClusterHistory(this.reader.clusterHistoryAround(cluster, merged, { related: false }));
     for (const [traceId, root] of roots) {
       const place = placeOf(root);
-      const link = history.linkResource(place.attributes, place.ms);
+      const link = history.linkResource(place.attributes, place.ms, place.peers);
       if (link) linked.set(traceId, podAndWorkload(history.objectsFor(link, place.ms)));
     }
     return linked;
@@ -68,14 +68,18 @@ export class ClusterLinks {
    * When a finding's occurrences first reached `uid`: the start of the first occurrence whose pod is tied to it,
    * the time forOccurrences judged it at. Undefined when none does.
    */
-  reachedAt(occurrences: readonly SpanRef[], uid: string): number | undefined {
+  reachedAt(occurrences: readonly SpanRef[], uid: string, evidence?: Readonly<Record<string, unknown>>): number | undefined {
     const places = this.placesOf(occurrences);
-    const history = this.around(mergeKeys([...places.values()].map((p) => linkKeys(p.attributes))))?.history;
+    const history = this.around(this.findingKeys(places, evidence))?.history;
     if (!history) return undefined;
+    // the pod the evidence names is judged at the first occurrence (as objectsForOccurrences does)
+    const named = typeof evidence?.podUid === 'string' ? history.object(evidence.podUid) : undefined;
+    const first = occurrences.length > 0 ? places.get(occurrences[0]) : undefined;
+    if (named && history.objectsFor({ pod: named, rule: 'named by the finding' }, first?.ms ?? named.lastSeenMs).some((o) => o.uid === uid)) return first?.ms ?? named.lastSeenMs;
     const podsDone = new Set<string>();
     for (const ref of occurrences) {
       const place = places.get(ref);
-      const link = place && history.linkResource(place.attributes, place.ms);
+      const link = place && history.linkResource(place.attributes, place.ms, place.peers);
       if (!link || podsDone.has(link.pod.uid)) continue;
       podsDone.add(link.pod.uid);
       if (history.objectsFor(link, place.ms).some((o) => o.uid === uid)) return place.ms;
@@ -119,6 +123,13 @@ export class ClusterLinks {
       owners,
       events,
     } as WireClusterObject;
+  }
+
+  /** What to read of the history for a finding: its occurrences' link keys and the pod its evidence names. */
+  private findingKeys(places: Map<SpanRef, SpanPlace>, evidence?: Readonly<Record<string, unknown>>): LinkKeys {
+    const keys = mergeKeys([...places.values()].map((p) => linkKeys(p.attributes, p.peers)));
+    if (typeof evidence?.podUid === 'string' && !keys.uids.includes(evidence.podUid)) keys.uids.push(evidence.podUid);
+    return keys;
   }
 
   /** Where and when each occurrence's span ran; spans retention took are left out. */

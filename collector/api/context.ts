@@ -80,7 +80,7 @@ export class FindingsCache {
   private current(): { findings: WireFindings; counts: Map<string, number> } {
     if (this.snapshot && this.source?.onChange) return this.snapshot;
     const found = this.source?.findings() ?? { findings: [], stitches: [] };
-    const findings: WireFindings = { ...found, findings: found.findings.map((f) => ({ ...f, objects: this.cluster.forOccurrences(f.occurrences) })) };
+    const findings: WireFindings = { ...found, findings: found.findings.map((f) => ({ ...f, objects: this.cluster.forOccurrences(f.occurrences, f.evidence) })) };
     const counts = new Map<string, number>();
     for (const f of findings.findings) for (const o of f.occurrences) counts.set(o.traceId, (counts.get(o.traceId) ?? 0) + 1);
     return (this.snapshot = { findings, counts });

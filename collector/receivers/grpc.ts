@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { hostPort, ListenError, listenErrorMessage } from '../net';
-import { handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { grpcPeerAddress, handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
 import { DEFAULT_MAX_BODY_BYTES, type RunningReceiver } from './http';
 
 export interface GrpcReceiverOptions {
@@ -40,7 +40,7 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
       },
     };
     const handler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-      exportCall(signal, call.request, options).then(
+      exportCall(signal, call.request, options, grpcPeerAddress(call.getPeer())).then(
         (response) => callback(null, response),
         (err: grpc.ServiceError) => callback(err),
       );
@@ -70,8 +70,8 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
   };
 }
 
-async function exportCall(signal: Signal, body: Buffer, options: GrpcReceiverOptions): Promise<Buffer> {
-  const outcome = await handleExport(signal, 'proto', body, options.sink, options.counters);
+async function exportCall(signal: Signal, body: Buffer, options: GrpcReceiverOptions, peer: string | undefined): Promise<Buffer> {
+  const outcome = await handleExport(signal, 'proto', body, options.sink, options.counters, peer);
   if (!outcome.ok) throw grpcError(outcome.code, outcome.message);
   return Buffer.from(outcome.response);
 }

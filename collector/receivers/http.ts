@@ -3,7 +3,7 @@ import { gunzip, inflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import { InputError } from '../errors';
 import { hostPort, listenHttp } from '../net';
-import { handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { handleExport, peerAddress, type IngestCounters, type IngestSink, type Signal } from './ingest';
 import { encodeStatus, GrpcCode, type BodyFormat } from './status';
 
 const gunzipAsync = promisify(gunzip);
@@ -114,7 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpRe
     return reply(res, err instanceof UnsupportedEncoding ? 415 : 400, format, encodeStatus(format, GrpcCode.INVALID_ARGUMENT, (err as Error).message));
   }
 
-  const outcome = await handleExport(signal, format, body, options.sink, options.counters);
+  const outcome = await handleExport(signal, format, body, options.sink, options.counters, peerAddress(req.socket.remoteAddress));
   if (outcome.ok) return reply(res, 200, format, outcome.response);
   if (outcome.retryAfterS) res.setHeader('Retry-After', String(outcome.retryAfterS));
   const status = outcome.code === GrpcCode.INVALID_ARGUMENT ? 400 : outcome.code === GrpcCode.UNAVAILABLE ? 503 : 500;

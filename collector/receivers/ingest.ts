@@ -60,6 +60,22 @@ function decodeExportRequest(signal: Signal, format: BodyFormat, body: Uint8Arra
   }
 }
 
+/**
+ * The exporter's address as link rules compare it with pod IPs: an IPv4-mapped IPv6 address as IPv4; undefined
+ * for loopback (a port-forward, a local process), which is never a pod's.
+ */
+export function peerAddress(remote: string | undefined): string | undefined {
+  if (!remote) return undefined;
+  const address = remote.startsWith('::ffff:') && remote.includes('.') ? remote.slice(7) : remote;
+  return address === '::1' || address.startsWith('127.') ? undefined : address;
+}
+
+/** A gRPC peer (`ipv4:10.1.2.3:5555`, `ipv6:[fd00::1]:5555`) as its address. */
+export function grpcPeerAddress(peer: string): string | undefined {
+  const m = /^ipv4:([\d.]+):\d+$/.exec(peer) ?? /^ipv6:\[([^\]]+)\]:\d+$/.exec(peer);
+  return m ? peerAddress(m[1]) : undefined;
+}
+
 /** How an Export call ended, in google.rpc.Code terms; each receiver maps it to its own protocol. */
 export type ExportOutcome =
   | { ok: true; response: Uint8Array }
@@ -71,7 +87,7 @@ type ExportErrorCode = typeof GrpcCode.INVALID_ARGUMENT | typeof GrpcCode.INTERN
  * The one path every Export request takes: decode, refuse while the writer is behind, store, and answer
  * only after the data is committed.
  */
-export async function handleExport(signal: Signal, format: BodyFormat, body: Uint8Array, sink: IngestSink, counters: IngestCounters): Promise<ExportOutcome> {
+export async function handleExport(signal: Signal, format: BodyFormat, body: Uint8Array, sink: IngestSink, counters: IngestCounters, peer?: string): Promise<ExportOutcome> {
   let decoded: DecodedRequest;
   try {
     decoded = decodeExportRequest(signal, format, body);
@@ -83,7 +99,7 @@ export async function handleExport(signal: Signal, format: BodyFormat, body: Uin
   // UNAVAILABLE / 503 (not RESOURCE_EXHAUSTED) is what OTLP exporters retry with backoff.
   if (sink.overloaded()) return { ok: false, code: GrpcCode.UNAVAILABLE, message: 'Hopscope is writing behind; retry shortly', retryAfterS: 2 };
   try {
-    if (decoded.spans + decoded.logs > 0) await sink.write(decoded.rows);
+    if (decoded.spans + decoded.logs > 0) await sink.write(peer === undefined ? decoded.rows : { ...decoded.rows, peer });
   } catch (err) {
     counters.failedRequests++;
     return { ok: false, code: GrpcCode.UNAVAILABLE, message: `could not store the ${signal}: ${(err as Error).message}`, retryAfterS: 5 };

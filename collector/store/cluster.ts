@@ -148,8 +148,9 @@ export function clusterHistoryAround(db: Db, cluster: string, keys: LinkKeys, { 
 
   let states: StoredState[] = [];
   for (const uid of keys.uids) states.push(...load(`${objects} AND uid = ?`, cluster, uid));
+  // By name, not by the namespace index (which would scan every pod of the namespace): `+` keeps the planner off it.
   for (const { namespace, name } of keys.names) {
-    states.push(...(namespace === undefined ? load(`${objects} AND kind = 'Pod' AND name = ?`, cluster, name) : load(`${objects} AND kind = 'Pod' AND name = ? AND namespace = ?`, cluster, name, namespace)));
+    states.push(...(namespace === undefined ? load(`${objects} AND kind = 'Pod' AND name = ?`, cluster, name) : load(`${objects} AND kind = 'Pod' AND name = ? AND +namespace = ?`, cluster, name, namespace)));
   }
   for (const address of keys.addresses) states.push(...load(via('k8s_pod_addresses', 'address'), address, cluster));
   for (const id of keys.containerIds) states.push(...load(via('k8s_container_ids', 'container_id'), id, cluster));

@@ -33,6 +33,8 @@ export interface EncodedBatch {
   logs: unknown[];
   resources: ResourceRow[];
   scopes: ScopeRow[];
+  /** The address the exporter connected from, when it is not loopback (the receivers set it). */
+  peer?: string;
 }
 
 /** Positions in EncodedBatch.spans. */

@@ -61,6 +61,9 @@ const TOUCH_PENDING = `INSERT INTO analysis_pending (trace_key, touched_ms, touc
 const TOUCH_PENDING_CONFLICT = `ON CONFLICT (trace_key) DO UPDATE SET touched_ms = excluded.touched_ms, touches = touches + 1`;
 const UPSERT_SERVICE = `INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`;
 const INSERT_ROOT_OPERATION = `INSERT OR IGNORE INTO root_operations (service, operation) VALUES (?, ?)`;
+const UPSERT_RESOURCE_PEER = `
+  INSERT INTO resource_peers (resource_id, address, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?)
+  ON CONFLICT (resource_id, address) DO UPDATE SET last_seen_ms = excluded.last_seen_ms`;
 const UPSERT_RESOURCE = `
   INSERT INTO resources (service, attributes, dropped_attributes_count, schema_url) VALUES (?, ?, ?, ?)
   ON CONFLICT (attributes, dropped_attributes_count, schema_url) DO UPDATE SET service = excluded.service RETURNING id`;
@@ -160,6 +163,7 @@ export function insertBatches(db: Db, ids: IdCache, batches: EncodedBatch[], now
     const resourceIds = batch.resources.map(
       (r) => ids.resources.get(r.key) ?? remember(ids.resources, r.key, insertedId(UPSERT_RESOURCE, r.service, r.attributes, r.droppedAttributesCount, r.schemaUrl)),
     );
+    if (batch.peer !== undefined) for (const id of resourceIds) prepared(db, UPSERT_RESOURCE_PEER).run(id, batch.peer, nowMs, nowMs);
     const scopeIds = batch.scopes.map(
       (s) => ids.scopes.get(s.key) ?? remember(ids.scopes, s.key, insertedId(UPSERT_SCOPE, s.name, s.version, s.attributes, s.droppedAttributesCount, s.schemaUrl)),
     );

@@ -298,4 +298,19 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 4,
+    description: 'resource_peers: the addresses exporters connected from, for the connection link rule',
+    sql: `
+      -- The addresses OTLP exporters connected from, per resource (loopback is not kept): a pod IP here ties
+      -- the resource to the pod that held it, as the Collector's k8sattributes processor's connection rule does.
+      CREATE TABLE resource_peers (
+        resource_id INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        first_seen_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        PRIMARY KEY (resource_id, address)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];

@@ -180,6 +180,8 @@ class ResourceScopeReader {
         `SELECT attributes, dropped_attributes_count, schema_url FROM resources WHERE id = ?`,
       ).get(id)!;
       r = { attributes: decodeAttributes(row.attributes), droppedAttributesCount: Number(row.dropped_attributes_count), schemaUrl: row.schema_url };
+      const peers = prepared<[bigint], { address: string }>(this.db, `SELECT address FROM resource_peers WHERE resource_id = ? ORDER BY last_seen_ms DESC`).all(id);
+      if (peers.length > 0) r.peers = peers.map((p) => p.address);
       this.resources.set(id, r);
     }
     return r;

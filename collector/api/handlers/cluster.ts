@@ -63,5 +63,5 @@ function connectChoice(body: unknown): { context: string; namespaces: string[] }
 function findingTime(ctx: ApiContext, fingerprint: string, uid: string): number | undefined {
   const finding = ctx.findings.get().findings.find((f) => f.fingerprint === fingerprint);
   if (!finding) throw new HttpError(404, `no finding ${fingerprint}; ask /api/findings for the current ones`);
-  return ctx.cluster.reachedAt(finding.occurrences, uid);
+  return ctx.cluster.reachedAt(finding.occurrences, uid, finding.evidence);
 }
