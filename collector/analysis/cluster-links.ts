@@ -270,6 +270,18 @@ export class ClusterHistory {
     return last;
   }
 
+  /**
+   * When a pod's deletion was requested, from the first state that shows it, whenever that state was observed:
+   * a deletion is never taken back, so a watch that reported it late still dates it right.
+   */
+  deletionOf(podUid: string): { ms: number; state: PodState } | undefined {
+    for (const s of this.byUid.get(podUid)?.states ?? []) {
+      const ms = deletionRequestedMs(s.state as PodState);
+      if (ms !== undefined) return { ms, state: s.state as PodState };
+    }
+    return undefined;
+  }
+
   /** Whether any pod ever held `ip` (a Service's ClusterIP or an outside host never did). */
   isPodAddress(ip: string): boolean {
     return this.podsByIp.has(ip);

@@ -79,6 +79,18 @@ describe('served-while-terminating', () => {
     expect(found.evidence.failure).toBe('answered HTTP 503');
   });
 
+  it('dates the deletion from the pod’s deletionTimestamp even when the watch reported it seconds late', () => {
+    const terminating = pod({ deletionTimestamp: iso(DELETED + 30_000), deletionGracePeriodSeconds: 30 });
+    const late = new HistoryBuilder()
+      .add('Pod', 'shop', 'api-1', 'p1', EPOCH - 600_000, [
+        [EPOCH - 600_000, pod()],
+        [DELETED + 3_000, terminating],
+      ])
+      .build();
+    const [found] = findServedWhileTerminating(call('f', 11_500), late);
+    expect(found).toMatchObject({ subkind: 'near-miss', evidence: { deletionRequested: iso(DELETED), startedAfterDeletionMs: 1500 } });
+  });
+
   it('says nothing about spans it cannot tie to a pod', () => {
     const trace = call('e', 12_000);
     for (const s of trace.spans) s.resource = resource(s.resource.attributes['service.name'] as string);

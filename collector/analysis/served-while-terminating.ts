@@ -1,7 +1,7 @@
-// served-while-terminating: SERVER spans that started on a pod after its deletion was requested, judged against
-// the cluster as the history recorded it at the span's start. Such a request either failed (the pod had
+// served-while-terminating: SERVER spans that started on a pod after its deletion was requested (dated from the
+// pod's own deletionTimestamp, however late the watch saw it), with the endpoints as the history recorded them. Such a request either failed (the pod had
 // already stopped accepting: connection reset, 502/503 at the caller) or was a near miss.
-import { deletionRequestedMs, type EndpointSliceState, type PodState } from '../../common/cluster';
+import type { EndpointSliceState, PodState } from '../../common/cluster';
 import type { Evidence, Observation } from '../../common/findings';
 import { SpanKind } from '../../common/telemetry';
 import { serviceName } from '../model';
@@ -18,9 +18,10 @@ export function findServedWhileTerminating(trace: AssembledTrace, history: Clust
     const { attributes, ms, peers } = placeOf(span);
     const link = history.linkResource(attributes, ms, peers);
     if (!link) continue;
-    const pod = history.stateAt<'Pod'>(link.pod.uid, ms);
-    const deletion = pod && deletionRequestedMs(pod);
-    if (!pod || deletion === undefined || deletion > ms) continue;
+    // the deletion is dated from whichever state showed it first, even one the watch delivered after `ms`
+    const deleting = history.deletionOf(link.pod.uid);
+    if (!deleting || deleting.ms > ms) continue;
+    const { ms: deletion, state: pod } = deleting;
     const caller = trace.parent[r] >= 0 ? trace.spans[trace.parent[r]] : undefined;
     const failure = failureOf(span) ?? (caller && caller.kind === SpanKind.CLIENT ? failureOf(caller) : undefined);
     const evidence: Evidence = {

@@ -1,7 +1,6 @@
 // stale-peer-address: CLIENT spans that called a pod IP which, at the call's start, belonged to a pod already
 // being deleted or not ready, or to no pod at all, seconds after the Service's endpoints had moved on from it.
 // A client (a keep-alive pool, gRPC's DNS resolver, a resolver cache) kept an address longer than it lived.
-import { deletionRequestedMs } from '../../common/cluster';
 import type { Evidence, FindingSubkind, JsonValue, Observation } from '../../common/findings';
 import { SpanKind } from '../../common/telemetry';
 import { serviceName, type Span } from '../model';
@@ -62,8 +61,7 @@ function stalenessAt(history: ClusterHistory, address: string, ms: number): Stal
     const sinceMs = Math.min(history.movedOnFrom(last.uid, ms) ?? last.toMs, last.toMs);
     return ms - sinceMs >= STALE_AFTER_MS ? { subkind: 'no-pod', podUid: last.uid, sinceMs, heldUntilMs: last.toMs } : undefined;
   }
-  const state = history.stateAt<'Pod'>(holder, ms);
-  const deletion = state && deletionRequestedMs(state);
+  const deletion = history.deletionOf(holder)?.ms;
   if (deletion !== undefined && deletion <= ms) {
     const sinceMs = Math.min(history.movedOnFrom(holder, ms) ?? deletion, deletion);
     return ms - sinceMs >= STALE_AFTER_MS ? { subkind: 'deleted-pod', podUid: holder, sinceMs } : undefined;

@@ -104,4 +104,36 @@ describe('retention', () => {
     expect(db.prepare(`SELECT count(*) FROM trace_services`).pluck().get()).toBe(10);
     db.close();
   });
+
+  it('keeps the cluster history of imported telemetry from long ago, and drops it by age once that telemetry is gone', async () => {
+    const file = tmp.file('history.db');
+    const store = openStore({ path: file });
+    const t0Ms = Number(T0 / 1_000_000n);
+    await store.write(trace(1, 0));
+    const pod = { phase: 'Running', conditions: {}, podIPs: [], labels: {}, containers: [] };
+    await store.recordClusterChanges('https://127.0.0.1:6443', [
+      { identity: { kind: 'Pod', namespace: 'shop', name: 'api-1', uid: 'p1' }, created: new Date(t0Ms - 60_000).toISOString(), resourceVersion: '1', observedMs: t0Ms - 60_000, state: pod },
+    ]);
+    // the pod went a minute after the spans (a pod that still exists keeps its latest state whatever its age)
+    await store.recordClusterChanges('https://127.0.0.1:6443', [{ identity: { kind: 'Pod', namespace: 'shop', name: 'api-1', uid: 'p1' }, created: new Date(t0Ms - 60_000).toISOString(), resourceVersion: '2', observedMs: t0Ms + 60_000, deleted: true }]);
+    await store.close();
+
+    const db = openConnection(file, 'writer');
+    const objects = () => db.prepare(`SELECT count(*) FROM k8s_objects`).pluck().get();
+    const pass = async () => {
+      const retention = startRetention(db, { maxBytes: 1024 ** 3, maxAgeMs: 7 * DAY_MS });
+      await retention.schedule();
+      retention.stop();
+    };
+    // the spans are years old but arrived just now: they stay, and so does the history that explains them
+    await pass();
+    expect(counts(db, 1).spans).toBe(3);
+    expect(objects()).toBe(1);
+    // once they have gone, the history goes by age
+    db.prepare(`UPDATE ingest_marks SET minute_ms = minute_ms - ?`).run(8 * DAY_MS);
+    await pass();
+    expect(counts(db, 1).spans).toBe(0);
+    expect(objects()).toBe(0);
+    db.close();
+  });
 });

@@ -95,13 +95,13 @@ function deleteLogs(db: Db, selectIds: string, ...params: unknown[]): number {
 }
 
 /**
- * Cluster history follows the telemetry it explains: it goes with the age limit, or sooner when size trimming
- * took every span and log of its time (so it never crowds telemetry out of the store).
+ * Cluster history follows the telemetry it explains: it is kept back to the oldest span or log still stored
+ * (size trimming takes it sooner, so it never crowds telemetry out; imported telemetry from long ago keeps the
+ * history of its time), and goes with the age limit once no telemetry is left.
  */
 function clusterCutoffMs(db: Db, maxAgeMs: number, nowMs: number): number {
   const oldest = prepared<[], { ns: bigint | null }>(db, `SELECT min(ns) AS ns FROM (SELECT min(start_ns) AS ns FROM traces UNION ALL SELECT min(at_ns) FROM logs)`).get()!;
-  const byAge = nowMs - maxAgeMs;
-  return oldest.ns === null ? byAge : Math.max(byAge, Number(oldest.ns / 1_000_000n));
+  return oldest.ns === null ? nowMs - maxAgeMs : Number(oldest.ns / 1_000_000n);
 }
 
 export interface Retention {
