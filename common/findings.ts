@@ -52,8 +52,8 @@ function callsOf(f: TitleInput): string {
 }
 
 /** "3 log records of `api` (logger `http`)" */
-function recordsOf(f: TitleInput, count = f.count): string {
-  return `${count} ${plural(count, 'log record')} of \`${f.service}\` (logger \`${f.operation}\`)`;
+function recordsOf(f: TitleInput): string {
+  return `${f.count} ${plural(f.count, 'log record')} of \`${f.service}\` (logger \`${f.operation}\`)`;
 }
 
 const one = (f: TitleInput, singular: string, plural: string) => (f.count === 1 ? singular : plural);
@@ -94,7 +94,7 @@ export const FINDING_KINDS = {
     help: 'One trace id has several roots: separate requests were recorded under one trace, so the trace mixes their spans and timings.',
     cause: 'The trace id was reused or regenerated in the middle of a request (a hand-made SpanContext, an id taken from a header that is not unique).',
     subkinds: {
-      'second-root': { severity: 'warning', title: (f) => `${spansOf(f)} ${one(f, 'starts a second root', 'start second roots')} in a trace that already has one` },
+      'second-root': { severity: 'warning', title: (f) => `${f.count} extra ${plural(f.count, 'root')} in traces whose first root is \`${f.service}\` (\`${f.operation}\`)` },
     },
   },
   'clock-skew': {
@@ -159,7 +159,6 @@ export const FINDING_KINDS = {
     subkinds: {
       'no-trace-context': { severity: 'warning', title: (f) => `${recordsOf(f)} had no trace context while a span was active` },
       'missing-trace': { severity: 'warning', title: (f) => `${recordsOf(f)} name a sampled trace none of whose spans arrived` },
-      'unsampled-trace': { severity: 'info', title: (f) => `${recordsOf(f, Number(f.evidence.records))} belong to unsampled traces: expected with sampling` },
     },
   },
   'served-while-terminating': {

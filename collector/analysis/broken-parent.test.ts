@@ -92,7 +92,9 @@ describe('multiple-roots', () => {
       span({ id: 'later', start: 70, end: 80 }),
     ]);
     const found = findMultipleRoots(trace);
-    expect(found.map((o) => o.operation)).toEqual(['late', 'later']);
+    // one finding per trace: keyed by the first root, each extra root an occurrence
+    expect(found.map((o) => o.operation)).toEqual(['first', 'first']);
+    expect(found.map((o) => (o.evidence.root as { operation: string }).operation)).toEqual(['late', 'later']);
     expect(found[0].evidence).toMatchObject({ roots: 3, firstRoot: { operation: 'first' }, startsAfterFirstRootMs: 50 });
   });
 

@@ -11,6 +11,9 @@ import { scenarios } from '../../fixtures/scenarios';
 import type { ScenarioScore } from '../../fixtures/score';
 import { analyzeScenario, decodeScenario, precision, recall, scoreScenario } from '../../fixtures/score';
 import { analyzeAll } from './analyze';
+import { findLostLogContext } from './log-context';
+import { resolveOptions } from './options';
+import { TraceSet } from './trace-set';
 import { CLAIM_CONFIDENCE } from './detector';
 import { stitchedView } from './stitched-view';
 import type { Stitch } from '../../common/findings';
@@ -182,6 +185,28 @@ describe('log-context-lost', () => {
 
   it('leaves background loggers and start-up lines alone', () => {
     expectSilent(run(lostLogContext({ concurrency: 8, requests: SMALL, lost: false })));
+  });
+
+  it('says when a record’s span is certain (one request active) and when it is a guess, with how many requests were', () => {
+    const d = decodeScenario(lostLogContext({ concurrency: 8, requests: SMALL, lost: true }));
+    const { observations } = findLostLogContext(TraceSet.of(d.traces, d.logs, resolveOptions()));
+    const guessed = observations.filter((o) => o.evidence.guessedSpan !== undefined);
+    const certain = observations.filter((o) => o.evidence.span !== undefined);
+    expect(guessed.length).toBeGreaterThan(0);
+    expect(certain.length).toBeGreaterThan(0);
+    expect(guessed.length + certain.length).toBe(observations.length);
+    for (const o of guessed) {
+      expect(o.evidence.requestsActive as number).toBeGreaterThan(1);
+      expect(o.evidence.spanIs).toBe(`a guess: ${o.evidence.requestsActive} requests were active in this instance then; the innermost span that started last is shown`);
+    }
+    for (const o of certain) expect(o.evidence).toMatchObject({ requestsActive: 1, spanIs: 'certain: the only request active in this instance then' });
+  });
+
+  it('reports nothing for records that carry an unsampled trace’s context: they lost nothing', () => {
+    const scenario = sampling('go-disagreement', 400);
+    const { logs } = decodeScenario(scenario);
+    expect(logs.filter((l) => l.traceId !== '' && (l.flags & 1) === 0).length).toBeGreaterThan(0);
+    expect(analyzeScenario(scenario).findings.filter((f) => f.kind === 'log-context-lost')).toEqual([]);
   });
 });
 

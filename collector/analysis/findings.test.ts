@@ -44,7 +44,7 @@ describe('findings', () => {
     const aggregator = new FindingAggregator();
     aggregator.add([
       observation({ spanId: '1'.repeat(16) }),
-      observation({ spanId: '2'.repeat(16), service: 'x', kind: 'log-context-lost', subkind: 'unsampled-trace', severity: undefined, evidence: { records: 1 } }),
+      observation({ spanId: '2'.repeat(16), service: 'x', kind: 'log-context-lost', subkind: 'missing-trace', severity: 'info', evidence: {} }),
       observation({ spanId: '3'.repeat(16), service: 'x', severity: 'error', subkind: 'cycle' }),
       observation({ spanId: '4'.repeat(16), service: 'y' }),
       observation({ spanId: '5'.repeat(16), service: 'y' }),

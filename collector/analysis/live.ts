@@ -26,7 +26,7 @@ export interface WindowRange {
 }
 
 /** Findings that describe a service over all the data held rather than one span: every window reports them. */
-const SERVICE_LEVEL = new Set(['sampling-skew/rate-mismatch', 'log-context-lost/unsampled-trace']);
+const SERVICE_LEVEL = new Set(['sampling-skew/rate-mismatch']);
 
 /** Spans and logs as they are committed, and the cross-trace detectors over any recent window of them. */
 export class LiveCrossTrace {

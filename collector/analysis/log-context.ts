@@ -65,7 +65,10 @@ export function findLostLogContext(set: TraceSet, focus?: TimeRange): { observat
         at: { traceId: likely.traceId, spanId: likely.spanId },
         evidence: {
           log: { timeNs: String(log.timeNs), body: log.body.slice(0, 200), logger: log.logger },
-          likelySpan: { traceId: likely.traceId, spanId: likely.spanId, operation: likely.name, startedMsBefore: nsToMs(log.time - likely.start) },
+          // with one request active the span is certain; with more, the innermost latest one is only a guess
+          ...(activeTraces === 1
+            ? { span: { traceId: likely.traceId, spanId: likely.spanId, operation: likely.name, startedMsBefore: nsToMs(log.time - likely.start) }, spanIs: 'certain: the only request active in this instance then' }
+            : { guessedSpan: { traceId: likely.traceId, spanId: likely.spanId, operation: likely.name, startedMsBefore: nsToMs(log.time - likely.start) }, spanIs: `a guess: ${activeTraces} requests were active in this instance then; the innermost span that started last is shown` }),
           requestsActive: activeTraces,
           loggerAlsoLogsWithContext: mixed,
           hint: mixed
@@ -134,24 +137,17 @@ function upperBound(spans: readonly SpanFact[], t: number): number {
 }
 
 /**
- * Records whose trace id no stored span has. Unsampled ones are expected (the trace was not kept): one
- * info per service and logger with their number. Sampled ones mean spans that should be here are not,
- * from a service that does send spans: a warning per record.
+ * Records whose trace id no stored span has and that say it was sampled: spans that should be here are not,
+ * from a service that does send spans (a warning per record). Unsampled ones are expected (the trace was not
+ * kept) and are no defect: the sampling detector counts them, nothing is reported here.
  */
 function unknownTraces(set: TraceSet, focus: TimeRange | undefined): Observation[] {
   const exporting = set.services;
   const found: Observation[] = [];
-  const unsampled = new Map<string, { example: LogFact; records: number; traces: Set<string> }>();
   for (const log of set.logs) {
     if (log.traceId === '' || (focus && (log.time < focus.from || log.time >= focus.to)) || set.trace(log.traceId).length > 0) continue;
-    if ((log.flags & SpanFlags.SAMPLED) === 0) {
-      const key = groupKey(log);
-      const group = unsampled.get(key) ?? { example: log, records: 0, traces: new Set<string>() };
-      group.records++;
-      group.traces.add(log.traceId);
-      unsampled.set(key, group);
-      continue;
-    }
+    // The context of a trace that was not sampled: not lost, its spans were never exported (sampling-skew reads these).
+    if ((log.flags & SpanFlags.SAMPLED) === 0) continue;
     found.push({
       kind: 'log-context-lost',
       subkind: 'missing-trace',
@@ -162,21 +158,6 @@ function unknownTraces(set: TraceSet, focus: TimeRange | undefined): Observation
       evidence: {
         log: { timeNs: String(log.timeNs), body: log.body.slice(0, 200), logger: log.logger },
         hint: 'The record says its trace was sampled, but no span of that trace is stored: spans were lost on the way (exporter errors, a collector dropping them), or never sent by this service.',
-      },
-    });
-  }
-  for (const { example, records, traces } of unsampled.values()) {
-    found.push({
-      kind: 'log-context-lost',
-      subkind: 'unsampled-trace',
-      severity: 'info',
-      service: example.service,
-      operation: example.logger || '(no logger name)',
-      at: { traceId: example.traceId, spanId: example.spanId },
-      evidence: {
-        records,
-        traces: traces.size,
-        hint: 'These records carry the context of traces that were not sampled: expected, their spans were never exported. Sampling explains them.',
       },
     });
   }

@@ -5,8 +5,10 @@ import type { Observation } from '../../common/findings';
 import { nsToMs } from './findings';
 
 /**
- * Every root after the earliest is an occurrence. A warning: each part is a sound tree, but the trace id
- * was reused or regenerated mid-request, so the trace mixes what should be separate requests.
+ * Every root after the earliest is an occurrence, reported under the first root's service and operation, so a
+ * trace with several extra roots is one finding (the extra root's own service and operation are evidence). A
+ * warning: each part is a sound tree, but the trace id was reused or regenerated mid-request, so the trace
+ * mixes what should be separate requests.
  */
 export function findMultipleRoots(trace: AssembledTrace): Observation[] {
   const roots = trace.tops.filter((t) => t.kind === 'root').map((t) => t.rows[0]);
@@ -18,12 +20,13 @@ export function findMultipleRoots(trace: AssembledTrace): Observation[] {
       kind: 'multiple-roots',
       subkind: 'second-root',
       severity: 'warning',
-      service: serviceName(span.resource),
-      operation: span.name,
+      service: serviceName(first.resource),
+      operation: first.name,
       at: { traceId: span.traceId, spanId: span.spanId },
       evidence: {
         roots: roots.length,
-        firstRoot: { spanId: first.spanId, service: serviceName(first.resource), operation: first.name },
+        firstRoot: { traceId: first.traceId, spanId: first.spanId, service: serviceName(first.resource), operation: first.name },
+        root: { traceId: span.traceId, spanId: span.spanId, service: serviceName(span.resource), operation: span.name },
         startsAfterFirstRootMs: nsToMs(trace.start[row] - trace.start[roots[0]]),
       },
     };
