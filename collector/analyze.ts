@@ -1,6 +1,8 @@
 import type { ObjectLink } from '../common/cluster';
 import type { Finding, Severity, SpanRef, Stitch } from '../common/findings';
+import { plural } from '../common/text';
 import { analyzeAll, renderFindingsText } from './analysis';
+import { wrapText } from './analysis/findings';
 import type { ClusterCoverage } from './analysis/cluster-coverage';
 import { ClusterHistory, objectsForOccurrences, placeOf } from './analysis/cluster-links';
 import { ClusterAccess, ClusterError, listOnce, loadKubeconfig, loginShellPath } from './cluster';
@@ -113,11 +115,22 @@ function* allLogs(store: Store): Generator<LogRecord> {
 
 export function renderAnalysisText(report: AnalysisReport): string {
   const s = report.summary;
-  const head = `${s.spans} spans, ${s.logs} log records, ${s.traces} traces, ${s.services} services\n`;
+  const head = `${count(s.spans, 'span')}, ${count(s.logs, 'log record')}, ${count(s.traces, 'trace')}, ${count(s.services, 'service')}\n`;
   const c = report.cluster;
-  const cluster = c ? `Cluster: context ${c.context || '(none)'}${c.server ? `, ${c.server}` : ''}${c.version ? ` (${c.version})` : ''}${c.unreadable.length ? `; ${c.unreadable.length} unreadable (see --format json)` : ''}\n${(c.notes ?? []).map((n) => `  not judged: ${n}\n`).join('')}` : '';
-  const stitched = report.stitches.length ? `${report.stitches.length} stitches joining traces split at async or RPC hops (see --format json).\n` : '';
+  const cluster = c
+    ? [
+        `Cluster: context ${c.context || '(none)'}${c.server ? `, ${c.server}` : ''}${c.version ? ` (${c.version})` : ''}${c.unreadable.length ? `; ${c.unreadable.length} unreadable (see --format json)` : ''}`,
+        ...(c.notes ?? []).flatMap((n) => wrapText(`not judged: ${n}`, '  ', '    ')),
+      ].join('\n') + '\n'
+    : '';
+  const n = report.stitches.length;
+  const stitched = n ? `${count(n, 'stitch', 'stitches')} joining traces split at async or RPC hops (see --format json).\n` : '';
   return head + cluster + (report.findings.length ? renderFindingsText(report.findings, objectsLine) : 'No findings.\n') + stitched;
+}
+
+/** "1 trace", "2 traces". */
+function count(n: number, one: string, many?: string): string {
+  return `${n} ${plural(n, one, many)}`;
 }
 
 /** The pods and workloads behind a finding, in a line: `on Pod shop/api-7c9f-x1 (Running, gone), Deployment shop/api`. */

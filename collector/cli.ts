@@ -1,4 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { EventEmitter } from 'node:events';
+import type { Writable } from 'node:stream';
+import * as grpc from '@grpc/grpc-js';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -8,7 +11,8 @@ import { InputError } from './errors';
 import { ListenError } from './net';
 import { defaultDbPath } from './paths';
 import { startCollector } from './collector';
-import { openStore } from './store';
+import { refusalLine, refusalTotalsLine } from './receivers/refusals';
+import { damagedDatabase, openStore } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
@@ -77,8 +81,30 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hopscope: ${err.message}\n`);
       return EXIT_BAD_INPUT;
     }
+    // Damage that the check at open could not see (a database too large to read through) shows when a page is read.
+    if (openedDb !== undefined && isDamage(err)) {
+      process.stderr.write(`hopscope: ${damagedDatabase(openedDb, (err as Error).message).message}\n`);
+      return EXIT_BAD_INPUT;
+    }
     throw err;
   }
+}
+
+/** The database this run opened, for messages about it. */
+let openedDb: string | undefined;
+
+function openDb(dbPath: string, options: { writerThread?: boolean } = {}): Store {
+  openedDb = dbPath;
+  return openStore({ path: dbPath, ...options });
+}
+
+/** SQLite's word for a damaged file, from this thread or (as a message only) from the writer thread. */
+function isDamage(err: unknown): boolean {
+  for (let e = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || /database disk image is malformed|file is not a database/.test(e.message)) return true;
+  }
+  return false;
 }
 
 const CLUSTER_FLAGS = {
@@ -136,11 +162,12 @@ async function serve(args: string[]): Promise<number> {
   const settleSeconds = values.settle === undefined ? 10 : Number(values.settle);
   if (!(settleSeconds >= 0)) throw new UsageError(`--settle wants seconds (a number ≥ 0), got ${values.settle}`);
   const dbPath = values.db ?? defaultDbPath();
+  const rendererDir = path.join(repoRoot, 'dist', 'renderer');
+  await ensureRendererBuilt(repoRoot, process.stderr, { build: process.stderr.isTTY === true });
   // Listen for signals before anything starts, so a stop during start-up still closes cleanly.
-  const stopRequested = new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-  });
+  const stopRequested = stopSignals(process, process.stderr, (code) => process.exit(code));
+  quietGrpcBindFailure();
+  openedDb = dbPath;
   const collector = await startCollector({
     dbPath,
     host: values.host,
@@ -150,7 +177,7 @@ async function serve(args: string[]): Promise<number> {
     corsOrigins: values['cors-origin'],
     settleMs: settleSeconds * 1000,
     analysis: !values['no-analysis'],
-    ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir: path.join(repoRoot, 'dist', 'renderer') },
+    ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir },
     cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
   });
   const out = process.stdout;
@@ -163,13 +190,87 @@ async function serve(args: string[]): Promise<number> {
   out.write(`Point a Go service here: OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:${collector.http.port} OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf\n`);
 
   if (values.open) openInBrowser(collector.ui!.url);
+  // Exporters drop what is refused once their retries run out, and say so only in their own logs: say it here.
+  collector.refusals.on((event) => {
+    const line = refusalLine(event);
+    if (line) process.stderr.write(`${line}\n`);
+  });
 
   const signal = await stopRequested;
   process.stderr.write(`\n${signal}: flushing and stopping…\n`);
   await collector.close();
   const c = collector.counters;
   process.stderr.write(`Stored ${c.spans} spans and ${c.logs} log records from ${c.requests} requests this run.\n`);
+  const refused = refusalTotalsLine(c);
+  if (refused) process.stderr.write(`${refused}\n`);
   return EXIT_OK;
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM. Shutdown then runs to its end: a second signal (a terminal sends
+ * Ctrl-C to every process of its foreground group, and a launcher may forward it too) only says it is still
+ * going; a third stops the process at once, with exit code 130.
+ */
+export function stopSignals(target: EventEmitter, err: Writable, exit: (code: number) => void): Promise<string> {
+  return new Promise((resolve) => {
+    let received = 0;
+    const onSignal = (signal: string) => {
+      received++;
+      if (received === 1) resolve(signal);
+      else if (received === 2) err.write(`${signal}: still shutting down… (once more to stop at once, losing what is not yet stored)\n`);
+      else {
+        err.write(`${signal}: stopping at once.\n`);
+        exit(130);
+      }
+    };
+    target.on('SIGINT', onSignal);
+    target.on('SIGTERM', onSignal);
+  });
+}
+
+/**
+ * grpc-js logs "No address added out of total 1 resolved" before its bind error reaches the receiver, which
+ * turns that error into a message naming the port and the flag (ListenError): the log line only precedes it
+ * as noise. Everything else grpc-js logs still goes to stderr as its own logger would write it.
+ */
+function quietGrpcBindFailure(): void {
+  const write =
+    (prefix: string) =>
+    (message?: unknown, ...rest: unknown[]) => {
+      if (typeof message === 'string' && message.startsWith('No address added out of total')) return;
+      console.error(`${prefix} ${String(message)}`, ...rest);
+    };
+  grpc.setLogger({ error: write('E'), info: write('I'), debug: write('D') });
+}
+
+/**
+ * A checkout after `npm ci` has no built UI (dist/renderer). With `build` (serve at a terminal) and Vite
+ * installed (a devDependency), it is built now, saying so; otherwise a line says how to build it.
+ */
+export async function ensureRendererBuilt(root: string, err: Writable, options: { build: boolean }): Promise<void> {
+  if (existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) return;
+  const vite = path.join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+  const config = path.join(root, 'renderer', 'vite.config.ts');
+  const how = `run \`npm run build:renderer\` in ${root}, then reload the page`;
+  if (!options.build || !existsSync(vite) || !existsSync(config)) {
+    err.write(`The UI is not built, so its page will say so: ${how}.\n`);
+    return;
+  }
+  err.write('The UI is not built yet: building it now (npm run build:renderer)…\n');
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stdout.on('data', (c: Buffer) => (text += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (text += c.toString()));
+    child.on('error', (e) => resolve({ code: null, output: e.message }));
+    child.on('close', (c) => resolve({ code: c, output: text }));
+  });
+  if (code === 0 && existsSync(path.join(root, 'dist', 'renderer', 'index.html'))) {
+    err.write('The UI is built.\n');
+    return;
+  }
+  const tail = output.trim().split('\n').slice(-5).join('\n');
+  err.write(`Building the UI failed${code === null ? '' : ` (exit code ${code})`}${tail ? `:\n${tail}\n` : '. '}To see why, ${how}.\n`);
 }
 
 function openInBrowser(url: string): void {
@@ -183,7 +284,7 @@ async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { db: { type: 'string' } });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const dbPath = values.db ?? defaultDbPath();
-  const store = openStore({ path: dbPath, writerThread: true });
+  const store = openDb(dbPath, { writerThread: true });
   try {
     const totals = await importAll(store, positionals);
     if (totals.aborted) return 130;
@@ -197,8 +298,14 @@ async function importCommand(args: string[]): Promise<number> {
 /** Runs `work` with an AbortSignal that Ctrl-C trips, so long work stops between batches and stays consistent. */
 async function withSigintAbort<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const abort = new AbortController();
-  const onSigint = () => abort.abort();
-  process.once('SIGINT', onSigint);
+  let received = 0;
+  // As serve does: a second Ctrl-C says the stop is under way, a third stops at once.
+  const onSigint = () => {
+    if (++received === 1) abort.abort();
+    else if (received === 2) process.stderr.write('SIGINT: still stopping…\n');
+    else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
   try {
     return await work(abort.signal);
   } finally {
@@ -212,10 +319,15 @@ function importAll(store: Store, files: string[]): Promise<{ spans: number; logs
     let logs = 0;
     for (const file of files) {
       const progress = new ImportProgress(process.stderr, file);
+      // What the last report counted as stored: all an interruption leaves behind of this file.
+      let stored = { spans: 0, logs: 0 };
       try {
         const result = await importFile(file, (batch) => store.write(batch), {
           signal,
-          onProgress: (p) => progress.update(p),
+          onProgress: (p) => {
+            stored = p;
+            progress.update(p);
+          },
         });
         progress.done(result);
         spans += result.spans;
@@ -223,7 +335,8 @@ function importAll(store: Store, files: string[]): Promise<{ spans: number; logs
       } catch (err) {
         progress.clear();
         if (signal.aborted) {
-          process.stderr.write(`Interrupted while importing ${file}; what was read before is stored.\n`);
+          const kept = stored.spans + stored.logs === 0 ? 'nothing from it was stored' : `the ${stored.spans} spans and ${stored.logs} log records from it stored before are kept`;
+          process.stderr.write(`Interrupted while importing ${file}; ${kept}.\n`);
           return { spans, logs, aborted: true };
         }
         if (err instanceof InputError) throw err.message.includes(file) ? err : err.inFile(file);
@@ -248,7 +361,7 @@ async function exportCommand(args: string[]): Promise<number> {
   if (values.all === Boolean(values.trace?.length)) throw new UsageError('export needs either --trace ID... or --all');
   const dbPath = values.db ?? defaultDbPath();
   if (!existsSync(dbPath)) throw new InputError(`${dbPath}: no such database; import or receive telemetry first, or pass --db`);
-  const store = openStore({ path: dbPath });
+  const store = openDb(dbPath);
   const out = values.out;
   try {
     return await withSigintAbort(async (signal) => {
@@ -284,7 +397,7 @@ async function analyze(args: string[]): Promise<number> {
 
   const tempDir = values.db ? undefined : mkdtempSync(path.join(os.tmpdir(), 'hopscope-analyze-'));
   // A writer thread only when there are files to import; reading a database alone needs none.
-  const store = openStore({ path: values.db ?? path.join(tempDir!, 'analyze.db'), writerThread: positionals.length > 0 });
+  const store = openDb(values.db ?? path.join(tempDir!, 'analyze.db'), { writerThread: positionals.length > 0 });
   try {
     if (positionals.length) {
       const totals = await importAll(store, positionals);

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { openStore } from './store';
 import type { Store } from './store/types';
-import { IngestCounters, type IngestSink } from './receivers/ingest';
+import { InflightBudget, IngestCounters, type IngestSink } from './receivers/ingest';
+import { RefusalWatch } from './receivers/refusals';
 import { startHttpReceiver, type RunningReceiver } from './receivers/http';
 import { startGrpcReceiver } from './receivers/grpc';
 import { startApiServer, type RunningApiServer } from './api/server';
@@ -17,6 +18,10 @@ export interface CollectorOptions {
   grpcPort: number;
   httpPort: number;
   maxBodyBytes?: number;
+  /** The bound on request bytes being read, decoded or stored at once, over both receivers (default 8 MiB); beyond it, 503. */
+  maxInflightBytes?: number;
+  /** Refusals have stopped once none came for this long (default 5 s): serve then says how many there were. */
+  refusalQuietMs?: number;
   corsOrigins?: string[];
   retention?: { maxBytes?: number; maxAgeMs?: number };
   /** How long a trace must be quiet before it is analyzed (default 10 s). */
@@ -39,6 +44,8 @@ export interface RunningCollector {
   store: Store;
   sink: IngestSink;
   counters: IngestCounters;
+  /** When the receivers start and stop refusing requests (serve's terminal lines, the UI's status bar). */
+  refusals: RefusalWatch;
   grpc: RunningReceiver;
   http: RunningReceiver;
   ui?: RunningApiServer;
@@ -57,16 +64,19 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const store = openStore({ path: options.dbPath, ...options.retention, writerThread: true });
   const counters = new IngestCounters();
+  const refusals = new RefusalWatch(counters, { quietMs: options.refusalQuietMs });
+  const budget = new InflightBudget(options.maxInflightBytes);
   const sink: IngestSink = { write: (rows) => store.writeEncoded(rows), overloaded: () => store.overloaded() };
   const started: { close(): Promise<void> }[] = [];
   try {
-    const grpc = await startGrpcReceiver({ host: options.host, port: options.grpcPort, sink, counters, maxMessageBytes: options.maxBodyBytes });
+    const grpc = await startGrpcReceiver({ host: options.host, port: options.grpcPort, sink, counters, budget, maxMessageBytes: options.maxBodyBytes });
     started.push(grpc);
     const http = await startHttpReceiver({
       host: options.host,
       port: options.httpPort,
       sink,
       counters,
+      budget,
       maxBodyBytes: options.maxBodyBytes,
       corsOrigins: options.corsOrigins,
     });
@@ -93,6 +103,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         },
         cluster: clusterController,
         receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },
+        receiverStats: { stats: () => refusals.stats(), onChange: (listener) => refusals.on((e) => {
+          if (e.type === 'change') listener();
+        }) },
       });
       started.push(ui);
     }
@@ -101,6 +114,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       store,
       sink,
       counters,
+      refusals,
       grpc,
       http,
       ui,
@@ -110,11 +124,14 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       token,
       close: () => (closing ??= (async () => {
         await Promise.all(started.map((r) => r.close()));
+        // A spell of refusals under way is told of now, before the totals.
+        refusals.close();
         await store.close();
       })()),
     };
   } catch (err) {
     await Promise.all(started.map((r) => r.close()));
+    refusals.close();
     await store.close();
     throw err;
   }

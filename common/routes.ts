@@ -23,6 +23,8 @@ import {
   type WireSpanDetail,
   type WireSpanSearch,
   type WireSpanSearchQuery,
+  type WireSqlCancel,
+  type WireSqlCancelled,
   type WireSqlQuery,
   type WireSqlResult,
   type WireStats,
@@ -133,6 +135,7 @@ export const routes = {
   importFile: post('/api/import').query<WireImportQuery>().file().returns<WireImportResult>(),
   sendTestTrace: post('/api/test-trace').returns<WireTestTrace>(),
   querySql: post('/api/sql').json<WireSqlQuery>().returns<WireSqlResult>(),
+  cancelSql: post('/api/sql/cancel').json<WireSqlCancel>().returns<WireSqlCancelled>(),
 };
 
 export type Routes = typeof routes;

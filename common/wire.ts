@@ -200,6 +200,14 @@ export interface WireTrace extends WireTelemetry {
   findings: WireSpanFinding[];
   /** Set on a stitched view: the `to` span's row hangs under the `from` span's. */
   stitch?: WireStitch;
+  /** The lost hops with an end (producer or consumer) in these traces; absent when there are none. */
+  hops?: WireTraceHop[];
+}
+
+/** A stitch a finding reported (the context was lost between its two spans), with that finding. */
+export interface WireTraceHop extends WireStitch {
+  /** The finding; its service and operation are the consumer's (`to`), where the new trace started. */
+  finding: Pick<WireFinding, 'fingerprint' | 'kind' | 'subkind' | 'severity' | 'title' | 'service' | 'operation'>;
 }
 
 /** `GET /api/traces/:traceId/spans/:spanId`: one span in full. */
@@ -302,6 +310,23 @@ export interface WireStats {
   services: number;
   dbBytes: number;
   findings: number;
+  /** What the OTLP receivers did not store since they started; absent where no receivers run. */
+  ingest?: WireIngestStats;
+}
+
+/** OTLP export requests the receivers refused or failed since start (a request retried counts each time). */
+export interface WireIngestStats {
+  /** Answered 503 / UNAVAILABLE: Hopscope was busy, or could not store them. Exporters retry these a few times, then drop them. */
+  refusedRequests: number;
+  /** Answered with an error exporters do not retry: undecodable, over the size limit, not an OTLP export. */
+  failedRequests: number;
+  /** Spans and log records in those requests, where they were decoded before being refused. */
+  refusedSpans: number;
+  refusedLogs: number;
+  /** Requests are being refused now (the last only seconds ago). */
+  refusing: boolean;
+  /** What the last refused or failed request was told. */
+  lastReason?: string;
 }
 
 export type { Severity, SpanRef };
@@ -533,17 +558,45 @@ export interface WireImportResult {
   logs: number;
 }
 
+/** The SQL console's limits: rows and time a query may ask for, and the size of an answer. */
+export const SQL_DEFAULT_MAX_ROWS = 1000;
+export const SQL_MAX_ROWS = 100_000;
+export const SQL_DEFAULT_TIMEOUT_MS = 5000;
+export const SQL_MIN_TIMEOUT_MS = 100;
+export const SQL_MAX_TIMEOUT_MS = 60_000;
+/** An answer's rows stop before their JSON would pass this many bytes (`truncated`, with a `message`). */
+export const SQL_MAX_RESULT_BYTES = 8 * 1024 * 1024;
+
 /** `POST /api/sql` body. */
 export interface WireSqlQuery {
   sql: string;
+  /** An integer from 1 to SQL_MAX_ROWS; SQL_DEFAULT_MAX_ROWS when left out. */
   maxRows?: number;
+  /** How long the query may run, SQL_MIN_TIMEOUT_MS to SQL_MAX_TIMEOUT_MS; SQL_DEFAULT_TIMEOUT_MS when left out. */
+  timeoutMs?: number;
+  /** Chosen by the client (letters, digits, `-`, `_`; at most 100) so that `POST /api/sql/cancel` can stop it. */
+  id?: string;
 }
 
 /** `POST /api/sql` answer; cells are JSON values, bigints as decimal strings, blobs as base64. */
 export interface WireSqlResult {
   columns: string[];
   rows: unknown[][];
+  /** More rows were left out, by maxRows or by the size limit; `message` says which. */
   truncated: boolean;
+  message?: string;
+  /** How long the statement ran. */
+  elapsedMs?: number;
+}
+
+/** `POST /api/sql/cancel` body: the `id` a running query was sent with. */
+export interface WireSqlCancel {
+  id: string;
+}
+
+/** `POST /api/sql/cancel` answer: false when no query with that id was running. */
+export interface WireSqlCancelled {
+  cancelled: boolean;
 }
 
 export interface WireImportProgress {

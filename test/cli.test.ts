@@ -141,7 +141,7 @@ describe('hopscope import and analyze', () => {
     expect(hopscope('analyze', skew, '--fail-on', 'error').code).toBe(0);
     // Without --fail-on, findings never change the exit code.
     expect(hopscope('analyze', skew).code).toBe(0);
-  });
+  }, 120_000);
 
   it('exports traces as OTLP JSON that imports back to the same counts', () => {
     const db = path.join(dir, 'src.db');
@@ -157,7 +157,8 @@ describe('hopscope import and analyze', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('ab'.repeat(16));
     expect(hopscope('export', '--db', db, '--out', out).stderr).toContain('either --trace ID... or --all');
-  });
+    // six CLI runs of a few seconds each: more than the default 30 s on a busy machine
+  }, 120_000);
 
   it('stitches a worker pool that lost its context, in the JSON contract', () => {
     const scenario = workerPool({ concurrency: 4, requests: 12, correlated: true, context: 'lost', seed: 5 });

@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { context, createTraceState, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -13,14 +15,15 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPLogExporter as GrpcLogExporter } from '@opentelemetry/exporter-logs-otlp-grpc';
 import { OTLPLogExporter as ProtoLogExporter } from '@opentelemetry/exporter-logs-otlp-proto';
 import { OTLPLogExporter as JsonLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import type { ReadableSpan } from '@opentelemetry/sdk-trace';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { startCollector, type RunningCollector } from '../collector/collector';
 import { decodeLogsProto, decodeTracesProto } from '../collector/otlp';
 import type { LogRecord, Span } from '../collector/model';
-import { startHttpReceiver } from '../collector/receivers/http';
+import { DEFAULT_MAX_BODY_BYTES, startHttpReceiver } from '../collector/receivers/http';
 import { startGrpcReceiver } from '../collector/receivers/grpc';
 import { IngestCounters } from '../collector/receivers/ingest';
+import { repoRoot } from './corpus';
 import { exportWith, recordLogs, recordSpans } from './sdk';
 
 let collector: RunningCollector;
@@ -318,5 +321,131 @@ describe('receiver edge behaviour', () => {
     const res = await post('/v1/traces', 'x', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' });
     expect(res.status).toBe(415);
     expect(JSON.parse(res.text).message).toContain('use gzip, deflate or none');
+  });
+});
+
+describe('a body over the limit: the client reads the 413, not a reset', () => {
+  const TRIES = 12;
+  const body = new Uint8Array(30 * 1024 * 1024);
+  const statusMessage = /body is larger than the \d+ byte limit/;
+
+  /** A google.rpc.Status in protobuf: code (field 1) and message (field 2). */
+  function decodeStatus(buf: Uint8Array): { code: number; message: string } {
+    expect(buf[0]).toBe(0x08);
+    const code = buf[1];
+    expect(buf[2]).toBe(0x12);
+    let length = 0;
+    let shift = 0;
+    let p = 3;
+    for (;;) {
+      const b = buf[p++];
+      length |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    return { code, message: Buffer.from(buf.subarray(p, p + length)).toString('utf8') };
+  }
+
+  function nodePost(url: string): Promise<{ status: number; connection: string | undefined; body: Uint8Array }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body: Buffer.concat(chunks) }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  // Against `hopscope serve` in its own process: with client and server on one event loop the reset rarely shows.
+  it(`answers ${TRIES} of ${TRIES} 30 MiB posts from Node's http client and from fetch with 413 and the OTLP Status`, async () => {
+    expect(body.byteLength).toBeGreaterThan(DEFAULT_MAX_BODY_BYTES);
+    const serve = spawn(process.execPath, [path.join(repoRoot, 'bin', 'hopscope.mjs'), 'serve', '--db', path.join(dir, 'too-large.db'), '--otlp-grpc', '0', '--otlp-http', '0', '--ui', '0', '--no-analysis'], { cwd: dir });
+    let output = '';
+    serve.stdout.on('data', (c: Buffer) => (output += c.toString()));
+    serve.stderr.on('data', (c: Buffer) => (output += c.toString()));
+    const exited = new Promise<number | null>((resolve) => serve.once('exit', (code) => resolve(code)));
+    try {
+      await vi.waitFor(() => expect(output).toMatch(/^OTLP\/HTTP: /m), { timeout: 20_000, interval: 50 });
+      const url = `${/^OTLP\/HTTP: (\S+)/m.exec(output)![1]}/v1/traces`;
+      const outcomes: string[] = [];
+      for (let i = 0; i < TRIES; i++) {
+        try {
+          const res = await nodePost(url);
+          expect(res.connection).toBe('close');
+          const status = decodeStatus(res.body);
+          expect(status.code).toBe(8); // RESOURCE_EXHAUSTED
+          expect(status.message).toMatch(statusMessage);
+          outcomes.push(String(res.status));
+        } catch (err) {
+          outcomes.push((err as NodeJS.ErrnoException).code ?? (err as Error).message);
+        }
+      }
+      for (let i = 0; i < TRIES; i++) {
+        try {
+          const res = await fetch(url, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+          expect((JSON.parse(await res.text()) as { code: number; message: string }).message).toMatch(statusMessage);
+          outcomes.push(String(res.status));
+        } catch (err) {
+          const cause = (err as Error & { cause?: NodeJS.ErrnoException }).cause;
+          outcomes.push(cause?.code ?? (err as Error).message);
+        }
+      }
+      expect(outcomes).toEqual(Array.from({ length: 2 * TRIES }, () => '413'));
+      serve.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(output).toMatch(new RegExp(`^Not stored this run: ${2 * TRIES} failed requests \\(not retried\\)\\.$`, 'm'));
+    } finally {
+      if (serve.exitCode === null) serve.kill('SIGKILL');
+    }
+  }, 120_000);
+
+  it('answers a chunked body that grows past the limit with 413 too', async () => {
+    const receiver = await startHttpReceiver({ host: '127.0.0.1', port: 0, counters: new IngestCounters(), sink: { overloaded: () => false, write: async () => undefined }, maxBodyBytes: 1024 * 1024 });
+    try {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request(`${receiver.address}/v1/traces`, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/x-protobuf', 'Transfer-Encoding': 'chunked' } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        });
+        req.on('error', reject);
+        for (let i = 0; i < 8; i++) req.write(new Uint8Array(512 * 1024));
+        req.end();
+      });
+      expect(status).toBe(413);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('a span with 200k distinct attributes over OTLP/HTTP', () => {
+  it('is decoded, stored as sent, and answered', { timeout: 90_000 }, async () => {
+    const N = 200_000;
+    const attributes: Record<string, string> = {};
+    for (let i = 0; i < N; i++) attributes[`attr.${i}`] = `v${i}`;
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanLimits: { attributeCountLimit: N }, spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    provider.getTracer('wide').startSpan('wide', { startTime: 1_700_000_000_000, attributes }).end(1_700_000_000_001);
+    await provider.forceFlush();
+    const body = ProtobufTraceSerializer.serializeRequest(exporter.getFinishedSpans())!;
+    await provider.shutdown();
+    const stored: string[] = [];
+    const receiver = await startHttpReceiver({
+      host: '127.0.0.1',
+      port: 0,
+      counters: new IngestCounters(),
+      sink: { overloaded: () => false, write: async (batch) => void stored.push(...batch.spans.filter((v): v is string => typeof v === 'string' && v.includes('"attr.0"'))) },
+    });
+    try {
+      const res = await fetch(`${receiver.address}/v1/traces`, { method: 'POST', body, headers: { 'Content-Type': 'application/x-protobuf' } });
+      expect(res.status).toBe(200);
+      expect(stored).toHaveLength(1);
+      expect(JSON.parse(stored[0])).toEqual(attributes);
+    } finally {
+      await receiver.close();
+    }
   });
 });

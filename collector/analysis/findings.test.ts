@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Observation } from '../../common/findings';
-import { FindingAggregator, renderFindingsText } from './findings';
+import { FindingAggregator, renderFindingsText, TEXT_WIDTH, wrapText } from './findings';
 import { findingTitle } from '../../common/findings';
 import { findingFingerprint } from '../fingerprint';
 
@@ -52,7 +52,7 @@ describe('findings', () => {
     expect(aggregator.findings().map((f) => `${f.severity}:${f.service}:${f.count}`)).toEqual(['error:x:1', 'warning:y:2', 'warning:db:1', 'info:x:1']);
   });
 
-  it('renders text grouped by severity, one line per fingerprint with an example trace', () => {
+  it('renders text grouped by severity: title, example trace, and each kind\'s likely cause once, wrapped and indented', () => {
     const aggregator = new FindingAggregator();
     aggregator.add([
       observation({ spanId: '1'.repeat(16) }),
@@ -62,11 +62,21 @@ describe('findings', () => {
     const lines = renderFindingsText(aggregator.findings()).trimEnd().split('\n');
     expect(lines).toEqual([
       'ERROR — 1 finding, 1 occurrence',
-      `  1 span of \`pay\` (\`ledger\`) names itself as its own parent  [broken-parent/self-parent]  e.g. trace ${'t'.repeat(32)} span ${'3'.repeat(16)}`,
+      '  1 span of `pay` (`ledger`) names itself as its own parent [broken-parent/self-parent]',
+      `    e.g. trace ${'t'.repeat(32)} span ${'3'.repeat(16)}`,
+      '    Likely cause: An exporter dropped a batch (queue full, process killed before flush), or a span',
+      '      was started from the context of another request.',
       'WARNING — 1 finding, 2 occurrences',
-      `  2 spans of \`db\` (\`SELECT\`) have parents that never arrived  [broken-parent/missing-parent]  e.g. trace ${'t'.repeat(32)} span ${'1'.repeat(16)}`,
+      '  2 spans of `db` (`SELECT`) have parents that never arrived [broken-parent/missing-parent]',
+      `    e.g. trace ${'t'.repeat(32)} span ${'1'.repeat(16)}`,
     ]);
+    expect(lines.every((l) => l.length <= TEXT_WIDTH)).toBe(true);
     expect(renderFindingsText([])).toBe('No findings.\n');
+  });
+
+  it('wraps between words at the width, indenting continuation lines', () => {
+    expect(wrapText('aaa bbb ccc ddd', '  ', '    ', 10)).toEqual(['  aaa bbb', '    ccc', '    ddd']);
+    expect(wrapText('x'.repeat(20), '  ', '    ', 10)).toEqual([`  ${'x'.repeat(20)}`]);
   });
 
   it('titles a kind it does not know by kind and subkind', () => {

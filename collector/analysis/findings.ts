@@ -1,6 +1,7 @@
 // The findings and stitches of the `analyze --format json` contract, and how repeats of one defect
 // are merged under a fingerprint.
-import { findingTitle, severityOf, SEVERITIES, type Finding, type Observation } from '../../common/findings';
+import { FINDING_KINDS, findingTitle, severityOf, SEVERITIES, type Finding, type KindSpec, type Observation } from '../../common/findings';
+import { plural } from '../../common/text';
 import { findingFingerprint } from '../fingerprint';
 
 /**
@@ -61,22 +62,53 @@ export function nsToMs(ns: number): number {
   return Math.round(ns / 1e3) / 1e3;
 }
 
-/** The `--format text` report: grouped by severity, one line per fingerprint with an example trace. */
+/** Columns the `--format text` report wraps at. */
+export const TEXT_WIDTH = 100;
+
+/**
+ * The `--format text` report: grouped by severity; per fingerprint its title (with kind/subkind), an example
+ * trace, `detail`'s line, and the first time a kind appears, its likely cause — each wrapped at TEXT_WIDTH
+ * with continuation lines indented.
+ */
 export function renderFindingsText<F extends Finding>(findings: readonly F[], detail?: (f: F) => string | undefined): string {
   if (findings.length === 0) return 'No findings.\n';
   const lines: string[] = [];
+  const causeShown = new Set<string>();
   for (const severity of SEVERITIES) {
     const group = findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     const occurrences = group.reduce((sum, f) => sum + f.count, 0);
-    lines.push(`${severity.toUpperCase()} — ${group.length} ${group.length === 1 ? 'finding' : 'findings'}, ${occurrences} ${occurrences === 1 ? 'occurrence' : 'occurrences'}`);
+    lines.push(`${severity.toUpperCase()} — ${group.length} ${plural(group.length, 'finding')}, ${occurrences} ${plural(occurrences, 'occurrence')}`);
     for (const f of group) {
+      lines.push(...wrapText(`${f.title}  [${f.kind}/${f.subkind}]`, '  ', '      '));
       const example = f.occurrences[0];
-      const where = example ? `  e.g. trace ${example.traceId} span ${example.spanId}` : '';
-      lines.push(`  ${f.title}  [${f.kind}/${f.subkind}]${where}`);
+      if (example) lines.push(...wrapText(`e.g. trace ${example.traceId} span ${example.spanId}`, '    ', '      '));
       const more = detail?.(f);
-      if (more) lines.push(`    ${more}`);
+      if (more) lines.push(...wrapText(more, '    ', '      '));
+      const cause = Object.hasOwn(FINDING_KINDS, f.kind) ? (FINDING_KINDS[f.kind] as KindSpec).cause : undefined;
+      if (cause && !causeShown.has(f.kind)) {
+        causeShown.add(f.kind);
+        lines.push(...wrapText(`Likely cause: ${cause}`, '    ', '      '));
+      }
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** `text` in lines of at most `width` columns, broken between words (a longer word gets a line of its own). */
+export function wrapText(text: string, indent: string, continuation: string, width = TEXT_WIDTH): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  let empty = true;
+  for (const word of text.split(/ +/)) {
+    if (!empty && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = continuation;
+      empty = true;
+    }
+    line += empty ? word : ` ${word}`;
+    empty = false;
+  }
+  lines.push(line);
+  return lines;
 }

@@ -1,7 +1,7 @@
 import type { TelemetryBatch } from '../model';
 import type { StoreReader } from '../store/types';
 import type { Finding, Stitch } from '../../common/findings';
-import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireKubeconfig } from '../../common/wire';
+import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig } from '../../common/wire';
 import type { ClusterLinks } from './cluster';
 import type { EventHub } from './events';
 import type { OpenTraces } from './traceView';
@@ -21,6 +21,12 @@ export type ImportFile = (path: string, onProgress: (p: ImportProgressSnapshot) 
 export interface AnalysisSource {
   findings(): { findings: Finding[]; stitches: Stitch[] };
   onChange?(listener: () => void): () => void;
+}
+
+/** The OTLP receivers' counts of refused requests (stats), and when they change. */
+export interface ReceiverStatsSource {
+  stats(): WireIngestStats;
+  onChange(listener: () => void): () => void;
 }
 
 /**
@@ -53,6 +59,8 @@ export interface ApiContext {
   importFile?: ImportFile;
   maxImportBytes: number;
   receivers: WireInfo['receivers'];
+  /** Absent when no receivers run with this server. */
+  receiverStats?: ReceiverStatsSource;
 }
 
 /** Findings are costly to compute; keep them until the analysis says they changed. */

@@ -7,6 +7,11 @@ export const PUSH_INTERVAL_MS = 400;
 /** Summaries per push; beyond this the client is told to re-run its query instead. */
 export const MAX_PUSHED_TRACES = 200;
 const KEEPALIVE_MS = 15_000;
+/**
+ * Events a client has not taken yet, beyond what the socket holds, above which it is dropped: one that never reads
+ * would otherwise keep every event since in memory. The UI reconnects within seconds and gets the stats afresh.
+ */
+export const MAX_CLIENT_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export interface LiveSource {
   summaries(traceIds: string[]): WireEventMap['traces']['updated'];
@@ -23,12 +28,22 @@ export class EventHub {
   private readonly pendingNew = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly keepalive: NodeJS.Timeout;
+  private readonly maxBufferBytes: number;
 
-  constructor(private readonly source: LiveSource) {
+  constructor(
+    private readonly source: LiveSource,
+    options: { maxClientBufferBytes?: number } = {},
+  ) {
+    this.maxBufferBytes = options.maxClientBufferBytes ?? MAX_CLIENT_BUFFER_BYTES;
     this.keepalive = setInterval(() => {
-      for (const res of this.clients) res.write(': keepalive\n\n');
+      for (const res of this.clients) this.send(res, ': keepalive\n\n');
     }, KEEPALIVE_MS);
     this.keepalive.unref();
+  }
+
+  /** Clients connected. */
+  get size(): number {
+    return this.clients.size;
   }
 
   attach(res: ServerResponse): void {
@@ -41,7 +56,7 @@ export class EventHub {
     res.write('retry: 2000\n\n');
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
-    write(res, 'stats', this.source.stats());
+    this.send(res, eventText('stats', this.source.stats()));
   }
 
   onCommit(info: CommitInfo): void {
@@ -52,7 +67,9 @@ export class EventHub {
   }
 
   broadcast<E extends WireEventName>(event: E, data: WireEventMap[E]): void {
-    for (const res of this.clients) write(res, event, data);
+    if (this.clients.size === 0) return;
+    const text = eventText(event, data);
+    for (const res of this.clients) this.send(res, text);
   }
 
   close(): void {
@@ -74,8 +91,18 @@ export class EventHub {
     this.broadcast('traces', { updated, newTraceIds: newIds.slice(0, MAX_PUSHED_TRACES), truncated });
     this.broadcast('stats', this.source.stats());
   }
+
+  /** Writes to one client, dropping it once what it has not read passes the bound. */
+  private send(res: ServerResponse, text: string): void {
+    if (res.destroyed) return;
+    res.write(text);
+    if (res.writableLength > this.maxBufferBytes) {
+      this.clients.delete(res);
+      res.destroy();
+    }
+  }
 }
 
-function write<E extends WireEventName>(res: ServerResponse, event: E, data: WireEventMap[E]): void {
-  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+function eventText<E extends WireEventName>(event: E, data: WireEventMap[E]): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 }

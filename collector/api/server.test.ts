@@ -343,9 +343,13 @@ describe('findings', () => {
 
   it('counts findings per trace and filters on them', async () => {
     const withFindings = await api<WirePage<WireTraceSummary>>('/api/traces?hasFinding=true');
-    expect(withFindings.body.items.map((t) => [t.traceId, t.findingCount])).toEqual([[traceId(3), 1]]);
+    // The producer's trace (2) counts the lost hop too: its work went on in trace 3 without its context.
+    expect(withFindings.body.items.map((t) => [t.traceId, t.findingCount])).toEqual([
+      [traceId(3), 1],
+      [traceId(2), 1],
+    ]);
     const without = await api<WirePage<WireTraceSummary>>('/api/traces?hasFinding=false');
-    expect(without.body.items.map((t) => t.traceId)).toEqual([traceId(2), traceId(1)]);
+    expect(without.body.items.map((t) => t.traceId)).toEqual([traceId(1)]);
     const stats = await api<WireStats>('/api/stats');
     expect(stats.body.findings).toBe(1);
   });
@@ -353,6 +357,12 @@ describe('findings', () => {
   it('marks the spans of a trace that findings point at', async () => {
     const t = await api<WireTrace>(`/api/traces/${traceId(3)}`);
     expect(t.body.findings).toEqual([{ spanId: spanId(20), fingerprint: 'f00d', kind: 'async-hop', subkind: 'in-process', severity: 'warning', title: findings.findings[0].title }]);
+  });
+
+  it('gives both ends of a lost hop the stitch and its finding', async () => {
+    const hop = { ...findings.stitches[0], finding: { fingerprint: 'f00d', kind: 'async-hop', subkind: 'in-process', severity: 'warning', title: findings.findings[0].title, service: 'db', operation: 'consume' } };
+    for (const id of [traceId(2), traceId(3)]) expect((await api<WireTrace>(`/api/traces/${id}`)).body.hops).toEqual([hop]);
+    expect((await api<WireTrace>(`/api/traces/${traceId(1)}`)).body.hops).toBeUndefined();
   });
 
   it('shows a stitch as one tree with the consumer under its producer, as received', async () => {

@@ -6,7 +6,7 @@ import type { Store } from '../store/types';
 import type { WireImportResult, WireInfo } from '../../common/wire';
 import { allowedOriginSet, loopbackHosts, presentedToken, tokenCookie, tokenMatches } from './auth';
 import { ClusterLinks } from './cluster';
-import { FindingsCache, type AnalysisSource, type ApiContext, type ClusterControl, type ImportFile } from './context';
+import { FindingsCache, type AnalysisSource, type ApiContext, type ClusterControl, type ImportFile, type ReceiverStatsSource } from './context';
 import { dispatch, type Handlers } from './dispatch';
 import { EventHub } from './events';
 import { clusterHandlers } from './handlers/cluster';
@@ -23,7 +23,7 @@ import { OpenTraces } from './traceView';
 import { DEFAULT_MAX_IMPORT_BYTES } from './upload';
 import { WorkloadsReader } from './workloads';
 
-export type { AnalysisSource, ClusterControl, ImportProgressSnapshot } from './context';
+export type { AnalysisSource, ClusterControl, ImportProgressSnapshot, ReceiverStatsSource } from './context';
 
 export interface ApiServerOptions {
   host: string;
@@ -46,7 +46,19 @@ export interface ApiServerOptions {
   maxImportBytes?: number;
   /** The OTLP endpoints to show in the empty state (`http://localhost:4318`, `localhost:4317`). */
   receivers?: WireInfo['receivers'];
+  /** The receivers' refusals, for the status bar; pushed as `stats` events when they change. */
+  receiverStats?: ReceiverStatsSource;
+  /**
+   * How long a request may take to arrive, headers and body, before it is answered 408 and closed (default 120 s, as
+   * the OTLP/HTTP port; uploads of the largest files on loopback take seconds). Event streams are not affected.
+   */
+  requestTimeoutMs?: number;
+  /** How long the request headers may take (default 20 s, at most requestTimeoutMs). */
+  headersTimeoutMs?: number;
 }
+
+export const DEFAULT_API_REQUEST_TIMEOUT_MS = 120_000;
+const DEFAULT_API_HEADERS_TIMEOUT_MS = 20_000;
 
 export interface RunningApiServer {
   /** The address to open: the UI with `?token=`, which trades the token for a cookie. */
@@ -87,6 +99,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     importFile: options.importFile,
     maxImportBytes: options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES,
     receivers: options.receivers ?? {},
+    receiverStats: options.receiverStats,
   };
   const unsubscribe = [
     options.store.onCommit((info) => {
@@ -97,12 +110,23 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       ctx.findings.invalidate();
       ctx.hub.broadcast('findings', { count: ctx.findings.get().findings.length });
     }),
+    options.receiverStats?.onChange(() => ctx.hub.broadcast('stats', storeStats(ctx))),
   ];
 
   let port = options.port;
-  const server = createServer((req, res) => {
-    answer(req, res).catch((err: unknown) => answerError(res, err));
-  });
+  const requestTimeout = options.requestTimeoutMs ?? DEFAULT_API_REQUEST_TIMEOUT_MS;
+  const server = createServer(
+    {
+      // A request whose body trickles in is answered 408 and closed, as on the OTLP/HTTP port (Node's default waits 300 s).
+      requestTimeout,
+      headersTimeout: Math.min(options.headersTimeoutMs ?? DEFAULT_API_HEADERS_TIMEOUT_MS, requestTimeout),
+      // Node checks these timeouts this often (30 s by default): often enough for a short timeout too.
+      connectionsCheckingInterval: Math.min(30_000, Math.max(50, requestTimeout / 4)),
+    },
+    (req, res) => {
+      answer(req, res).catch((err: unknown) => answerError(res, err));
+    },
+  );
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -56,6 +56,66 @@ async function writeJsonLines(file: string, lines: number, spansPerLine: number)
   await once(out, 'finish');
 }
 
+/** `lines` JSON lines of `spansPerLine` spans each, line `broken` (1-based) cut short as a crashed writer leaves it. */
+function jsonLinesText(lines: number, spansPerLine: number, broken?: number): string {
+  const out: string[] = [];
+  for (let line = 1; line <= lines; line++) {
+    const spans = Array.from({ length: spansPerLine }, (_, i) => {
+      const n = line * spansPerLine + i;
+      return { traceId: n.toString(16).padStart(32, '0'), spanId: (n + 1).toString(16).padStart(16, '0'), name: `op-${n}`, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000000001000' };
+    });
+    const text = JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] }, scopeSpans: [{ spans }] }] });
+    out.push(line === broken ? `${text.slice(0, 40)}, "spans": oops}` : text);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+describe('importFile: a file is imported whole or not at all', () => {
+  it('hands nothing to the sink when line 500 of 1000 is broken, and says that the spans before it are not imported', async () => {
+    const file = tempFile('broken-at-500.jsonl', jsonLinesText(1000, 10, 500));
+    const { batches, sink } = collect();
+    const progress: ImportProgress[] = [];
+    await expect(importFile(file, sink, { onProgress: (p) => progress.push(p) })).rejects.toThrow(
+      /broken-at-500\.jsonl:500: not valid JSON .* nothing from this file was imported, not even the 4990 spans before this point/,
+    );
+    expect(batches).toHaveLength(0);
+    expect(progress.every((p) => p.spans === 0 && p.logs === 0)).toBe(true);
+  });
+
+  it('hands nothing when a file too large to hold breaks near its end, and imports it all, read twice, when it does not', async () => {
+    const broken = tempFile('large-broken.jsonl', jsonLinesText(300, 10, 299));
+    const { batches, sink } = collect();
+    await expect(importFile(broken, sink, { holdItems: 500, batchSize: 100 })).rejects.toThrow(/large-broken\.jsonl:299: .*not even the 2980 spans/);
+    expect(batches).toHaveLength(0);
+
+    const whole = tempFile('large.jsonl', jsonLinesText(300, 10));
+    const collected = collect();
+    const progress: ImportProgress[] = [];
+    const result = await importFile(whole, collected.sink, { holdItems: 500, batchSize: 100, onProgress: (p) => progress.push(p) });
+    expect(result).toMatchObject({ format: 'otlp-jsonl', spans: 3000 });
+    expect(collected.count()).toEqual({ spans: 3000, logs: 0 });
+    for (let i = 1; i < progress.length; i++) expect(progress[i].bytesRead).toBeGreaterThanOrEqual(progress[i - 1].bytesRead);
+    expect(progress.at(-1)).toMatchObject({ bytesRead: statSync(whole).size, spans: 3000 });
+  });
+
+  it('hands nothing from a truncated gzip file, though its first part decodes', async () => {
+    const gz = gzipSync(jsonLinesText(2000, 10));
+    const file = tempFile('cut.jsonl.gz', gz.subarray(0, Math.floor(gz.length * 0.8)));
+    const { batches, sink } = collect();
+    await expect(importFile(file, sink)).rejects.toThrow(/cut\.jsonl\.gz: the gzip data is corrupt or truncated .*nothing from this file was imported, not even the \d+ spans/);
+    expect(batches).toHaveLength(0);
+  });
+
+  it('says how much was stored when the sink fails part way, and keeps it', async () => {
+    const file = tempFile('sink-fails.jsonl', jsonLinesText(50, 10));
+    let calls = 0;
+    const sink = async () => {
+      if (++calls === 3) throw new Error('disk full');
+    };
+    await expect(importFile(file, sink, { batchSize: 100 })).rejects.toThrow(/sink-fails\.jsonl: storing failed after 200 spans, which are kept: disk full/);
+  });
+});
+
 describe('importFile streaming', () => {
   it('imports a JSON-lines file of tens of MB in sink-sized batches, reporting rising progress', async () => {
     const file = path.join(dir, 'big.jsonl');

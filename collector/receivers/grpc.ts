@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { hostPort, ListenError, listenErrorMessage } from '../net';
-import { grpcPeerAddress, handleExport, type IngestCounters, type IngestSink, type Signal } from './ingest';
+import { admitExport, grpcPeerAddress, handleExport, InflightBudget, type IngestCounters, type IngestSink, type Signal } from './ingest';
 import { DEFAULT_MAX_BODY_BYTES, type RunningReceiver } from './http';
 
 export interface GrpcReceiverOptions {
@@ -10,6 +10,8 @@ export interface GrpcReceiverOptions {
   counters: IngestCounters;
   /** Largest message accepted (default 20 MiB); larger ones get RESOURCE_EXHAUSTED from grpc-js. */
   maxMessageBytes?: number;
+  /** The bound on request bytes in flight, shared with the HTTP receiver (default: its own). */
+  budget?: InflightBudget;
 }
 
 const SERVICES: [Signal, string][] = [
@@ -23,6 +25,7 @@ const passThrough = (b: Buffer): Buffer => b;
 /** OTLP/gRPC receiver: the three Export methods, decoded with our own protobuf decoder from the raw bytes. */
 export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<RunningReceiver> {
   const max = options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const budget = options.budget ?? new InflightBudget();
   const server = new grpc.Server({
     'grpc.max_receive_message_length': max,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
@@ -40,7 +43,7 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
       },
     };
     const handler: grpc.handleUnaryCall<Buffer, Buffer> = (call, callback) => {
-      exportCall(signal, call.request, options, grpcPeerAddress(call.getPeer())).then(
+      exportCall(signal, call.request, options, budget, grpcPeerAddress(call.getPeer())).then(
         (response) => callback(null, response),
         (err: grpc.ServiceError) => callback(err),
       );
@@ -70,10 +73,16 @@ export async function startGrpcReceiver(options: GrpcReceiverOptions): Promise<R
   };
 }
 
-async function exportCall(signal: Signal, body: Buffer, options: GrpcReceiverOptions, peer: string | undefined): Promise<Buffer> {
-  const outcome = await handleExport(signal, 'proto', body, options.sink, options.counters, peer);
-  if (!outcome.ok) throw grpcError(outcome.code, outcome.message);
-  return Buffer.from(outcome.response);
+async function exportCall(signal: Signal, body: Buffer, options: GrpcReceiverOptions, budget: InflightBudget, peer: string | undefined): Promise<Buffer> {
+  // grpc-js has read the message already; what decoding and storing it holds still counts against the bound.
+  const ticket = budget.ticket();
+  try {
+    const outcome = admitExport(options.sink, ticket, body.byteLength, options.counters) ?? (await handleExport(signal, 'proto', body, options.sink, options.counters, peer));
+    if (!outcome.ok) throw grpcError(outcome.code, outcome.message);
+    return Buffer.from(outcome.response);
+  } finally {
+    ticket.release();
+  }
 }
 
 function grpcError(code: grpc.status, details: string): grpc.ServiceError {

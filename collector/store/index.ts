@@ -1,8 +1,9 @@
 // The store: one SQLite file, a write side (group commit, retention, checkpoints, analysis results) on this
 // thread or in a worker thread, a reader connection for the UI and analysis, and a read-only connection
 // for the SQL console.
-import { mkdirSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { InputError } from '../errors';
 import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
@@ -14,6 +15,7 @@ import { openWriteSide, type WriteSideOptions } from './write-side';
 import { startWriterThread } from './writer-thread';
 
 export type * from './types';
+export { damagedDatabase } from './connection';
 export type { ClusterChange, ListedChange, ObjectChange } from './cluster';
 
 /** Retention defaults: keep at most 1 GiB of data and what arrived within the last 7 days. */
@@ -25,21 +27,16 @@ export function openStore(options: StoreOptions): Store {
   if (options.path === ':memory:' || options.path === '') {
     throw new Error('openStore: a file path is required (readers need their own connection)');
   }
-  mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true });
+  prepareDatabaseFile(options.path);
   const writeOptions: WriteSideOptions = {
     maxBytes: options.maxBytes ?? DEFAULT_MAX_BYTES,
     maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
     maxPendingItems: options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS,
   };
-  let writeSide;
-  if (options.writerThread) {
-    // Here, so that a file that is not ours or too new is refused by openStore itself, and the schema is
-    // current before the readers open it.
-    openConnection(options.path, 'writer').close();
-    writeSide = startWriterThread(options.path, writeOptions);
-  } else {
-    writeSide = openWriteSide(options.path, writeOptions);
-  }
+  // Here, so that a file that is not ours, too new or damaged is refused by openStore itself, and the schema is
+  // current before the write side and the readers open it.
+  openConnection(options.path, 'writer', { verify: true }).close();
+  const writeSide = options.writerThread ? startWriterThread(options.path, writeOptions) : openWriteSide(options.path, writeOptions);
   const readerDb = openConnection(options.path, 'reader');
   registerReadFunctions(readerDb);
   const consoleDb = openConnection(options.path, 'console');
@@ -95,4 +92,72 @@ export function openStore(options: StoreOptions): Store {
         readerDb.close();
       })()),
   };
+}
+
+/**
+ * Makes sure `file` can be a database, creating its folder and an empty file when they are missing (an empty
+ * file is a new database to SQLite); what is in the way is refused with an InputError naming the path.
+ */
+function prepareDatabaseFile(file: string): void {
+  const resolved = path.resolve(file);
+  const refuse = (why: string) => new InputError(`cannot use ${file} as the database: ${why}; choose another file with --db`, { file });
+  const existing = statOrUndefined(resolved);
+  if (existing?.isDirectory()) throw refuse(`it is a folder (to keep the database in it, name a file there, e.g. ${path.join(file, 'hopscope.db')})`);
+  const dir = path.dirname(resolved);
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    const inTheWay = fileAmongFolders(dir);
+    throw refuse(inTheWay ? `${inTheWay} is a file, not a folder` : `cannot create the folder ${dir} (${errnoText(e)})`);
+  }
+  if (!existing) {
+    try {
+      closeSync(openSync(resolved, 'wx', 0o644));
+    } catch (e) {
+      // EEXIST: another process created it meanwhile, which is as good.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw refuse(`cannot create a file in ${dir} (${errnoText(e)})`);
+    }
+  }
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw refuse(`the folder ${dir} is not writable (${errnoText(e)}), and SQLite keeps its -wal and -shm files beside the database`);
+  }
+  try {
+    accessSync(resolved, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    throw refuse(`the file is not readable and writable (${errnoText(e)})`);
+  }
+}
+
+function statOrUndefined(p: string): Stats | undefined {
+  try {
+    return statSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The nearest of `dir` and its parents that exists as something other than a folder. */
+function fileAmongFolders(dir: string): string | undefined {
+  for (let p = dir; ; p = path.dirname(p)) {
+    const st = statOrUndefined(p);
+    if (st) return st.isDirectory() ? undefined : p;
+    if (path.dirname(p) === p) return undefined;
+  }
+}
+
+function errnoText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOTDIR':
+      return 'a parent is not a folder';
+    default:
+      return err.code ?? err.message;
+  }
 }

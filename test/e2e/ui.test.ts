@@ -75,6 +75,8 @@ describe('empty state', () => {
     expect(blocks[0]).toContain(`OTEL_EXPORTER_OTLP_ENDPOINT=${hopscope.otlpHttp}`);
     expect(blocks[0]).toContain('OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf');
     expect(blocks[1]).toContain('OTEL_EXPORTER_OTLP_PROTOCOL=grpc');
+    // both cards send logs as well as traces
+    for (const block of blocks) expect(block).toContain('OTEL_LOGS_EXPORTER=otlp');
     await screenshot(page, 'empty-state', theme);
 
     await empty.sendTestTrace();

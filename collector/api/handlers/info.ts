@@ -3,9 +3,11 @@ import { InputError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { Handlers } from '../dispatch';
 
-/** The store's counters and the number of findings: the status bar, also pushed as `stats` events. */
+/** The store's counters, the number of findings and the receivers' refusals: the status bar, also pushed as `stats` events. */
 export function storeStats(ctx: ApiContext): WireStats {
-  return { ...ctx.reader.stats(), findings: ctx.findings.get().findings.length };
+  const stats: WireStats = { ...ctx.reader.stats(), findings: ctx.findings.get().findings.length };
+  if (ctx.receiverStats) stats.ingest = ctx.receiverStats.stats();
+  return stats;
 }
 
 export const infoHandlers = {

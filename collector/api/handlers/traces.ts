@@ -1,5 +1,6 @@
 import { routes } from '../../../common/routes';
-import { isTraceId, spanKey, type SpanRef, type WirePage, type WireSpanFinding, type WireStitch, type WireTrace, type WireTraceSummary } from '../../../common/wire';
+import { isStitchKind } from '../../../common/findings';
+import { isTraceId, spanKey, type SpanRef, type WireFindings, type WirePage, type WireSpanFinding, type WireStitch, type WireTrace, type WireTraceHop, type WireTraceSummary } from '../../../common/wire';
 import { InputError } from '../../errors';
 import type { ApiContext } from '../context';
 import type { Handlers } from '../dispatch';
@@ -31,7 +32,7 @@ export const traceHandlers = {
 
 /** Summaries of these traces with their finding counts, for the live `traces` event; ids no longer stored are left out. */
 export function traceSummaries(ctx: ApiContext, traceIds: string[]): WireTraceSummary[] {
-  const counts = ctx.findings.countsByTrace();
+  const counts = findingCounts(ctx);
   const summaries = traceIds.flatMap((id) => {
     const s = ctx.reader.getTraceSummary(id);
     return s ? [encodeTraceSummary(s, counts.get(id) ?? 0)] : [];
@@ -40,7 +41,7 @@ export function traceSummaries(ctx: ApiContext, traceIds: string[]): WireTraceSu
 }
 
 function searchTraces(ctx: ApiContext, q: TraceSearch): WirePage<WireTraceSummary> {
-  const counts = ctx.findings.countsByTrace();
+  const counts = findingCounts(ctx);
   if (q.hasFinding === true && counts.size === 0) return { items: [] };
   const page = ctx.reader.searchTraces(q);
   // A filtered page may hold fewer than `limit` traces; the cursor still moves on through the store.
@@ -86,13 +87,57 @@ function openHolding(ctx: ApiContext, traceId: string): OpenTrace {
 
 function skeleton(ctx: ApiContext, open: OpenTrace): WireTrace {
   const wanted = new Set(open.traceIds);
+  const found = ctx.findings.get();
   const spanFindings: WireSpanFinding[] = [];
-  for (const f of ctx.findings.get().findings) {
+  for (const f of found.findings) {
     for (const o of f.occurrences) {
       if (wanted.has(o.traceId)) spanFindings.push({ spanId: o.spanId, fingerprint: f.fingerprint, kind: f.kind, subkind: f.subkind, severity: f.severity, title: f.title });
     }
   }
   const logs = open.traceIds.flatMap((id) => ctx.reader.logsForTrace(id));
   if (open.traceIds.length > 1) logs.sort((a, b) => (a.timeNs < b.timeNs ? -1 : a.timeNs > b.timeNs ? 1 : a.id - b.id));
-  return traceSkeleton(open, logs, spanFindings);
+  const hops = lostHops(found).filter((h) => wanted.has(h.from.traceId) || wanted.has(h.to.traceId));
+  const trace = traceSkeleton(open, logs, spanFindings);
+  return hops.length > 0 ? { ...trace, hops } : trace;
 }
+
+const hopsOf = new WeakMap<WireFindings, WireTraceHop[]>();
+
+/**
+ * The stitches a finding reported (its occurrence is the consumer end), each with that finding: a lost hop. Read
+ * once per findings snapshot. A stitch below the claim confidence has no finding and is left out.
+ */
+function lostHops(found: WireFindings): WireTraceHop[] {
+  let hops = hopsOf.get(found);
+  if (hops) return hops;
+  const byConsumer = new Map<string, WireTraceHop['finding']>();
+  for (const f of found.findings) {
+    if (!isStitchKind(f.kind)) continue;
+    const finding = { fingerprint: f.fingerprint, kind: f.kind, subkind: f.subkind, severity: f.severity, title: f.title, service: f.service, operation: f.operation };
+    for (const o of f.occurrences) if (!byConsumer.has(spanKey(o))) byConsumer.set(spanKey(o), finding);
+  }
+  hops = found.stitches.flatMap((s) => {
+    const finding = byConsumer.get(spanKey(s.to));
+    return finding?.kind === s.kind ? [{ ...s, finding }] : [];
+  });
+  hopsOf.set(found, hops);
+  return hops;
+}
+
+/**
+ * Findings per trace for the list's badges and its has-finding filter: the occurrences in it, and each lost hop
+ * whose producer is in it (the finding's occurrence is the consumer, in another trace), so both ends are flagged.
+ */
+function findingCounts(ctx: ApiContext): Map<string, number> {
+  const counts = ctx.findings.countsByTrace();
+  let withHops = countsWithHops.get(counts);
+  if (withHops) return withHops;
+  withHops = new Map(counts);
+  for (const h of lostHops(ctx.findings.get())) {
+    if (h.from.traceId !== h.to.traceId) withHops.set(h.from.traceId, (withHops.get(h.from.traceId) ?? 0) + 1);
+  }
+  countsWithHops.set(counts, withHops);
+  return withHops;
+}
+
+const countsWithHops = new WeakMap<Map<string, number>, Map<string, number>>();

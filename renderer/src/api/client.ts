@@ -131,9 +131,14 @@ export class ApiClient {
     return this.call(routes.importFile, { query: { name, id }, body: file });
   }
 
-  /** Runs read-only SQL against the store. */
-  querySql(sql: string, maxRows?: number): Promise<WireSqlResult> {
-    return this.call(routes.querySql, { body: { sql, maxRows } });
+  /** Runs read-only SQL against the store; aborting `signal`, or cancelSql with `id`, stops it. */
+  querySql(sql: string, maxRows?: number, options: { timeoutMs?: number; id?: string; signal?: AbortSignal } = {}): Promise<WireSqlResult> {
+    return this.call(routes.querySql, { body: { sql, maxRows, timeoutMs: options.timeoutMs, id: options.id } }, options.signal);
+  }
+
+  /** Stops the query sent with this id; false when none such was running. */
+  async cancelSql(id: string): Promise<boolean> {
+    return (await this.call(routes.cancelSql, { body: { id } })).cancelled;
   }
 
   /**

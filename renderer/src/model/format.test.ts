@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { durationTicks, formatCount, formatDuration, formatListTime, formatTimestamp, parseDuration, plural, timeAxisFormat, evidenceLabel } from './format';
+import { durationTicks, formatCount, formatDuration, formatListRange, formatListTime, formatTimestamp, parseDuration, plural, timeAxisFormat, evidenceLabel } from './format';
 
 describe('formatDuration', () => {
   it('uses three significant digits and the largest unit that fits', () => {
@@ -36,12 +36,24 @@ describe('formatTimestamp', () => {
 });
 
 describe('formatListTime', () => {
-  it('drops what the reader knows: the date today, the year this year', () => {
+  it('drops what the reader knows: the date today, the year this year; always keeps the seconds', () => {
     const now = new Date(2025, 2, 3, 14, 5, 0);
     const at = (d: Date) => (BigInt(d.getTime()) * 1_000_000n).toString();
     expect(formatListTime(at(new Date(2025, 2, 3, 14, 3, 27, 412)), now)).toBe('14:03:27.412');
     expect(formatListTime(at(new Date(2025, 0, 9, 8, 1, 2)), now)).toBe('Jan 9 08:01:02');
-    expect(formatListTime(at(new Date(2024, 9, 30, 23, 59, 1)), now)).toBe('2024-10-30 23:59');
+    expect(formatListTime(at(new Date(2024, 9, 30, 23, 59, 1)), now)).toBe('2024-10-30 23:59:01');
+    expect(formatListTime(at(new Date(2026, 0, 1, 0, 0, 9)), now)).toBe('2026-01-01 00:00:09');
+  });
+});
+
+describe('formatListRange', () => {
+  it('gives the end without its date when the range stays within a day', () => {
+    const now = new Date(2026, 11, 6, 2, 0, 0);
+    const at = (d: Date) => (BigInt(d.getTime()) * 1_000_000n).toString();
+    expect(formatListRange(at(new Date(2024, 9, 30, 12, 24, 0)), at(new Date(2024, 9, 30, 12, 24, 36)), now)).toBe('2024-10-30 12:24:00 – 12:24:36');
+    expect(formatListRange(at(new Date(2024, 9, 30, 12, 24, 0)), at(new Date(2024, 9, 31, 1, 0, 0)), now)).toBe('2024-10-30 12:24:00 – 2024-10-31 01:00:00');
+    expect(formatListRange(at(new Date(2026, 11, 6, 1, 0, 0, 5)), at(new Date(2026, 11, 6, 1, 0, 2, 7)), now)).toBe('01:00:00.005 – 01:00:02.007');
+    expect(formatListRange(at(new Date(2024, 9, 30)), at(new Date(2024, 9, 30)), now)).toBe('2024-10-30 00:00:00');
   });
 });
 

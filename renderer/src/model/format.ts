@@ -63,13 +63,24 @@ export function timeAxisFormat(ticks: Date[], now: Date = new Date()): (d: Date)
   };
 }
 
-/** For dense lists: 14:03:27.412 today, Mar 3 14:03:27 this year, 2024-10-30 14:03 before. */
+/** For dense lists, always to the second: 14:03:27.412 today, Mar 3 14:03:27 this year, 2024-10-30 14:03:27 before. */
 export function formatListTime(ns: string, now: Date = new Date()): string {
   const d = new Date(nsToMs(ns));
-  const hm = `${pad(d.getHours())}:${pad(d.getMinutes())}`;
-  if (d.getFullYear() !== now.getFullYear()) return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hm}`;
+  const hms = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  if (d.getFullYear() !== now.getFullYear()) return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${hms}`;
   if (d.getMonth() === now.getMonth() && d.getDate() === now.getDate()) return formatTimestamp(ns, now);
-  return `${d.toLocaleDateString('en', { month: 'short', day: 'numeric' })} ${hm}:${pad(d.getSeconds())}`;
+  return `${d.toLocaleDateString('en', { month: 'short', day: 'numeric' })} ${hms}`;
+}
+
+/** Two list times as a range, the end's date left out when it is the start's: 2024-10-30 13:24:00 – 13:24:36. */
+export function formatListRange(fromNs: string, toNs: string, now: Date = new Date()): string {
+  const from = formatListTime(fromNs, now);
+  const to = formatListTime(toNs, now);
+  if (from === to) return from;
+  const a = new Date(nsToMs(fromNs));
+  const b = new Date(nsToMs(toNs));
+  const sameDay = a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
+  return `${from} – ${sameDay ? to.slice(to.lastIndexOf(' ') + 1) : to}`;
 }
 
 const DURATION_UNITS: Record<string, bigint> = { ns: 1n, us: 1_000n, µs: 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { WireResource, WireTrace } from '../../../common/wire';
-import { buildWaterfall, collapseBelow, matchingRows, positionOf, revealRow, visibleRows } from './waterfall';
+import type { WireResource, WireTrace, WireTraceHop } from '../../../common/wire';
+import { buildWaterfall, collapseBelow, hopEndsOutside, matchFrom, matchingRows, positionOf, revealRow, visibleRows } from './waterfall';
 
 const resource = (service: string, host: string): WireResource => ({ service, attributes: { 'service.name': service, 'host.name': host }, droppedAttributesCount: 0, schemaUrl: '' });
 const TRACE = 'a'.repeat(32);
@@ -144,5 +144,52 @@ describe('matchingRows', () => {
     expect(Array.from(matchingRows(w, [{ traceId: TRACE, spanId: '06' }, { traceId: TRACE, spanId: '02' }], 'x'))).toEqual([1, 6]);
     expect(Array.from(matchingRows(w, [{ traceId: 'b'.repeat(32), spanId: '02' }], 'x'))).toEqual([]);
     expect(Array.from(matchingRows(w, [], 'FF'))).toEqual([3]);
+  });
+});
+
+describe('matchFrom', () => {
+  const matches = Int32Array.from([2, 5, 9]);
+
+  it('goes to the first match after the selection, or before it going up, wrapping around', () => {
+    expect(matchFrom(matches, 5, 1, false)).toBe(2);
+    expect(matchFrom(matches, 5, -1, false)).toBe(0);
+    expect(matchFrom(matches, 9, 1, false)).toBe(0);
+    expect(matchFrom(matches, 2, -1, false)).toBe(2);
+    expect(matchFrom(matches, -1, 1, false)).toBe(0);
+  });
+
+  it('stays on a selected match when inclusive: the match being shown is the current one', () => {
+    expect(matchFrom(matches, 5, 1, true)).toBe(1);
+    expect(matchFrom(matches, 6, 1, true)).toBe(2);
+    expect(matchFrom(Int32Array.from([0]), 0, 1, true)).toBe(0);
+  });
+});
+
+describe('hopEndsOutside', () => {
+  const OTHER = 'b'.repeat(32);
+  const finding = { fingerprint: 'f1', kind: 'async-hop', subkind: 'in-process', severity: 'warning', title: 'lost', service: 'worker', operation: 'process order' } as const;
+  const hop = (from: [string, string], to: [string, string]): WireTraceHop => ({
+    kind: 'async-hop',
+    confidence: 0.9,
+    from: { traceId: from[0], spanId: from[1] },
+    to: { traceId: to[0], spanId: to[1] },
+    signals: [],
+    finding,
+  });
+
+  it('marks a producer whose consumer is in another trace, and a consumer whose producer is', () => {
+    const out = hop([TRACE, '02'], [OTHER, '77']);
+    const into = hop([OTHER, '88'], [TRACE, '04']);
+    const w = buildWaterfall({ ...sample(), hops: [out, into] });
+    const ends = hopEndsOutside(w);
+    expect([...ends.keys()].sort()).toEqual([1, 3]);
+    expect(ends.get(1)).toEqual([{ hop: out, side: 'producer', other: out.to }]);
+    expect(ends.get(3)).toEqual([{ hop: into, side: 'consumer', other: into.from }]);
+  });
+
+  it('leaves out a hop whose two ends are both shown (the stitched view joins it)', () => {
+    const w = buildWaterfall({ ...sample(), hops: [hop([TRACE, '02'], [TRACE, '04'])] });
+    expect(hopEndsOutside(w).size).toBe(0);
+    expect(hopEndsOutside(buildWaterfall(sample())).size).toBe(0);
   });
 });

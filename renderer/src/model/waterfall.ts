@@ -2,6 +2,7 @@
 // assembleTrace). A missing parent becomes a placeholder row above its orphans, as Honeycomb shows
 // it, instead of promoting them to roots. Pure: no DOM, so it is tested without a browser.
 import { spanKey, type SpanRef, type WireTrace } from '../../../common/wire';
+import type { HopEnd } from './findings';
 
 export interface Waterfall {
   trace: WireTrace;
@@ -164,4 +165,36 @@ export function matchingRows(w: Waterfall, matches: SpanRef[], text: string): In
   const needle = text.trim().toLowerCase();
   if (needle) for (const [row, missing] of w.missingParent) if (missing.includes(needle)) out.push(row);
   return Int32Array.from(out).sort();
+}
+
+/**
+ * Where in the ascending `matches` to go from display row `selected`: the first match after it (before it, going
+ * up; the selection itself too when `inclusive`), wrapping around at the end.
+ */
+export function matchFrom(matches: ArrayLike<number>, selected: number, direction: 1 | -1, inclusive: boolean): number {
+  const n = matches.length;
+  if (direction > 0) {
+    for (let i = 0; i < n; i++) if (matches[i] > selected || (inclusive && matches[i] === selected)) return i;
+    return 0;
+  }
+  for (let i = n - 1; i >= 0; i--) if (matches[i] < selected || (inclusive && matches[i] === selected)) return i;
+  return n - 1;
+}
+
+/**
+ * Span row → the lost hops at that span whose other end is not in this view: the work continues in (or came
+ * from) a trace not shown. In a stitched view the hop it joins has both ends here and is left out.
+ */
+export function hopEndsOutside(w: Waterfall): Map<number, HopEnd[]> {
+  const byRow = new Map<number, HopEnd[]>();
+  const add = (at: SpanRef, end: HopEnd) => {
+    const r = w.spanRowByRef.get(spanKey(at));
+    if (r === undefined || w.spanRowByRef.has(spanKey(end.other))) return;
+    byRow.set(r, [...(byRow.get(r) ?? []), end]);
+  };
+  for (const hop of w.trace.hops ?? []) {
+    add(hop.from, { hop, side: 'producer', other: hop.to });
+    add(hop.to, { hop, side: 'consumer', other: hop.from });
+  }
+  return byRow;
 }

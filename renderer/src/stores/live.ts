@@ -1,12 +1,18 @@
 import { create } from 'zustand';
 import type { WireEventMap, WireImportProgress, WireInfo, WireStats } from '../../../common/wire';
+import { importedTraces, type ImportedTraces } from '../model/imports';
 import { api } from '../api';
 import type { LiveStatus } from '../api/client';
 
 export interface ImportState extends WireImportProgress {
   /** Milliseconds since the epoch when it finished, for dismissing it later. */
   finishedAt?: number;
+  /** The traces the live stream reported while it ran: where to look for what it brought. */
+  traces?: ImportedTraces;
 }
+
+/** Traces pushed this long after an import finished are still its own: pushes are coalesced (collector/api/events). */
+const LATE_PUSH_MS = 1500;
 
 interface LiveState {
   status: LiveStatus;
@@ -45,7 +51,20 @@ export function updateImport(progress: WireImportProgress): void {
     const current = s.imports[progress.id];
     // A late progress event must not undo a finish the upload's own answer already recorded.
     if (current?.finishedAt && !finished) return s;
-    return { imports: { ...s.imports, [progress.id]: { ...progress, finishedAt: finished ? (current?.finishedAt ?? Date.now()) : undefined } } };
+    return { imports: { ...s.imports, [progress.id]: { ...progress, traces: current?.traces, finishedAt: finished ? (current?.finishedAt ?? Date.now()) : undefined } } };
+  });
+}
+
+/** Credits the traces of a live push to the imports running (or just finished) when it came. */
+function noteImportedTraces(event: WireEventMap['traces']): void {
+  const now = Date.now();
+  const { imports } = useLive.getState();
+  const running = Object.values(imports).filter((i) => i.phase === 'import' || (i.phase === 'done' && i.finishedAt !== undefined && now - i.finishedAt < LATE_PUSH_MS));
+  if (running.length === 0 || event.updated.length === 0) return;
+  useLive.setState((s) => {
+    const next = { ...s.imports };
+    for (const i of running) if (next[i.id]) next[i.id] = { ...next[i.id], traces: importedTraces(next[i.id].traces, event) };
+    return { imports: next };
   });
 }
 
@@ -80,6 +99,7 @@ export function startLive(): () => void {
     {
       stats: (stats) => useLive.setState({ stats }),
       traces: (event) => {
+        noteImportedTraces(event);
         for (const l of tracesListeners) l(event);
       },
       findings: () => useLive.setState((s) => ({ findingsVersion: s.findingsVersion + 1 })),

@@ -8,7 +8,8 @@ export type Route =
   | { view: 'stitch'; from: SpanRef; to: SpanRef; spanId?: string }
   | { view: 'logs'; traceId?: string; spanId?: string }
   | { view: 'findings'; fingerprint?: string; object?: string }
-  | { view: 'cluster' };
+  | { view: 'cluster' }
+  | { view: 'sql' };
 
 export function parseRoute(hash: string): Route {
   const [path, search = ''] = hash.replace(/^#/, '').split('?');
@@ -31,6 +32,8 @@ export function parseRoute(hash: string): Route {
       return { view: 'findings', fingerprint: parts[1], object: opt('object') };
     case 'cluster':
       return { view: 'cluster' };
+    case 'sql':
+      return { view: 'sql' };
   }
   return { view: 'traces' };
 }
@@ -53,6 +56,8 @@ export function routeHash(route: Route): string {
       return `#/findings${route.fingerprint ? `/${route.fingerprint}` : ''}${q({ object: route.object })}`;
     case 'cluster':
       return '#/cluster';
+    case 'sql':
+      return '#/sql';
   }
 }
 
@@ -73,4 +78,9 @@ export function navigate(route: Route, options: { replace?: boolean } = {}): voi
 
 export function traceHref(traceId: string, spanId?: string): string {
   return routeHash({ view: 'trace', traceId, spanId });
+}
+
+/** The stitch's two traces shown as one, at `spanId` (the consumer by default). */
+export function stitchHref(s: { from: SpanRef; to: SpanRef }, spanId = s.to.spanId): string {
+  return routeHash({ view: 'stitch', from: s.from, to: s.to, spanId });
 }

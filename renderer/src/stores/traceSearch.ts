@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { WireTraceSummary } from '../../../common/wire';
 import { api } from '../api';
 import type { TraceFilter } from '../api/client';
+import { mergeNewestFirst } from '../model/traceOrder';
 import { onLiveTraces } from './live';
 import { pagedSearch, type PagedResults, type PagedSearch } from './paged';
 
@@ -73,10 +74,7 @@ export const useTraceSearch = create<TraceSearchState>()((set, get, store) => {
     },
 
     showPending() {
-      set((s) => {
-        const ids = new Set(s.pending.map((t) => t.traceId));
-        return { items: [...s.pending, ...s.items.filter((t) => !ids.has(t.traceId))], pending: [] };
-      });
+      set((s) => ({ items: mergeNewestFirst(s.items, s.pending), pending: [] }));
     },
 
     async loadServices() {
@@ -105,7 +103,7 @@ async function refreshHead(): Promise<void> {
     if (s.atTop && s.items.length <= PAGE) return { items: page.items, nextCursor: page.nextCursor, pending: [] };
     const items = updated.size ? s.items.map((t) => updated.get(t.traceId) ?? t) : s.items;
     if (fresh.length === 0) return { items };
-    if (s.atTop) return { items: [...fresh, ...items] };
+    if (s.atTop) return { items: mergeNewestFirst(items, fresh) };
     return { items, pending: [...fresh, ...s.pending] };
   });
 }

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { WireSpanDetail, WireTrace } from '../../../common/wire';
 import { api } from '../api';
 import { spanKey } from '../../../common/wire';
-import { buildWaterfall, matchingRows, positionOf, revealRow, visibleRows, type Waterfall } from '../model/waterfall';
+import { buildWaterfall, matchFrom, matchingRows, positionOf, revealRow, visibleRows, type Waterfall } from '../model/waterfall';
 
 export type DetailTab = 'attributes' | 'events' | 'links' | 'logs' | 'json';
 
@@ -17,7 +17,7 @@ interface TraceViewState {
   selected: number;
   search: string;
   matches: Int32Array;
-  /** Position in `matches` of the last match jumped to. */
+  /** Position in `matches` of the selected row, or -1 when the selection is not a match. */
   matchIndex: number;
   /** A search is on its way to the server; a jump asked for meanwhile happens when it answers. */
   searching: boolean;
@@ -123,10 +123,10 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
 
   select(row, scroll = false) {
     const w = get().waterfall;
-    if (row === -1) set({ selected: -1 });
+    if (row === -1) set({ selected: -1, matchIndex: -1 });
     if (!w || row < 0 || row >= w.size) return;
     const collapsed = revealRow(w, get().collapsed, row);
-    set((s) => ({ selected: row, collapsed, scrollRequest: scroll ? s.scrollRequest + 1 : s.scrollRequest }));
+    set((s) => ({ selected: row, collapsed, matchIndex: s.matches.indexOf(row), scrollRequest: scroll ? s.scrollRequest + 1 : s.scrollRequest }));
     const r = w.spanRow[row];
     if (r >= 0) void loadDetail(w, r);
   },
@@ -138,7 +138,8 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     if (!collapsed.delete(row)) collapsed.add(row);
     // The selection may not disappear inside a collapsed subtree.
     const selected = get().selected;
-    set({ collapsed, selected: selected > row && selected < w.end[row] && collapsed.has(row) ? row : selected });
+    const next = selected > row && selected < w.end[row] && collapsed.has(row) ? row : selected;
+    set((s) => ({ collapsed, selected: next, matchIndex: s.matches.indexOf(next) }));
   },
 
   setCollapsed(collapsed) {
@@ -146,7 +147,7 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
     if (!w) return;
     let sel = selected;
     for (let p = w.parent[sel]; sel >= 0 && p >= 0; p = w.parent[p]) if (collapsed.has(p)) sel = p;
-    set({ collapsed, selected: sel });
+    set((s) => ({ collapsed, selected: sel, matchIndex: s.matches.indexOf(sel) }));
   },
 
   move(delta) {
@@ -187,10 +188,13 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
       api.searchSpans(w.trace.traceIds, text, abort.signal).then(
         (refs) => {
           if (abort.signal.aborted || get().waterfall !== w) return;
-          set({ matches: matchingRows(w, refs, text), matchIndex: -1, searching: false });
+          const matches = matchingRows(w, refs, text);
+          set({ matches, matchIndex: -1, searching: false });
           const jump = pendingJump;
           pendingJump = 0;
           if (jump) get().nextMatch(jump);
+          // As a browser's find does: the first match from the selection on becomes the current one.
+          else if (matches.length > 0) get().select(matches[matchFrom(matches, get().selected, 1, true)], true);
         },
         () => {
           if (!abort.signal.aborted) set({ searching: false });
@@ -206,15 +210,8 @@ export const useTraceView = create<TraceViewState>()((set, get) => ({
       return;
     }
     if (matches.length === 0) return;
-    let i: number;
-    if (matchIndex < 0) {
-      // Start from the selection: the first match after it (or before it, going up).
-      i = direction > 0 ? matches.findIndex((m) => m > selected) : matches.findLastIndex((m) => m < selected);
-      if (i < 0) i = direction > 0 ? 0 : matches.length - 1;
-    } else {
-      i = (matchIndex + direction + matches.length) % matches.length;
-    }
-    set({ matchIndex: i });
+    // Off the matches, start from the selection: the first match after it (or before it, going up).
+    const i = matchIndex < 0 ? matchFrom(matches, selected, direction, false) : (matchIndex + direction + matches.length) % matches.length;
     get().select(matches[i], true);
   },
 

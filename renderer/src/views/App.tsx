@@ -5,7 +5,9 @@ import { useRoute } from '../stores/route';
 import { ClusterView } from './ClusterView';
 import { FindingsView } from './FindingsView';
 import { ImportToasts } from './ImportToasts';
+import { KeyboardHelp } from './KeyboardHelp';
 import { LogsView } from './LogsView';
+import { SqlConsoleView } from './SqlConsoleView';
 import { TopBar } from './TopBar';
 import { TracesView } from './TracesView';
 import { TraceView } from './TraceView';
@@ -51,8 +53,10 @@ export function App() {
         {route.view === 'logs' && <LogsView route={route} />}
         {route.view === 'findings' && <FindingsView route={route} />}
         {route.view === 'cluster' && <ClusterView />}
+        {route.view === 'sql' && <SqlConsoleView />}
       </main>
       <ImportToasts />
+      <KeyboardHelp />
       {dragging && (
         <div className="drop-overlay">
           <div>Drop trace files to import them</div>

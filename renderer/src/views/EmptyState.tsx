@@ -67,7 +67,7 @@ export function EmptyState() {
         <EnvBlock
           title="Go service · OTLP/gRPC"
           subtitle="For otlptracegrpc, otlploggrpc and autoexport."
-          lines={[`OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc', 'OTEL_EXPORTER_OTLP_INSECURE=true', 'OTEL_TRACES_EXPORTER=otlp', 'OTEL_SERVICE_NAME=checkout']}
+          lines={[`OTEL_EXPORTER_OTLP_ENDPOINT=${grpcUrl}`, 'OTEL_EXPORTER_OTLP_PROTOCOL=grpc', 'OTEL_EXPORTER_OTLP_INSECURE=true', 'OTEL_TRACES_EXPORTER=otlp', 'OTEL_LOGS_EXPORTER=otlp', 'OTEL_SERVICE_NAME=checkout']}
         />
       </div>
       <div className="empty-actions">

@@ -4,10 +4,11 @@ import { spanKey, type WireFinding, type WireStitch } from '../../../common/wire
 import { Icon } from '../components/Icon';
 import { MarkedText } from '../components/MarkedText';
 import { serviceColor } from '../model/colors';
+import { distinctOccurrences, distinctStitches } from '../model/findings';
 import { evidenceLabel } from '../model/format';
 import { useFindings } from '../stores/findings';
 import { useLive } from '../stores/live';
-import { navigate, routeHash, traceHref, type Route } from '../stores/route';
+import { navigate, routeHash, stitchHref, traceHref, type Route } from '../stores/route';
 import { ObjectChips, useOpenObject } from './ObjectChips';
 import { ObjectPanel } from './ObjectPanel';
 
@@ -78,10 +79,6 @@ function EvidenceTable({ evidence }: { evidence: unknown }) {
   );
 }
 
-function stitchHref(s: WireStitch): string {
-  return routeHash({ view: 'stitch', from: s.from, to: s.to, spanId: s.to.spanId });
-}
-
 /** Where the finding's Kubernetes objects go: chips, the open one's panel, or a line on how to get them. */
 function FindingObjects({ finding, clusterKnown }: { finding: WireFinding; clusterKnown: boolean }) {
   const objectView = useOpenObject(finding.fingerprint);
@@ -110,8 +107,9 @@ function FindingObjects({ finding, clusterKnown }: { finding: WireFinding; clust
 }
 
 function FindingDetail({ finding, stitches, clusterKnown }: { finding: WireFinding; stitches: WireStitch[]; clusterKnown: boolean }) {
-  const traces = new Set(finding.occurrences.map((o) => o.traceId));
-  const related = stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId));
+  const occurrences = distinctOccurrences(finding.occurrences);
+  const traces = new Set(occurrences.map((o) => o.traceId));
+  const related = distinctStitches(stitches.filter((s) => traces.has(s.from.traceId) || traces.has(s.to.traceId)));
   const kind = FINDING_KINDS[finding.kind];
   return (
     <div className="finding-detail" data-testid="finding-detail">
@@ -141,24 +139,11 @@ function FindingDetail({ finding, stitches, clusterKnown }: { finding: WireFindi
         <h4>Evidence</h4>
         <EvidenceTable evidence={finding.evidence} />
       </section>
-      <section className="detail-section">
-        <h4>
-          Occurrences <span className="muted">{finding.occurrences.length}</span>
-        </h4>
-        <div className="occurrences">
-          {finding.occurrences.slice(0, MAX_OCCURRENCES_SHOWN).map((o) => (
-            <a key={spanKey(o)} className="occurrence mono" href={traceHref(o.traceId, o.spanId)} data-testid="occurrence">
-              <Icon name="layers" size={12} /> {o.traceId.slice(0, 16)}… <span className="muted">span</span> {o.spanId}
-            </a>
-          ))}
-          {finding.occurrences.length > MAX_OCCURRENCES_SHOWN && <div className="muted small">and {finding.occurrences.length - MAX_OCCURRENCES_SHOWN} more</div>}
-        </div>
-      </section>
       {related.length > 0 && (
         <section className="detail-section">
           <h4>Stitched traces</h4>
           {related.map((s) => (
-            <a key={`${s.from.spanId}>${s.to.spanId}`} className="stitch-row" href={stitchHref(s)} data-testid="stitch-link">
+            <a key={`${spanKey(s.from)}>${spanKey(s.to)}`} className="stitch-row" href={stitchHref(s)} data-testid="stitch-link">
               <span className="stitch-ends mono">
                 <span className="muted">producer</span> {s.from.spanId} <span className="stitch-arrow">⇢</span> <span className="muted">consumer</span> {s.to.spanId}
               </span>
@@ -170,6 +155,19 @@ function FindingDetail({ finding, stitches, clusterKnown }: { finding: WireFindi
           ))}
         </section>
       )}
+      <section className="detail-section">
+        <h4>
+          Occurrences <span className="muted">{occurrences.length}</span>
+        </h4>
+        <div className="occurrences">
+          {occurrences.slice(0, MAX_OCCURRENCES_SHOWN).map((o) => (
+            <a key={spanKey(o)} className="occurrence mono" href={traceHref(o.traceId, o.spanId)} data-testid="occurrence">
+              <Icon name="layers" size={12} /> {o.traceId.slice(0, 16)}… <span className="muted">span</span> {o.spanId}
+            </a>
+          ))}
+          {occurrences.length > MAX_OCCURRENCES_SHOWN && <div className="muted small">and {occurrences.length - MAX_OCCURRENCES_SHOWN} more</div>}
+        </div>
+      </section>
     </div>
   );
 }
@@ -252,7 +250,7 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
           </button>
         ))}
       </div>
-      {current && <FindingDetail finding={current} stitches={data.stitches} clusterKnown={findings.some((f) => f.objects.length > 0)} />}
+      {current && <FindingDetail key={current.fingerprint} finding={current} stitches={data.stitches} clusterKnown={findings.some((f) => f.objects.length > 0)} />}
     </div>
   );
 }

@@ -6,12 +6,13 @@ import { MarkedText } from '../components/MarkedText';
 import { Icon } from '../components/Icon';
 import { Section } from '../components/Section';
 import { serviceColor } from '../model/colors';
+import { hopsAt, sameStitch } from '../model/findings';
 import { formatDuration, formatTimestamp, nsToMs, plural } from '../model/format';
 import { StatusCode } from '../../../common/telemetry';
 import { displayValue, plainAttributes, severityLevel, severityName, spanKindName, statusCodeName } from '../model/values';
 import { spanKey } from '../../../common/wire';
 import type { Waterfall } from '../model/waterfall';
-import { traceHref } from '../stores/route';
+import { routeHash, stitchHref, traceHref } from '../stores/route';
 import { useTraceView, type DetailTab } from '../stores/traceView';
 import { JsonView } from './JsonView';
 import { ObjectChips, useOpenObject } from './ObjectChips';
@@ -77,6 +78,7 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
   const loaded = details.get(spanKey({ traceId, spanId }));
   const logs = useMemo(() => trace.logs.filter((l) => l.spanId === spanId && l.traceId === traceId), [trace, spanId, traceId]);
   const findings = useMemo(() => trace.findings.filter((f) => f.spanId === spanId), [trace, spanId]);
+  const hops = useMemo(() => hopsAt(trace.hops, { traceId, spanId }), [trace, traceId, spanId]);
   const objectView = useOpenObject(spanKey({ traceId, spanId }));
 
   if (r < 0) {
@@ -183,9 +185,56 @@ export function SpanDetail({ w, row, theme, onClose }: { w: Waterfall; row: numb
       {span?.status.message && <div className="status-message">{span.status.message}</div>}
       {findings.map((f) => (
         <a key={f.fingerprint} className={`finding-strip ${f.severity}`} href={`#/findings/${f.fingerprint}`}>
-          <Icon name="flag" size={13} /> <MarkedText text={f.title} />
+          <Icon name="flag" size={13} />
+          {/* one flex item: the title's words and code wrap as a line, not as columns */}
+          <span>
+            <MarkedText text={f.title} />
+          </span>
         </a>
       ))}
+      {hops.map(({ hop, side, other }) => {
+        const here = w.spanRowByRef.has(spanKey(other));
+        const joined = sameStitch(hop, trace.stitch);
+        return (
+          <div key={`${side}>${spanKey(other)}`} className="hop-strip" data-testid="hop-strip" data-side={side}>
+            <Icon name="link" size={13} />
+            <span className="hop-text">
+              {side === 'producer' ? (
+                <>
+                  Continues in <b>{hop.finding.service}</b> {hop.finding.operation},
+                </>
+              ) : (
+                'Continued from'
+              )}{' '}
+              {here ? 'span' : 'trace'}{' '}
+              <a
+                className="mono"
+                href={traceHref(other.traceId, other.spanId)}
+                title={`trace ${other.traceId}, span ${other.spanId}`}
+                onClick={(e) => {
+                  if (here) {
+                    e.preventDefault();
+                    selectSpan(other.spanId, other.traceId);
+                  }
+                }}
+              >
+                {here ? other.spanId : `${other.traceId.slice(0, 8)}…${other.traceId.slice(-4)}`}
+              </a>{' '}
+              <span className="muted">(lost context{joined ? ', stitched here' : ''})</span>
+            </span>
+            <span className="hop-links">
+              <a href={routeHash({ view: 'findings', fingerprint: hop.finding.fingerprint })} title={hop.finding.title.replace(/`/g, '')} data-testid="hop-finding">
+                <Icon name="flag" size={12} /> Finding
+              </a>
+              {!joined && (
+                <a href={stitchHref(hop)} title="Producer and consumer as one trace" data-testid="hop-stitched">
+                  <Icon name="route" size={12} /> Stitched view
+                </a>
+              )}
+            </span>
+          </div>
+        );
+      })}
       {detail && objectView.openUid ? (
         <div className="detail-body object-host">
           <ObjectPanel uid={objectView.openUid} at={{ atMs: nsToMs(detail.span.startNs) }} objects={detail.objects} onOpen={objectView.open} onClose={objectView.close} />

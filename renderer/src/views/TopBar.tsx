@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import type { WireIngestStats } from '../../../common/wire';
 import { Icon } from '../components/Icon';
 import { formatCount, plural } from '../model/format';
 import { hasNativeOpen, importFiles, useLive } from '../stores/live';
@@ -10,6 +11,7 @@ const TABS: { view: Route['view']; label: string; route: Route }[] = [
   { view: 'logs', label: 'Logs', route: { view: 'logs' } },
   { view: 'findings', label: 'Findings', route: { view: 'findings' } },
   { view: 'cluster', label: 'Cluster', route: { view: 'cluster' } },
+  { view: 'sql', label: 'SQL', route: { view: 'sql' } },
 ];
 
 export function ImportButton({ className = 'button', children }: { className?: string; children?: React.ReactNode }) {
@@ -35,6 +37,40 @@ export function ImportButton({ className = 'button', children }: { className?: s
         }}
       />
     </>
+  );
+}
+
+/** What the tooltip of the refusal pill says: how many, why, and what exporters do with refused data. */
+function refusalExplanation(ingest: WireIngestStats): string {
+  const lines = [
+    `Since it started, Hopscope's OTLP receivers did not store ${ingest.refusedRequests + ingest.failedRequests} export ${plural(ingest.refusedRequests + ingest.failedRequests, 'request')}.`,
+  ];
+  if (ingest.refusedRequests > 0) {
+    lines.push(
+      `${ingest.refusedRequests} ${plural(ingest.refusedRequests, 'was', 'were')} refused with 503 because more data arrived than Hopscope takes in at once (or the database could not keep up). ` +
+        'Exporters retry such a batch a few times within their export timeout (10 s by default), then drop it.',
+    );
+  }
+  if (ingest.failedRequests > 0) {
+    lines.push(`${ingest.failedRequests} failed (undecodable, over the size limit, or not an OTLP export); exporters drop those at once.`);
+  }
+  if (ingest.refusedSpans + ingest.refusedLogs > 0) {
+    lines.push(`They held ${ingest.refusedSpans} ${plural(ingest.refusedSpans, 'span')} and ${ingest.refusedLogs} ${plural(ingest.refusedLogs, 'log record')} (counted where they could be decoded).`);
+  }
+  if (ingest.lastReason) lines.push(`Last: ${ingest.lastReason}`);
+  lines.push(ingest.refusing ? 'Refusals are going on now.' : 'None in the last few seconds.');
+  lines.push('Send smaller or less frequent batches, or give exporters a longer timeout; hopscope serve prints the same in its terminal.');
+  return lines.join('\n');
+}
+
+function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
+  const n = ingest.refusedRequests + ingest.failedRequests;
+  if (n === 0) return null;
+  return (
+    <span className={`refusal-pill ${ingest.refusing ? 'refusing' : ''}`} title={refusalExplanation(ingest)} data-testid="refusal-pill" role="status">
+      <Icon name="alert" size={13} />
+      {formatCount(n)} {plural(n, 'request')} refused
+    </span>
   );
 }
 
@@ -85,6 +121,7 @@ export function TopBar() {
           <b>{stats ? formatCount(stats.logs) : '–'}</b> {plural(stats?.logs ?? 0, 'log')}
         </span>
       </div>
+      {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
       <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
         {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting'}

@@ -1,34 +1,47 @@
 import { useState } from 'react';
 import { ChoiceField } from '../components/ChoiceField';
 import { Icon } from '../components/Icon';
+import { MarkedText } from '../components/MarkedText';
+import { attributeFilterProblem, durationProblem } from '../model/filters';
 import { formatDuration, formatTimestamp, parseDuration } from '../model/format';
 import { useTraceSearch } from '../stores/traceSearch';
 
 function DurationInput({ label, value, onChange }: { label: string; value?: string; onChange(ns?: string): void }) {
   const [text, setText] = useState(value ? formatDuration(Number(value)).replace(' ', '') : '');
-  const [bad, setBad] = useState(false);
+  const [problem, setProblem] = useState<string>();
   const commit = () => {
     if (text.trim() === '') {
-      setBad(false);
+      setProblem(undefined);
       onChange(undefined);
       return;
     }
     const ns = parseDuration(text);
-    setBad(ns === undefined);
+    setProblem(durationProblem(text, ns));
     if (ns !== undefined) onChange(ns);
   };
+  const id = `duration-${label}-problem`;
   return (
-    <label className={`field duration-field ${bad ? 'invalid' : ''}`}>
+    <label className={`field duration-field ${problem ? 'invalid' : ''}`} title={problem}>
       <span className="field-label">{label}</span>
       <input
         value={text}
         placeholder="e.g. 100ms"
         aria-label={`${label} duration`}
+        aria-invalid={problem !== undefined}
+        aria-describedby={problem ? id : undefined}
         data-testid={`duration-${label}`}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          setProblem(undefined);
+        }}
         onBlur={commit}
         onKeyDown={(e) => e.key === 'Enter' && commit()}
       />
+      {problem && (
+        <span className="field-problem" id={id} role="alert">
+          {problem}
+        </span>
+      )}
     </label>
   );
 }
@@ -39,16 +52,13 @@ export function TraceSearchBar() {
   const operations = useTraceSearch((s) => s.operations);
   const setFilter = useTraceSearch((s) => s.setFilter);
   const [attr, setAttr] = useState('');
-  const [attrBad, setAttrBad] = useState(false);
+  const [attrProblem, setAttrProblem] = useState<string>();
 
   const addAttr = () => {
     const pair = attr.trim();
-    if (!pair) return;
-    if (pair.indexOf('=') <= 0) {
-      setAttrBad(true);
-      return;
-    }
-    setAttrBad(false);
+    const problem = attributeFilterProblem(pair);
+    setAttrProblem(problem);
+    if (!pair || problem) return;
     setFilter({ attributes: [...(filter.attributes ?? []).filter((a) => a !== pair), pair] });
     setAttr('');
   };
@@ -75,16 +85,26 @@ export function TraceSearchBar() {
           ))}
         </div>
       </div>
-      <label className={`field attr-field ${attrBad ? 'invalid' : ''}`}>
+      <label className={`field attr-field ${attrProblem ? 'invalid' : ''}`} title={attrProblem?.replace(/`/g, '') ?? 'A span or resource attribute equal to a value: key=value'}>
         <span className="field-label">Attribute</span>
         <input
           value={attr}
           placeholder="key=value, Enter to add"
+          aria-invalid={attrProblem !== undefined}
+          aria-describedby={attrProblem ? 'attr-problem' : undefined}
           data-testid="filter-attribute"
-          onChange={(e) => setAttr(e.target.value)}
+          onChange={(e) => {
+            setAttr(e.target.value);
+            setAttrProblem(undefined);
+          }}
           onKeyDown={(e) => e.key === 'Enter' && addAttr()}
           onBlur={addAttr}
         />
+        {attrProblem && (
+          <span className="field-problem" id="attr-problem" role="alert" data-testid="attr-problem">
+            <MarkedText text={attrProblem} />
+          </span>
+        )}
       </label>
       <div className="field">
         <span className="field-label">&nbsp;</span>

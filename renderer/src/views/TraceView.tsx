@@ -5,18 +5,15 @@ import { Icon } from '../components/Icon';
 import { StatusCode } from '../../../common/telemetry';
 import { spanKey } from '../../../common/wire';
 import { serviceColor } from '../model/colors';
-import { formatDuration, formatTimestamp } from '../model/format';
+import { formatDuration, formatTimestamp, plural } from '../model/format';
+import { TRACE_VIEW_KEYS, type TraceKeyAction } from '../model/keys';
 import { collapseBelow } from '../model/waterfall';
 import { resolvedTheme, usePrefs } from '../stores/prefs';
 import { navigate, type Route } from '../stores/route';
 import { useTraceView } from '../stores/traceView';
+import { isTyping, toggleKeyboardHelp } from './KeyboardHelp';
 import { SpanDetail } from './SpanDetail';
 import { Waterfall } from './Waterfall';
-
-function isTyping(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable || !!el.closest('.monaco-editor'));
-}
 
 export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | 'stitch' }> }) {
   const status = useTraceView((s) => s.status);
@@ -50,29 +47,24 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
         return;
       }
       if (isTyping(e.target) || e.metaKey || e.ctrlKey || e.altKey) return;
-      const keys: Record<string, () => void> = {
-        j: () => view.move(1),
-        ArrowDown: () => view.move(1),
-        k: () => view.move(-1),
-        ArrowUp: () => view.move(-1),
-        PageDown: () => view.move(20),
-        PageUp: () => view.move(-20),
-        Home: () => view.move(-Infinity),
-        End: () => view.move(Infinity),
-        ArrowLeft: () => view.collapseOrParent(),
-        h: () => view.collapseOrParent(),
-        ArrowRight: () => view.expandOrChild(),
-        l: () => view.expandOrChild(),
-        Enter: () => view.toggle(view.selected),
-        ' ': () => view.toggle(view.selected),
-        n: () => view.nextMatch(1),
-        N: () => view.nextMatch(-1),
-        Escape: () => view.select(-1),
+      const actions: Record<TraceKeyAction, () => void> = {
+        next: () => view.move(1),
+        previous: () => view.move(-1),
+        pageDown: () => view.move(20),
+        pageUp: () => view.move(-20),
+        first: () => view.move(-Infinity),
+        last: () => view.move(Infinity),
+        foldOrParent: () => view.collapseOrParent(),
+        unfoldOrChild: () => view.expandOrChild(),
+        toggle: () => view.toggle(view.selected),
+        nextMatch: () => view.nextMatch(1),
+        previousMatch: () => view.nextMatch(-1),
+        deselect: () => view.select(-1),
       };
-      const action = keys[e.key];
+      const action = Object.hasOwn(TRACE_VIEW_KEYS, e.key) ? TRACE_VIEW_KEYS[e.key] : undefined;
       if (action) {
         e.preventDefault();
-        action();
+        actions[action]();
       }
     };
     window.addEventListener('keydown', onKey);
@@ -110,6 +102,9 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
   const errors = trace.rows.status.reduce((n, code) => n + (code === StatusCode.ERROR ? 1 : 0), 0);
   const spanCount = trace.rows.spanId.length;
   const orphanGroups = w.missingParent.size;
+  // A lost hop's finding is at its consumer; a producer here whose consumer is elsewhere counts too, as in the list.
+  const hopsOut = (trace.hops ?? []).filter((h) => w.spanRowByRef.has(spanKey(h.from)) && !w.spanRowByRef.has(spanKey(h.to))).length;
+  const findingCount = trace.findings.length + hopsOut;
   const view = useTraceView.getState();
 
   return (
@@ -155,9 +150,9 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
               <Icon name="alert" size={12} /> {errors} {errors === 1 ? 'error' : 'errors'}
             </span>
           )}
-          {trace.findings.length > 0 && (
-            <span className="badge finding">
-              <Icon name="flag" size={12} /> {trace.findings.length} {trace.findings.length === 1 ? 'finding' : 'findings'}
+          {findingCount > 0 && (
+            <span className="badge finding" data-testid="trace-findings" title={hopsOut > 0 ? `${hopsOut} of them where the work continues in another trace: the context was lost` : undefined}>
+              <Icon name="flag" size={12} /> {findingCount} {findingCount === 1 ? 'finding' : 'findings'}
             </span>
           )}
           {orphanGroups > 0 && (
@@ -189,7 +184,7 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
           />
           {search && (
             <span className="match-count" data-testid="match-count">
-              {searching ? '…' : matches.length === 0 ? 'no match' : `${matchIndex >= 0 ? matchIndex + 1 : 0}/${matches.length}`}
+              {searching ? '…' : matches.length === 0 ? 'no match' : matchIndex >= 0 ? `${matchIndex + 1}/${matches.length}` : `${matches.length} ${plural(matches.length, 'match', 'matches')}`}
             </span>
           )}
         </div>
@@ -207,7 +202,12 @@ export function TraceView({ route }: { route: Extract<Route, { view: 'trace' | '
         <a className="button ghost small" href={`#/logs?trace=${trace.traceId}`}>
           <Icon name="logs" size={14} /> Logs <span className="tab-count">{trace.logs.length}</span>
         </a>
-        <span className="toolbar-hint muted small">j/k move · ←/→ fold · enter toggle · / search</span>
+        <span className="toolbar-hint muted small">
+          j/k move · ←/→ fold · enter toggle · / search ·{' '}
+          <button type="button" className="link-button" onClick={() => toggleKeyboardHelp(true)} data-testid="show-keys">
+            ? all keys
+          </button>
+        </span>
       </div>
       <div className="trace-body" style={{ gridTemplateColumns: selected >= 0 ? `minmax(0, 1fr) ${detailWidth}px` : 'minmax(0, 1fr)' }}>
         <Waterfall w={w} theme={theme} />

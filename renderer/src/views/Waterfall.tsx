@@ -6,7 +6,8 @@ import { serviceColor } from '../model/colors';
 import { formatDuration } from '../model/format';
 import { RowFlag, StatusCode } from '../../../common/telemetry';
 import { spanKey } from '../../../common/wire';
-import { positionOf, type Waterfall as WaterfallModel } from '../model/waterfall';
+import type { HopEnd } from '../model/findings';
+import { hopEndsOutside, positionOf, type Waterfall as WaterfallModel } from '../model/waterfall';
 import { memoVisibleRows, useTraceView } from '../stores/traceView';
 import { Minimap } from './Minimap';
 
@@ -23,13 +24,15 @@ interface RowProps {
   match: boolean;
   showCritical: boolean;
   findingCount: number;
+  /** Lost hops whose other end is in a trace not shown here. */
+  hops?: HopEnd[];
   onSelect(row: number): void;
   onToggle(row: number): void;
 }
 
 const pct = (ns: number, total: number) => `${(100 * ns) / total}%`;
 
-const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, match, showCritical, findingCount, onSelect, onToggle }: RowProps) {
+const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, match, showCritical, findingCount, hops, onSelect, onToggle }: RowProps) {
   const r = w.spanRow[row];
   const total = Math.max(1, w.durationNs);
   const depth = w.depth[row];
@@ -122,6 +125,25 @@ const WaterfallRow = memo(function WaterfallRow({ w, row, collapsed, selected, m
             <Icon name="link" size={12} /> stitched
           </span>
         )}
+        {hops?.map(({ hop, side, other }) => (
+          <span
+            key={`${side}>${spanKey(other)}`}
+            className="wf-stitch wf-hop"
+            data-testid="wf-hop"
+            data-side={side}
+            title={`${side === 'producer' ? `Continues in ${hop.finding.service} · ${hop.finding.operation}, trace` : 'Continued from trace'} ${other.traceId}: the context was lost (${hop.kind}). Open the span for the finding and the stitched view.`}
+          >
+            {side === 'producer' ? (
+              <>
+                <Icon name="link" size={12} /> continues ⇢
+              </>
+            ) : (
+              <>
+                ⇠ continued <Icon name="link" size={12} />
+              </>
+            )}
+          </span>
+        ))}
       </div>
       <div className="wf-timeline">
         {stitched && parentRow >= 0 && (
@@ -175,6 +197,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
 
   const visible = memoVisibleRows(w, collapsed);
   const matchSet = useMemo(() => new Set(matches), [matches]);
+  const hopsByRow = useMemo(() => hopEndsOutside(w), [w]);
   const findingsByRow = useMemo(() => {
     const m = new Map<number, number>();
     for (const f of w.trace.findings) {
@@ -183,8 +206,13 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
         if (r !== undefined) m.set(r, (m.get(r) ?? 0) + 1);
       }
     }
+    // A lost hop's finding is at its consumer; the producer, when its consumer is not shown here, is flagged too.
+    for (const [r, ends] of hopsByRow) {
+      const out = ends.filter((e) => e.side === 'producer').length;
+      if (out > 0) m.set(r, (m.get(r) ?? 0) + out);
+    }
     return m;
-  }, [w]);
+  }, [w, hopsByRow]);
 
   useEffect(() => {
     const at = positionOf(visible, useTraceView.getState().selected);
@@ -240,6 +268,7 @@ export function Waterfall({ w, theme }: { w: WaterfallModel; theme: string }) {
                 match={matchSet.has(row)}
                 showCritical={showCritical}
                 findingCount={findingsByRow.get(r) ?? 0}
+                hops={hopsByRow.get(r)}
                 onSelect={onSelect}
                 onToggle={toggle}
               />

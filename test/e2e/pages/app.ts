@@ -15,7 +15,7 @@ export class AppShell {
     await this.page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
   }
 
-  async tab(name: 'Traces' | 'Logs' | 'Findings' | 'Cluster'): Promise<void> {
+  async tab(name: 'Traces' | 'Logs' | 'Findings' | 'Cluster' | 'SQL'): Promise<void> {
     await this.page.getByRole('navigation', { name: 'Views' }).getByRole('link', { name }).click();
   }
 

@@ -1,0 +1,68 @@
+// End-to-end: the receivers of a real collector refuse requests under load, and the top bar says so, with a
+// tooltip on why and what exporters do, without waiting for a commit to carry the news. Screenshots land in
+// test-results/screenshots/refusal-pill-*.png.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { headersOnly, heldRequest, post } from '../held-requests';
+import { recordSpans } from '../sdk';
+import { launchBrowser, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { AppShell } from './pages/app';
+
+let browser: Browser;
+let hopscope: Hopscope | undefined;
+const pages: Page[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.context().close();
+  await hopscope?.close();
+  hopscope = undefined;
+});
+
+describe('requests refused by the receivers', () => {
+  it.each(['light', 'dark'] as Theme[])('show as a warning pill in the top bar, with why in its tooltip (%s)', async (theme) => {
+    hopscope = await startServe({ settleMs: 60_000, windowMs: 60_000 });
+    const { page, errors } = await newPage(browser, theme);
+    pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url);
+    const pill = page.getByTestId('refusal-pill');
+    expect(await pill.count()).toBe(0);
+
+    // One export admitted and held back; while it holds its bytes, three of 16 MiB find no room (the bound is 8 MiB).
+    const url = `${hopscope.otlpHttp}/v1/traces`;
+    const spans = await recordSpans({ 'service.name': 'refused-e2e' }, (tracer) => tracer.startSpan('op', { startTime: 1_700_000_000_000 }).end(1_700_000_000_005));
+    const body = ProtobufTraceSerializer.serializeRequest(spans)!;
+    const held = await heldRequest(url, body);
+    for (let i = 0; i < 3; i++) expect((await headersOnly(url, 16 * 1024 * 1024)).status).toBe(503);
+    // And one the exporter gets wrong: failed, not retried.
+    expect((await post(url, new Uint8Array([0x0a, 0x05, 0x01]))).status).toBe(400);
+
+    await pill.filter({ hasText: '4 requests refused' }).waitFor();
+    expect(await pill.getAttribute('class')).toContain('refusing');
+    const tooltip = (await pill.getAttribute('title'))!;
+    expect(tooltip).toContain('did not store 4 export requests');
+    expect(tooltip).toContain('3 were refused with 503 because more data arrived than Hopscope takes in at once');
+    expect(tooltip).toContain('Exporters retry such a batch a few times within their export timeout (10 s by default), then drop it.');
+    expect(tooltip).toContain('1 failed (undecodable, over the size limit, or not an OTLP export)');
+    expect(tooltip).toContain('Last: cannot decode traces request');
+    expect(tooltip).toContain('Refusals are going on now.');
+    await screenshot(page, 'refusal-pill', theme);
+
+    expect((await held.send()).status).toBe(200);
+    // Quiet for a few seconds: still counted, no longer under way.
+    await page.locator('[data-testid="refusal-pill"]:not(.refusing)').waitFor({ timeout: 20_000 });
+    expect(await pill.textContent()).toContain('4 requests refused');
+    expect(await pill.getAttribute('title')).toContain('None in the last few seconds.');
+    await screenshot(page, 'refusal-pill-after', theme);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
