@@ -2,7 +2,7 @@
 // memory against a serve that watches nothing (same run, same machine), and linking spans against the
 // recorded history. The API server is the tests' FakeApiServer, in this process, on loopback.
 // Run alone with `npx tsx bench/cluster.ts`.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,6 +20,8 @@ const SETTLE_MS = 3000;
 export interface ClusterBench {
   pods: number;
   syncMs: number;
+  /** serve's CPU time (all threads) from its start until the pods are recorded; undefined without /proc. Steadier than syncMs on a busy machine. */
+  syncCpuS: number | undefined;
   /** VmRSS of serve once the cluster is recorded and it has settled, and of a serve watching nothing. */
   rssWatching: number;
   rssIdle: number;
@@ -27,6 +29,18 @@ export interface ClusterBench {
   historyBuildMs: number;
   /** Linking one span as the API does: read the history around it from the store, link, relate. */
   aroundMs: number;
+}
+
+/** User + system CPU seconds of all the process's threads, from /proc (USER_HZ ticks, 100 a second on Linux). */
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesized command name: utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function benchCluster(): Promise<ClusterBench | undefined> {
@@ -73,6 +87,7 @@ export async function benchCluster(): Promise<ClusterBench | undefined> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const syncMs = performance.now() - started;
+    const syncCpuS = cpuSeconds(serve.pid);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const memory = residentMemory(serve.pid);
     await serve.stop();
@@ -99,9 +114,10 @@ export async function benchCluster(): Promise<ClusterBench | undefined> {
     }
     await store.close();
 
-    const result: ClusterBench = { pods: PODS, syncMs, rssWatching: memory.rss, rssIdle, peakWatching: memory.peak, historyBuildMs: median(builds), aroundMs: median(arounds) };
+    const result: ClusterBench = { pods: PODS, syncMs, syncCpuS, rssWatching: memory.rss, rssIdle, peakWatching: memory.peak, historyBuildMs: median(builds), aroundMs: median(arounds) };
     console.log(
-      `cluster: ${PODS} pods in ${DEPLOYMENTS} deployments over 50 nodes listed and recorded by serve in ${(syncMs / 1000).toFixed(1)} s; ` +
+      `cluster: ${PODS} pods in ${DEPLOYMENTS} deployments over 50 nodes listed and recorded by serve in ${(syncMs / 1000).toFixed(1)} s` +
+        `${syncCpuS === undefined ? '' : ` (${syncCpuS.toFixed(1)} CPU-s, start-up included)`}; ` +
         `serve RSS ${(memory.rss / 1e6).toFixed(0)} MB watching vs ${(rssIdle / 1e6).toFixed(0)} MB watching nothing (peak ${(memory.peak / 1e6).toFixed(0)} MB); ` +
         `whole history read and indexed in ${result.historyBuildMs.toFixed(0)} ms (analyze --cluster; median of 5); ` +
         `one span linked as the API does, from the history around it: ${result.aroundMs.toFixed(1)} ms (median of 200)`,

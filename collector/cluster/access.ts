@@ -1,9 +1,11 @@
 // Read-only access to one context's cluster: the client-node KubeConfig for it (exec plugins given the login
-// shell's PATH), raw JSON GETs through client-node's own auth and TLS, and renewal of credentials that the
-// server refuses before they say they expire.
-import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext, type User } from '@kubernetes/client-node';
+// shell's PATH), raw JSON GETs (lists read item by item as they arrive) through client-node's own auth and TLS,
+// and renewal of credentials that the server refuses before they say they expire.
+import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext, type ResponseContext, type User } from '@kubernetes/client-node';
 import { AuthenticationError, ClusterError, describeFailure, HttpStatusError, secretsOf, type FailureScope } from './errors';
 import { chooseContext, type LoadedKubeconfig } from './kubeconfig';
+import { ListBodyParser } from './list-body';
+import type { KubeObject } from './objects';
 import type { ResourceRef } from './resources';
 import { execSearchPath } from './shell-path';
 
@@ -19,6 +21,12 @@ export interface ClusterAccessOptions {
 }
 
 type Query = Record<string, string | number | boolean | undefined>;
+
+/** A list's metadata: the resourceVersion to watch from, and the token of the next page. */
+export interface ListMetadata {
+  resourceVersion?: string;
+  continue?: string;
+}
 
 interface ExecConfig {
   command?: string;
@@ -164,16 +172,40 @@ export class ClusterAccess {
 
   /** GET a JSON document; on a 401, renews the credentials and tries once more. Throws raw errors (see describe). */
   async getJson<T>(path: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+    const res = await this.respond(path, query, signal);
+    return JSON.parse(await res.body.text()) as T;
+  }
+
+  /**
+   * GET a list, handing its items to `onItems` as they arrive (a batch per chunk of the body) rather than parsing
+   * the whole response: see list-body.ts. Returns the list's metadata. Retries after a 401 as getJson does
+   * (a refusal comes before any item).
+   */
+  async getList(path: string, query: Query, onItems: (items: KubeObject[]) => void, signal?: AbortSignal): Promise<ListMetadata> {
+    const res = await this.respond(path, query, signal);
+    const body = res.body.stream();
+    const parser = new ListBodyParser();
+    if (body) {
+      for await (const chunk of body) {
+        const items = parser.push(chunk) as KubeObject[];
+        if (items.length > 0) onItems(items);
+      }
+    }
+    return (parser.end() as { metadata?: ListMetadata } | null)?.metadata ?? {};
+  }
+
+  /** A 2xx response to a GET, its body unread; a 401 renews the credentials and asks once more. */
+  private async respond(path: string, query: Query, signal: AbortSignal | undefined): Promise<ResponseContext> {
     const kc = this.kc;
     try {
-      return await this.get<T>(kc, path, query, signal);
+      return await this.get(kc, path, query, signal);
     } catch (err) {
       if (!(err instanceof HttpStatusError && err.status === 401)) throw err;
-      return this.get<T>(this.renewCredentials(kc), path, query, signal);
+      return this.get(this.renewCredentials(kc), path, query, signal);
     }
   }
 
-  private async get<T>(kc: KubeConfig, path: string, query: Query, signal: AbortSignal | undefined): Promise<T> {
+  private async get(kc: KubeConfig, path: string, query: Query, signal: AbortSignal | undefined): Promise<ResponseContext> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
     const ctx = await this.authenticate(kc, new RequestContext(url.toString(), HttpMethod.GET), signal);
@@ -181,8 +213,8 @@ export class ClusterAccess {
     const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 60_000);
     ctx.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);
     const res = await this.http.send(ctx).toPromise();
-    const text = await res.body.text();
     if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
+      const text = await res.body.text();
       let status: HttpStatusError['statusBody'];
       try {
         status = JSON.parse(text);
@@ -191,6 +223,6 @@ export class ClusterAccess {
       }
       throw new HttpStatusError(res.httpStatusCode, status && typeof status === 'object' ? status : undefined);
     }
-    return JSON.parse(text) as T;
+    return res;
   }
 }

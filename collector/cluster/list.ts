@@ -1,13 +1,9 @@
-// A paged LIST (limit/continue), page by page, so a 5,000-pod namespace never sits in memory as objects.
+// A paged LIST (limit/continue), page by page and each page item by item as it arrives (access.getList), so a
+// 5,000-pod namespace never sits in memory as objects, nor one page of it as one string.
 import type { ClusterAccess } from './access';
 import { HttpStatusError } from './errors';
 import type { KubeObject } from './objects';
 import { collectionPath, type ResourceRef } from './resources';
-
-interface ListPage {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubeObject[];
-}
 
 export interface ListHandlers {
   /** The list starts over (first call, and again when a continue token expired mid-way). */
@@ -24,10 +20,9 @@ export async function listPaged(access: ClusterAccess, ref: ResourceRef, namespa
     let token: string | undefined;
     try {
       for (;;) {
-        const page = await access.getJson<ListPage>(path, { limit: pageSize, continue: token }, signal);
-        handlers.onItems(page.items ?? []);
-        token = page.metadata?.continue || undefined;
-        if (!token) return page.metadata?.resourceVersion ?? '';
+        const metadata = await access.getList(path, { limit: pageSize, continue: token }, (items) => handlers.onItems(items), signal);
+        token = metadata.continue || undefined;
+        if (!token) return metadata.resourceVersion ?? '';
       }
     } catch (err) {
       // The pages' snapshot left the server's history: start a consistent list again (client-go's pager does the same).

@@ -22,7 +22,7 @@ function heapMb(): { heap: number; rss: number } {
 
 // A measurement for the 5,000-pod budget, printed rather than asserted (heap numbers vary by machine and V8).
 describe('memory', () => {
-  it('holds 5,000 pods as compact states (measured)', async () => {
+  it('holds 5,000 pods as identities and state digests (measured)', async () => {
     const count = 5000;
     s = await FakeApiServer.start({ historySize: 10_000 });
     s.allow('admin', { verbs: ['get', 'list', 'watch'], resources: ['*'] });

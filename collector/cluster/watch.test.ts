@@ -234,7 +234,19 @@ describe('ClusterWatcher', () => {
     expect(w.watcher.status()[0].error).toBe(`the cluster at ${s.url} answered 500 InternalError to list pods at the cluster scope: authn proxy rejected Authorization: Bearer [redacted]`);
   });
 
-  it('batches the changes of one turn of the event loop', async () => {
+  it('hands on changes together: at most batchMax at a time, and all of a list before its stream says synced', async () => {
+    const s = await startServer();
+    for (let i = 0; i < 30; i++) s.create(pod({ name: `p-${i}`, namespace: 'shop' }));
+    // A window far longer than the test: only the cap and the end of the list hand changes on.
+    const w = watchCluster(s, { pageSize: 10, batchMax: 7, batchWindowMs: 600_000 });
+    await w.synced();
+    expect(w.objects()).toHaveLength(30);
+    // 30 pods and the list's completion marker
+    expect(w.batches).toEqual([7, 7, 7, 7, 3]);
+    expect(w.changes.at(-1)).toMatchObject({ listed: 'Pod', namespace: '' });
+  });
+
+  it('batches the changes of a list', async () => {
     const s = await startServer();
     for (let i = 0; i < 30; i++) s.create(pod({ name: `p-${i}`, namespace: 'shop' }));
     const w = watchCluster(s, { pageSize: 10 });
