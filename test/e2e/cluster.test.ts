@@ -5,32 +5,20 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { cronJob, deploymentWithPods, FakeApiServer, job, node, pod, podsFor, statefulSet, type KubeObject } from '../kube/api-server';
-import { launchBrowser, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 import { ClusterPage } from './pages/cluster';
 import { FindingsPage } from './pages/findings';
 import { ObjectChipsPart } from './pages/objects';
 import { TracesPage } from './pages/traces';
 
-let browser: Browser;
 let hopscope: Hopscope | undefined;
 let kube: FakeApiServer | undefined;
 let home: string | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context().close();
+const session = browserSession(async () => {
   await hopscope?.close();
   await kube?.close();
   if (home) rmSync(home, { recursive: true, force: true });
@@ -141,8 +129,8 @@ describe('cluster view', () => {
     home = mkdtempSync(path.join(os.tmpdir(), 'hopscope-e2e-home-'));
     hopscope = await startServe({ settleMs: 1000, windowMs: 2000, cluster: { env: { HOME: home }, connect: false } });
 
-    const { page, errors } = await newPage(browser, 'light');
-    pages.push(page);
+    const { page, errors } = await newPage(session.browser, 'light');
+    session.pages.push(page);
     const app = new AppShell(page);
     await app.login(hopscope.ui.url, '#/cluster');
     const view = new ClusterPage(page);
@@ -280,8 +268,8 @@ describe('trace list', () => {
       outside: await sendRoot(hopscope.otlpHttp!, 5, { service: 'frontend', operation: 'GET /', attributes: { 'host.name': 'laptop' }, startMs: now - 500 }),
     };
 
-    const { page, errors } = await newPage(browser, 'light');
-    pages.push(page);
+    const { page, errors } = await newPage(session.browser, 'light');
+    session.pages.push(page);
     await new AppShell(page).login(hopscope.ui.url, '#/traces');
     const traces = new TracesPage(page);
     await expect.poll(() => traces.traceIds(), { timeout: 10_000 }).toEqual(Object.values(ids));

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startApiServer, type AnalysisSource, type RunningApiServer } from '../../collector/api/server';
 import { startCollector } from '../../collector/collector';
 import { importFile } from '../../collector/importers';
@@ -31,6 +32,22 @@ export function chromiumExecutable(): { path: string; args: string[] } {
 export async function launchBrowser(): Promise<Browser> {
   const exe = chromiumExecutable();
   return chromium.launch({ executablePath: exe.path, args: exe.args, headless: true });
+}
+
+/** One browser for a test file; after each test its pages are closed, then `afterEachTest` runs (stop its Hopscope). */
+export function browserSession(afterEachTest: () => Promise<void>): { readonly browser: Browser; pages: Page[] } {
+  const session = { browser: undefined as unknown as Browser, pages: [] as Page[] };
+  beforeAll(async () => {
+    session.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await session.browser?.close();
+  });
+  afterEach(async () => {
+    for (const p of session.pages.splice(0)) await p.context().close();
+    await afterEachTest();
+  });
+  return session;
 }
 
 export interface Hopscope {

@@ -1,15 +1,15 @@
 // End-to-end: the Hardening issue's UI items in a real Chromium against a real store and API server. Findings that
 // list a span twice, lost hops flagged and linked from both ends, and the polish points (word breaks, ligatures,
 // keyboard help, the span search's counter, the attribute filter's message, the import toast's action, list times).
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { buildTestTrace } from '../../collector/api/testTrace';
 import { setAttribute, SpanKind, StatusCode, type Resource, type Span } from '../../collector/model';
 import { log, resource, span } from '../../collector/store/testing';
 import type { Finding, Stitch } from '../../common/findings';
 import { corpusPath } from '../corpus';
 import { keyLabel, TRACE_VIEW_KEYS } from '../../renderer/src/model/keys';
-import { launchBrowser, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 import { FindingsPage } from './pages/findings';
 import { LogsPage } from './pages/logs';
@@ -19,27 +19,15 @@ import { TracesPage } from './pages/traces';
 const THEMES: Theme[] = ['light', 'dark'];
 const MS = 1_000_000n;
 
-let browser: Browser;
 let hopscope: Hopscope | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context().close();
+const session = browserSession(async () => {
   await hopscope?.close();
   hopscope = undefined;
 });
 
 async function open(theme: Theme = 'light', hash = ''): Promise<{ page: Page; app: AppShell; errors: string[] }> {
-  const { page, errors } = await newPage(browser, theme);
-  pages.push(page);
+  const { page, errors } = await newPage(session.browser, theme);
+  session.pages.push(page);
   const app = new AppShell(page);
   await app.login(hopscope!.ui.url, hash);
   return { page, app, errors };

@@ -1,28 +1,15 @@
 // End-to-end: the receivers of a real collector refuse requests under load, and the top bar says so, with a
 // tooltip on why and what exporters do, without waiting for a commit to carry the news. Screenshots land in
 // test-results/screenshots/refusal-pill-*.png.
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { headersOnly, heldRequest, post } from '../held-requests';
 import { recordSpans } from '../sdk';
-import { launchBrowser, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 
-let browser: Browser;
 let hopscope: Hopscope | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context().close();
+const session = browserSession(async () => {
   await hopscope?.close();
   hopscope = undefined;
 });
@@ -30,8 +17,8 @@ afterEach(async () => {
 describe('requests refused by the receivers', () => {
   it.each(['light', 'dark'] as Theme[])('show as a warning pill in the top bar, with why in its tooltip (%s)', async (theme) => {
     hopscope = await startServe({ settleMs: 60_000, windowMs: 60_000 });
-    const { page, errors } = await newPage(browser, theme);
-    pages.push(page);
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
     const app = new AppShell(page);
     await app.login(hopscope.ui.url);
     const pill = page.getByTestId('refusal-pill');

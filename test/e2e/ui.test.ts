@@ -5,8 +5,8 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CLAIM_CONFIDENCE } from '../../collector/analysis';
 import { buildTestTrace } from '../../collector/api/testTrace';
 import { workerPool } from '../../fixtures/async-hops';
@@ -17,7 +17,7 @@ import type { ClusterChange } from '../../collector/store/cluster';
 import type { ClusterKind, ClusterStateOf, ContainerState, ObjectIdentity, PodState } from '../../common/cluster';
 import type { Finding } from '../../common/findings';
 import { corpusPath } from '../corpus';
-import { launchBrowser, newPage, screenshot, startHopscope, startServe, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startHopscope, startServe, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 import { FindingsPage } from './pages/findings';
 import { LogsPage } from './pages/logs';
@@ -28,27 +28,15 @@ import { evidenceLabel } from '../../renderer/src/model/format';
 const THEMES: Theme[] = ['light', 'dark'];
 const MS = 1_000_000n;
 
-let browser: Browser;
 let hopscope: Hopscope | undefined;
-const pages: Page[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
-
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context().close();
+const session = browserSession(async () => {
   await hopscope?.close();
   hopscope = undefined;
 });
 
 async function open(theme: Theme = 'light', hash = ''): Promise<{ page: Page; app: AppShell; errors: string[] }> {
-  const { page, errors } = await newPage(browser, theme);
-  pages.push(page);
+  const { page, errors } = await newPage(session.browser, theme);
+  session.pages.push(page);
   const app = new AppShell(page);
   await app.login(hopscope!.ui.url, hash);
   return { page, app, errors };
@@ -353,8 +341,8 @@ describe('import', () => {
 describe('desktop app', () => {
   it('opens files with the native dialog and hands dropped files to the bridge instead of uploading them', async () => {
     hopscope = await startHopscope();
-    const { context, page } = await newPage(browser);
-    pages.push(page);
+    const { context, page } = await newPage(session.browser);
+    session.pages.push(page);
     const bridge = { apiBaseUrl: hopscope.ui.origin, apiToken: new URL(hopscope.ui.url).searchParams.get('token') };
     // What preload.ts exposes, recording its calls instead of asking the main process.
     await context.addInitScript(`{
@@ -668,8 +656,8 @@ describe('outsiders', () => {
 
   it('refuses a page without the token, and a page from another origin even when the browser holds the cookie', async () => {
     hopscope = await startHopscope();
-    const { page } = await newPage(browser);
-    pages.push(page);
+    const { page } = await newPage(session.browser);
+    session.pages.push(page);
     const res = await page.goto(`${hopscope.ui.origin}/`);
     expect(res?.status()).toBe(401);
     expect(await page.textContent('body')).toContain('hopscope serve');
