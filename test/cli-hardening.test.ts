@@ -266,7 +266,8 @@ describe('Ctrl-C twice', () => {
   it.runIf(startServes && hasScript)('npm start in a terminal: Ctrl-C twice stops serve once, completely', async () => {
     // `script` gives start.mjs a terminal; ^C written to it is the terminal's Ctrl-C, sent to the whole foreground group.
     const command = `${process.execPath} ${path.join(repoRoot, 'scripts', 'start.mjs')} --db ${path.join(dir, 'tty.db')} ${servePorts.join(' ')}; echo "start exited $?"`;
-    const term = startUntil('script', ['-qfec', command, '/dev/null'], /OTLP\/HTTP:/, noDisplay);
+    // script runs the command with $SHELL; dash (a CI machine's /bin/sh) dies of the terminal's SIGINT before its echo.
+    const term = startUntil('script', ['-qfec', command, '/dev/null'], /OTLP\/HTTP:/, { ...noDisplay, SHELL: '/bin/bash' });
     await term.ready;
     term.child.stdin!.write('\x03');
     await term.waitFor(/flushing and stopping/);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { startApiServer, type AnalysisSource, type RunningApiServer } from '../../collector/api/server';
 import { startCollector } from '../../collector/collector';
 import { importFile } from '../../collector/importers';
@@ -35,6 +35,11 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** One browser for a test file; after each test its pages are closed, then `afterEachTest` runs (stop its Hopscope). */
+// A browser test on a loaded 2-core machine can take several times what it takes alone; a step that waits
+// for something that never comes fails on the page's own timeout first, naming the locator it waited for.
+const PAGE_STEP_TIMEOUT_MS = 20_000;
+vi.setConfig({ testTimeout: 90_000 });
+
 export function browserSession(afterEachTest: () => Promise<void>): { readonly browser: Browser; pages: Page[] } {
   const session = { browser: undefined as unknown as Browser, pages: [] as Page[] };
   beforeAll(async () => {
@@ -135,6 +140,7 @@ export type Theme = 'light' | 'dark';
 export async function newPage(browser: Browser, theme: Theme = 'light'): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: theme, deviceScaleFactor: 1 });
   const page = await context.newPage();
+  page.setDefaultTimeout(PAGE_STEP_TIMEOUT_MS);
   const errors: string[] = [];
   page.on('pageerror', (err) => errors.push(err.message));
   page.on('console', (msg) => {
