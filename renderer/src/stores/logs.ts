@@ -39,6 +39,11 @@ export const useLogs = create<LogsState>()((set, get, store) => {
     setFilter(patch) {
       const filter: LogFilter = { ...get().filter, ...patch };
       for (const k of Object.keys(filter) as (keyof LogFilter)[]) if (filter[k] === undefined || filter[k] === '') delete filter[k];
+      // The same filter again (the text field's debounce on opening, a route without a trace) is no new search:
+      // one would drop the row the user selected meanwhile.
+      const before = get().filter;
+      const keys = Object.keys(filter) as (keyof LogFilter)[];
+      if (keys.length === Object.keys(before).length && keys.every((k) => filter[k] === before[k])) return;
       set({ filter });
     },
 
