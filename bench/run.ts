@@ -7,12 +7,15 @@ import { benchStore } from './store';
 import { benchImport } from './import';
 import { benchOpenTrace } from './open-trace';
 import { benchCluster } from './cluster';
+import { benchSearch } from './search';
 
 const DECODER_TARGET = 2;
 const INGEST_TARGET = 0.6;
 const RSS_TARGET_MB = 300;
 const ASSEMBLY_TARGET_MS = 1000;
 const OPEN_TRACE_TARGET_MS = 2000;
+const SEARCH_TARGET_MS = 50;
+const SEARCH_GROWTH_TARGET = 1.5;
 
 interface Row {
   measure: string;
@@ -40,6 +43,8 @@ console.log();
 const opened = await benchOpenTrace();
 console.log();
 const cluster = await benchCluster();
+console.log();
+const search = await benchSearch();
 console.log();
 
 const decoderRatio = decode.ours / decode.protobufjs;
@@ -94,6 +99,18 @@ const rows: Row[] = [
     target: 'measured',
     pass: undefined,
   },
+  ...(() => {
+    const big = `${search.sizes.at(-1)! / 1e6}M`;
+    const at = (name: RegExp) => search.searches.find((x) => name.test(x.name))!.medianMs.at(-1)!;
+    const growth = search.searches.map((x) => ({ name: x.name, ratio: x.medianMs.at(-1)! / x.medianMs[0] })).sort((a, b) => b.ratio - a.ratio)[0];
+    const size = search.storage.at(-1)!;
+    return [
+      { measure: `search at ${big} spans: a request id (HTTP API, first page)`, value: `${at(/app.request_id = one value/).toFixed(1)} ms`, target: `≤ ${SEARCH_TARGET_MS} ms`, pass: at(/app.request_id = one value/) <= SEARCH_TARGET_MS },
+      { measure: `search at ${big} spans: logs with a rare order id`, value: `${at(/rare order id/).toFixed(1)} ms`, target: `≤ ${SEARCH_TARGET_MS} ms`, pass: at(/rare order id/) <= SEARCH_TARGET_MS },
+      { measure: `search growth ${search.sizes[0] / 1e6}M → ${big} (largest)`, value: `${growth.ratio.toFixed(2)}× (${growth.name})`, target: `≤ ${SEARCH_GROWTH_TARGET}×`, pass: growth.ratio <= SEARCH_GROWTH_TARGET },
+      { measure: `store size at ${big} spans (search indexes' share)`, value: `${size.bytesPerSpan.toFixed(0)} B/span (${(100 * size.indexShare).toFixed(1)} %)`, target: 'indexes ≤ 20 % (size within 25 %)', pass: size.indexShare <= 0.2 },
+    ];
+  })(),
 ];
 
 const widths = (['measure', 'value', 'target'] as const).map((key) => Math.max(key.length, ...rows.map((r) => r[key].length)));

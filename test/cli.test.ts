@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { openStore } from '../collector/store';
@@ -94,12 +95,17 @@ describe('hopscope serve', () => {
 });
 
 describe('hopscope import and analyze', () => {
-  it('imports a collector file-exporter dump and reports what it stored', () => {
+  it('imports a collector file-exporter dump, reports what it stored, and leaves it indexed for search', () => {
     const db = path.join(dir, 'imp.db');
     const r = hopscope('import', corpusPath('otel-tui/test_data.json'), '--db', db);
     expect(r.stderr).not.toMatch(/unexpected/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Imported 547 spans and 23 log records');
+    expect(r.stdout).toMatch(/\nIndexed for search in \d+\.\d s\n$/);
+    const check = new Database(db, { readonly: true });
+    const covered = check.prepare(`SELECT span_id = (SELECT max(id) FROM spans) AS spans, log_id = (SELECT max(id) FROM logs) AS logs FROM search_progress`).get();
+    check.close();
+    expect(covered).toEqual({ spans: 1, logs: 1 });
   });
 
   it('prints the JSON contract for files, in a temporary store', () => {

@@ -1,4 +1,5 @@
 import { InputError } from '../errors';
+import { parseAttributeFilter } from '../store/search';
 import type { LogQuery, TraceQuery } from '../store/types';
 import type { WireLogQuery, WireTraceQuery } from '../../common/wire';
 
@@ -54,11 +55,7 @@ export class QueryParams<Q> {
 export function parseTraceSearch(query: QueryParams<WireTraceQuery>): TraceSearch {
   const status = query.text('status');
   if (status !== undefined && status !== 'error' && status !== 'ok') throw new InputError(`status must be error or ok, got ${JSON.stringify(status)}`, { field: 'status' });
-  const attributes = query.all('attr').filter((a) => a !== '').map((a) => {
-    const eq = a.indexOf('=');
-    if (eq <= 0) throw new InputError(`attr must be key=value, got ${JSON.stringify(a)}`, { field: 'attr' });
-    return { key: a.slice(0, eq), value: a.slice(eq + 1) };
-  });
+  const attributes = query.all('attr').filter((a) => a !== '').map(parseAttributeFilter);
   return {
     service: query.text('service'),
     operation: query.text('operation'),

@@ -193,9 +193,9 @@ describe('reading', () => {
     const res = await api<{ error: string }>('/api/traces?minDurationNs=fast');
     expect(res.status).toBe(400);
     expect(res.body.error).toContain('minDurationNs');
-    const attr = await api<{ error: string }>('/api/traces?attr=novalue');
+    const attr = await api<{ error: string }>('/api/traces?attr=%3Dnokey');
     expect(attr.status).toBe(400);
-    expect(attr.body.error).toContain('key=value');
+    expect(attr.body.error).toBe('attr "=nokey" has no key: use key, key=value or key=prefix*');
   });
 
   it('returns one trace as a skeleton in tree order, with its tree and its logs', async () => {

@@ -1,6 +1,7 @@
 // The store: one SQLite file, a write side (group commit, retention, checkpoints, analysis results) on this
 // thread or in a worker thread, a reader connection for the UI and analysis, and a read-only connection
 // for the SQL console.
+import { registerSearchFunctions } from './search';
 import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors';
@@ -8,7 +9,7 @@ import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { findingCountsByTrace, findings, stitches } from './findings';
-import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, registerReadFunctions, searchLogs, searchTraces, services, stats } from './reads';
+import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
 import { openWriteSide, type WriteSideOptions } from './write-side';
@@ -38,7 +39,7 @@ export function openStore(options: StoreOptions): Store {
   openConnection(options.path, 'writer', { verify: true }).close();
   const writeSide = options.writerThread ? startWriterThread(options.path, writeOptions) : openWriteSide(options.path, writeOptions);
   const readerDb = openConnection(options.path, 'reader');
-  registerReadFunctions(readerDb);
+  registerSearchFunctions(readerDb);
   const consoleDb = openConnection(options.path, 'console');
 
   const reader: StoreReader = {
@@ -85,6 +86,7 @@ export function openStore(options: StoreOptions): Store {
     recordWindowAnalysis: writeSide.recordWindowAnalysis,
     recordClusterChanges: writeSide.recordClusterChanges,
     flush: writeSide.flush,
+    catchUpSearch: writeSide.catchUpSearch,
     close: () =>
       (closed ??= (async () => {
         await writeSide.close();

@@ -313,4 +313,33 @@ export const migrations: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 5,
+    description: 'search indexes: attribute terms per trace and log text (FTS5), filled behind ingest; duration index covers start',
+    sql: `
+      -- Attribute search: one document per trace and indexing step, holding a term per attribute key and one per
+      -- key and value (span, resource and log attributes). collector/store/search-index.ts writes them and says why.
+      CREATE TABLE attr_docs (
+        id INTEGER PRIMARY KEY,
+        trace_key INTEGER NOT NULL
+      );
+      CREATE INDEX attr_docs_by_trace ON attr_docs (trace_key);
+      CREATE VIRTUAL TABLE attr_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61');
+
+      -- Log text: the body as written (ids and paths stay whole) and split at their separators; the log's attribute terms.
+      CREATE VIRTUAL TABLE log_text USING fts5(body, parts, attrs, content='', contentless_delete=1, tokenize="unicode61 tokenchars '-_./:@'");
+
+      -- The search indexes cover spans and logs up to these ids; searches scan what arrived after them.
+      CREATE TABLE search_progress (
+        only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+        span_id INTEGER NOT NULL,
+        log_id INTEGER NOT NULL
+      );
+      INSERT INTO search_progress VALUES (1, 0, 0);
+
+      -- Duration ranges answered newest first without visiting the traces table for each match.
+      DROP INDEX traces_by_duration;
+      CREATE INDEX traces_by_duration ON traces (duration_ns, start_ns);
+    `,
+  },
 ];

@@ -4,7 +4,8 @@ import { openConnection, type Db } from './connection';
 import { openStore } from './index';
 import { COUNTS_BY_TRACE_SQL, SETTLED_TRACES_SQL, TRACE_STITCHES_SQL } from './findings';
 import { SELECT_TRACES } from './ingest';
-import { logSearch, registerReadFunctions, TRACE_LOGS_SQL, TRACE_OUTLINE_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
+import { registerSearchFunctions } from './search';
+import { logSearch, TRACE_LOGS_SQL, TRACE_OUTLINE_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
 import { log, resource, span, spanId, T0, tempDir, traceId } from './testing';
 
 let tmp: ReturnType<typeof tempDir>;
@@ -20,7 +21,7 @@ beforeAll(async () => {
   });
   await store.close();
   db = openConnection(file, 'reader');
-  registerReadFunctions(db);
+  registerSearchFunctions(db);
 });
 
 afterAll(() => {
@@ -31,19 +32,22 @@ afterAll(() => {
 function plan(sql: string, params: unknown[]): string {
   const rows = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
   const details = rows.map((r) => r.detail);
-  // A full scan of a table; walking an index in order until LIMIT is what newest-first paging is for.
-  expect(details.filter((d) => /^SCAN \w+$/.test(d)), details.join('\n')).toEqual([]);
+  // A full scan of a table; walking an index in order until LIMIT is what newest-first paging is for, and c is
+  // the candidates a search listed from an index (at most CANDIDATE_CAP).
+  expect(details.filter((d) => /^SCAN \w+$/.test(d) && d !== 'SCAN c'), details.join('\n')).toEqual([]);
   return details.join('\n');
 }
 
-const traces = (q: TraceQuery) => {
-  const built = traceSearch(db, q)!;
+// `many`: plan as for a store where the index lists more candidates than a search reads from it.
+const traces = (q: TraceQuery, many = false) => {
+  const built = traceSearch(db, q, many ? { candidateCap: -1 } : {})!;
   return plan(built.sql, built.params);
 };
-const logs = (q: LogQuery) => {
-  const built = logSearch(db, q)!;
+const logs = (q: LogQuery, many = false) => {
+  const built = logSearch(db, q, many ? { candidateCap: -1 } : {})!;
   return plan(built.sql, built.params);
 };
+const NO_SORT = /USE TEMP B-TREE FOR ORDER BY/;
 
 describe('hot reads use indexes', () => {
   it('finds a trace and its spans by id', () => {
@@ -61,10 +65,34 @@ describe('hot reads use indexes', () => {
     expect(traces({ service: 'web', fromNs: T0 })).toMatch(/SEARCH p USING PRIMARY KEY \(service_id=\? AND start_ns>\?\)/);
     expect(traces({ operation: 'GET /' })).toMatch(/SEARCH t USING INDEX traces_by_root_operation \(root_operation=\?\)/);
     expect(traces({ service: 'web', operation: 'GET /' })).toMatch(/SEARCH t USING INDEX traces_by_root_operation \(root_operation=\?\)/);
-    expect(traces({ minDurationNs: 1000n, maxDurationNs: 2000n })).toMatch(/SEARCH t USING INDEX traces_by_duration \(duration_ns>\? AND duration_ns<\?\)/);
     expect(traces({ status: 'error' })).toMatch(/SCAN t USING INDEX traces_with_errors/);
-    traces({ minDurationNs: 1000n });
-    traces({ attributes: [{ key: 'http.route', value: '/' }] });
+  });
+
+  it('answers a duration range from the duration index when few traces are in it, newest first when many are', () => {
+    expect(traces({ minDurationNs: 1000n, maxDurationNs: 2000n })).toMatch(/SEARCH t USING (COVERING )?INDEX traces_by_duration \(duration_ns>\? AND duration_ns<\?\)/);
+    expect(traces({ minDurationNs: 1000n })).toMatch(/SEARCH t USING (COVERING )?INDEX traces_by_duration \(duration_ns>\?\)/);
+    for (const q of [{ minDurationNs: 1000n, maxDurationNs: 2000n }, { minDurationNs: 1000n }, { maxDurationNs: 1000n, status: 'error' as const }]) {
+      const walk = traces(q, true);
+      expect(walk).toMatch(/^SCAN t USING INDEX (traces_by_start|traces_with_errors)/);
+      expect(walk).not.toMatch(NO_SORT);
+    }
+    expect(traces({ service: 'web', minDurationNs: 1000n }, true)).toMatch(/^SEARCH p USING PRIMARY KEY \(service_id=\?\)/);
+  });
+
+  it('lists a rare attribute’s traces from the term index, and walks newest first testing each for a common one', () => {
+    for (const attr of [{ key: 'http.route', value: '/' }, { key: 'http.route' }, { key: 'http.route', value: '/a', prefix: true }]) {
+      const rare = traces({ attributes: [attr] });
+      expect(rare).toMatch(/MATERIALIZE c[\s\S]*SCAN f VIRTUAL TABLE INDEX[\s\S]*SEARCH d USING INTEGER PRIMARY KEY/);
+      // what the index does not cover yet is read by id, from where it stops
+      expect(rare).toMatch(/SEARCH s USING INTEGER PRIMARY KEY \(rowid>\?\)[\s\S]*SEARCH l USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+      expect(rare).toMatch(/SCAN c\nSEARCH t USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+      const common = traces({ attributes: [attr] }, true);
+      expect(common).toMatch(/^SCAN t USING INDEX traces_by_start/);
+      expect(common).not.toMatch(NO_SORT);
+      expect(common).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)[\s\S]*SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
+    }
+    // with a service: its traces are looked up per candidate, not walked
+    expect(traces({ service: 'web', attributes: [{ key: 'app.request_id', value: 'r1' }] })).toMatch(/SCAN c[\s\S]*SEARCH p (EXISTS )?USING COVERING INDEX trace_services_by_trace \(trace_key=\?/);
   });
 
   it('searches logs by time, service, trace and span', () => {
@@ -73,7 +101,17 @@ describe('hot reads use indexes', () => {
     expect(logs({ service: 'web' })).toMatch(/SEARCH l USING INDEX logs_by_service \(service_id=\?\)/);
     expect(logs({ traceId: traceId(1) })).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
     expect(logs({ traceId: traceId(1), spanId: spanId(1) })).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\? AND span_id=\?\)/);
-    logs({ minSeverity: 9, text: 'x' });
+  });
+
+  it('lists rare log text from the text index, and walks newest first testing each for common text', () => {
+    const rare = logs({ minSeverity: 9, text: 'order-8812 failed' });
+    expect(rare).toMatch(/MATERIALIZE c[\s\S]*SCAN log_text VIRTUAL TABLE INDEX[\s\S]*SEARCH l USING INTEGER PRIMARY KEY \(rowid>\?\)/);
+    expect(rare).toMatch(/SCAN c\nSEARCH l USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    const common = logs({ text: 'failed' }, true);
+    expect(common).toMatch(/^SCAN l USING INDEX logs_by_time/);
+    expect(common).not.toMatch(NO_SORT);
+    expect(common).not.toMatch(/log_text/);
+    expect(logs({ service: 'web', text: 'failed' }, true)).toMatch(/^SEARCH l USING INDEX logs_by_service \(service_id=\?\)/);
   });
 
   it('looks up a commit’s traces, settled traces, badges and a trace’s stitches by index', () => {

@@ -1,25 +1,14 @@
 // Reads for the UI and analysis, on the reader connection. Rows come back as model objects.
 import { InputError } from '../errors';
 import type { Resource, Scope, Span, SpanEvent, SpanKind, SpanLink, StatusCode } from '../model';
-import { decodeAttributes, decodeParsedAttributes, decodeValue, valueText } from '../otlp/attribute-json';
+import { decodeAttributes, decodeParsedAttributes, decodeValue } from '../otlp/attribute-json';
 import { prepared, type Db } from './connection';
+import { attributeTerms, boundedCount, CANDIDATE_CAP, matchArgs, parseTextQuery, textMatchQuery, type AttributeFilter, type AttributeTerms } from './search';
+import { searchProgress, type SearchProgress } from './search-index';
 import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
-
-/** SQL functions the reader's queries use: attribute and body matching as a person reads the values. */
-export function registerReadFunctions(db: Db): void {
-  db.function('hopscope_attribute_is', { deterministic: true }, (json: unknown, key: unknown, value: unknown) => {
-    const k = String(key);
-    if (typeof json !== 'string' || !json.includes(JSON.stringify(k))) return 0;
-    const attrs = decodeAttributes(json);
-    return Object.hasOwn(attrs, k) && valueText(attrs[k]) === value ? 1 : 0;
-  });
-  db.function('hopscope_body_contains', { deterministic: true }, (json: unknown, needle: unknown) =>
-    valueText(decodeValue(String(json))).toLowerCase().includes(String(needle)) ? 1 : 0,
-  );
-}
 
 interface SpanRecord {
   span_id: string;
@@ -263,45 +252,132 @@ interface BuiltQuery {
 }
 
 /** The SQL for a trace search (one row more than a page, to know whether another follows), or null when nothing can match. */
-export function traceSearch(db: Db, q: TraceQuery): BuiltQuery | null {
+export function traceSearch(db: Db, q: TraceQuery, cap: SearchPlanning = {}): BuiltQuery | null {
   const limit = pageLimit(q.limit);
+  const candidateCap = cap.candidateCap ?? CANDIDATE_CAP;
   const { where, params, filter } = conditions();
+  const attributes = q.attributes ?? [];
+  const driver = rarestAttribute(db, attributes, candidateCap);
+  let withCandidates = '';
   let from = `traces t`;
   let start = 't.start_ns';
   let key = 't.trace_key';
+  // Whether the walk goes newest first through the traces (or a service's posting list), testing each.
+  const walking = driver === undefined;
+  if (driver) {
+    const progress = searchProgress(db);
+    const candidates = attributeCandidates(driver, progress);
+    withCandidates = `WITH c(trace_key) AS MATERIALIZED (${candidates.sql}) `;
+    params.push(...candidates.params);
+    from = `c CROSS JOIN traces t ON t.trace_key = c.trace_key`;
+  }
   if (q.operation !== undefined) {
     filter('t.root_operation = ?', q.operation);
     if (q.service !== undefined) filter('t.root_service = ?', q.service);
   } else if (q.service !== undefined) {
     const service = serviceId(db, q.service);
     if (service === undefined) return null;
-    from = `trace_services p JOIN traces t ON t.trace_key = p.trace_key`;
-    start = 'p.start_ns';
-    key = 'p.trace_key';
-    filter('p.service_id = ?', service);
+    if (walking) {
+      from = `trace_services p JOIN traces t ON t.trace_key = p.trace_key`;
+      start = 'p.start_ns';
+      key = 'p.trace_key';
+      filter('p.service_id = ?', service);
+    } else {
+      filter('EXISTS (SELECT 1 FROM trace_services p WHERE p.trace_key = t.trace_key AND p.service_id = ?)', service);
+    }
   }
   if (q.fromNs !== undefined) filter(`${start} >= ?`, q.fromNs);
   if (q.toNs !== undefined) filter(`${start} <= ?`, q.toNs);
-  if (q.minDurationNs !== undefined) filter('t.duration_ns >= ?', q.minDurationNs);
-  if (q.maxDurationNs !== undefined) filter('t.duration_ns <= ?', q.maxDurationNs);
+  if (q.minDurationNs !== undefined || q.maxDurationNs !== undefined) {
+    // Few traces in the range: read them from the duration index and sort them. Many: walk newest first, where
+    // one in every few traces matches (+ keeps the planner off the duration index).
+    const fewByDuration = walking && from === 'traces t' && q.operation === undefined && durationCount(db, q, candidateCap) <= candidateCap;
+    if (fewByDuration) from = 'traces t INDEXED BY traces_by_duration';
+    const column = fewByDuration || !walking ? 't.duration_ns' : '+t.duration_ns';
+    if (q.minDurationNs !== undefined) filter(`${column} >= ?`, q.minDurationNs);
+    if (q.maxDurationNs !== undefined) filter(`${column} <= ?`, q.maxDurationNs);
+  }
   if (q.status === 'error') filter('t.error_count > 0');
   if (q.status === 'ok') filter('t.error_count = 0');
-  for (const { key: attr, value } of q.attributes ?? []) {
-    filter(
-      `EXISTS (SELECT 1 FROM spans s JOIN resources r ON r.id = s.resource_id WHERE s.trace_key = t.trace_key
-               AND (hopscope_attribute_is(s.attributes, ?, ?) OR hopscope_attribute_is(r.attributes, ?, ?)))`,
-      attr, value, attr, value,
-    );
+  for (const f of attributes) {
+    if (f === driver?.filter && !driver.terms.check) continue;
+    const check = traceHasAttribute('t.trace_key', f);
+    filter(check.sql, ...check.params);
   }
   if (q.cursor !== undefined) {
     const [cursorStart, cursorKey] = decodeCursor(q.cursor);
     filter(`${start} <= ? AND (${start} < ? OR ${key} < ?)`, cursorStart, cursorStart, cursorKey);
   }
   const sql =
-    `SELECT ${SUMMARY_COLUMNS} FROM ${from} JOIN trace_ids i ON i.trace_key = t.trace_key` +
+    `${withCandidates}SELECT ${SUMMARY_COLUMNS} FROM ${from} JOIN trace_ids i ON i.trace_key = t.trace_key` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY ${start} DESC, ${key} DESC LIMIT ?`;
   return { sql, params: [...params, limit + 1], limit };
+}
+
+/** How searches choose their plan; tests lower the cap to see the plan a large store gets. */
+export interface SearchPlanning {
+  /** Candidates at most this many come from an index; default CANDIDATE_CAP. */
+  candidateCap?: number;
+}
+
+interface Driver {
+  filter: AttributeFilter;
+  terms: AttributeTerms;
+}
+
+/** The attribute filter whose candidates the index lists in the fewest documents, if any lists at most `cap`. */
+function rarestAttribute(db: Db, filters: readonly AttributeFilter[], cap: number): Driver | undefined {
+  let best: (Driver & { count: number }) | undefined;
+  for (const filter of filters) {
+    const terms = attributeTerms(filter);
+    const count = boundedCount(db, 'attr_terms', terms.maybe ? `${terms.exact} OR ${terms.maybe}` : terms.exact, cap);
+    if (count <= cap && (!best || count < best.count)) best = { filter, terms, count };
+  }
+  return best;
+}
+
+/** The traces that may match the driver: from the index, and from the spans and logs it does not cover yet. */
+function attributeCandidates(driver: Driver, progress: SearchProgress): { sql: string; params: unknown[] } {
+  const fromIndex = `SELECT d.trace_key FROM attr_terms f JOIN attr_docs d ON d.id = f.rowid WHERE attr_terms MATCH ?`;
+  const args = matchArgs(driver.filter);
+  const parts = [fromIndex];
+  const params: unknown[] = [driver.terms.exact];
+  if (driver.terms.maybe) {
+    const check = traceHasAttribute('d.trace_key', driver.filter);
+    parts.push(`${fromIndex} AND ${check.sql}`);
+    params.push(driver.terms.maybe, ...check.params);
+  }
+  parts.push(
+    `SELECT s.trace_key FROM spans s JOIN resources r ON r.id = s.resource_id WHERE s.id > ?
+     AND (hopscope_attribute_matches(s.attributes, ?, ?, ?) OR hopscope_attribute_matches(r.attributes, ?, ?, ?))`,
+    `SELECT l.trace_key FROM logs l JOIN resources r ON r.id = l.resource_id WHERE l.id > ? AND l.trace_key IS NOT NULL
+     AND (hopscope_attribute_matches(l.attributes, ?, ?, ?) OR hopscope_attribute_matches(r.attributes, ?, ?, ?))`,
+  );
+  params.push(progress.spanId, ...args, ...args, progress.logId, ...args, ...args);
+  // UNION ALL, then DISTINCT: a plain UNION merges sorted inputs, and sorting by trace would walk every span.
+  return { sql: `SELECT DISTINCT trace_key FROM (${parts.join(' UNION ALL ')})`, params };
+}
+
+/** A test that the trace `traceKey` (an SQL expression) has a span, span resource, log or log resource attribute matching `f`. */
+function traceHasAttribute(traceKey: string, f: AttributeFilter): { sql: string; params: unknown[] } {
+  const args = matchArgs(f);
+  return {
+    sql: `(EXISTS (SELECT 1 FROM spans s JOIN resources r ON r.id = s.resource_id WHERE s.trace_key = ${traceKey}
+             AND (hopscope_attribute_matches(s.attributes, ?, ?, ?) OR hopscope_attribute_matches(r.attributes, ?, ?, ?)))
+          OR EXISTS (SELECT 1 FROM logs l JOIN resources r ON r.id = l.resource_id WHERE l.trace_key = ${traceKey}
+             AND (hopscope_attribute_matches(l.attributes, ?, ?, ?) OR hopscope_attribute_matches(r.attributes, ?, ?, ?))))`,
+    params: [...args, ...args, ...args, ...args],
+  };
+}
+
+/** Traces whose duration is in the query's range, counted to at most cap + 1 from the duration index. */
+function durationCount(db: Db, q: TraceQuery, cap: number): number {
+  const row = prepared<[bigint, bigint, number], { n: bigint }>(
+    db,
+    `SELECT count(*) AS n FROM (SELECT 1 FROM traces INDEXED BY traces_by_duration WHERE duration_ns >= ? AND duration_ns <= ? LIMIT ?)`,
+  ).get(q.minDurationNs ?? 0n, q.maxDurationNs ?? BigInt(Number.MAX_SAFE_INTEGER) * 1000n, cap + 1)!;
+  return Number(row.n);
 }
 
 function serviceId(db: Db, name: string): bigint | undefined {
@@ -369,9 +445,32 @@ export function searchLogs(db: Db, q: LogQuery): Page<StoredLog> {
 }
 
 /** The SQL for a log search, or null when nothing can match. */
-export function logSearch(db: Db, q: LogQuery): BuiltQuery | null {
+export function logSearch(db: Db, q: LogQuery, cap: SearchPlanning = {}): BuiltQuery | null {
   const limit = pageLimit(q.limit);
   const { where, params, filter } = conditions();
+  let withCandidates = '';
+  let from = 'logs l';
+  if (q.text !== undefined && q.text.trim() !== '') {
+    const text = parseTextQuery(q.text);
+    const match = textMatchQuery(text);
+    if (match === undefined) return null;
+    const indexed = searchProgress(db).logId;
+    const tail = 'hopscope_text_matches(l.body, ?)';
+    const candidateCap = cap.candidateCap ?? CANDIDATE_CAP;
+    // Counting a prefix query merges the lists of every word it starts (all of them, LIMIT or not); the words
+    // themselves are read lazily, so a common one is told by them alone.
+    const few = (query: string | undefined) => query === undefined || boundedCount(db, 'log_text', query, candidateCap) <= candidateCap;
+    if (few(textMatchQuery(text, { prefixes: false })) && few(match)) {
+      // Few matches: listed by the index (and found among the logs it does not cover yet), then sorted.
+      withCandidates = `WITH c(id) AS MATERIALIZED (SELECT rowid FROM log_text WHERE log_text MATCH ? UNION ALL SELECT id FROM logs l WHERE l.id > ? AND ${tail}) `;
+      params.push(match, indexed, JSON.stringify(text));
+      from = 'c CROSS JOIN logs l ON l.id = c.id';
+    } else {
+      // Many: one in every few logs, newest first, matches; each is tested as the index would (a lookup in the
+      // index by id costs a walk through the word's list, slower than reading the text).
+      filter(tail, JSON.stringify(text));
+    }
+  }
   if (q.service !== undefined) {
     const service = serviceId(db, q.service);
     if (service === undefined) return null;
@@ -386,13 +485,12 @@ export function logSearch(db: Db, q: LogQuery): BuiltQuery | null {
   if (q.minSeverity !== undefined) filter('l.severity_number >= ?', q.minSeverity);
   if (q.fromNs !== undefined) filter('l.at_ns >= ?', q.fromNs);
   if (q.toNs !== undefined) filter('l.at_ns <= ?', q.toNs);
-  if (q.text !== undefined && q.text !== '') filter('hopscope_body_contains(l.body, ?)', q.text.toLowerCase());
   if (q.cursor !== undefined) {
     const [cursorAt, cursorId] = decodeCursor(q.cursor);
     filter('l.at_ns <= ? AND (l.at_ns < ? OR l.id < ?)', cursorAt, cursorAt, cursorId);
   }
   const sql =
-    `SELECT ${LOG_COLUMNS} FROM logs l LEFT JOIN trace_ids i ON i.trace_key = l.trace_key` +
+    `${withCandidates}SELECT ${LOG_COLUMNS} FROM ${from} LEFT JOIN trace_ids i ON i.trace_key = l.trace_key` +
     (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '') +
     ` ORDER BY l.at_ns DESC, l.id DESC LIMIT ?`;
   return { sql, params: [...params, limit + 1], limit };

@@ -4,6 +4,7 @@
 import { prepared, type Db } from './connection';
 import { deleteClusterHistoryBefore } from './cluster';
 import { forgetTraceAnalysis } from './findings';
+import { forgetLogText, forgetTraceTerms } from './search-index';
 
 export interface RetentionPolicy {
   maxBytes: number;
@@ -61,11 +62,13 @@ export function deleteOldest(db: Db): Deleted {
   return { traces: 0, logs: 0 };
 }
 
-function deleteTraces(db: Db, keys: bigint[]): Deleted {
+/** Deletes these traces whole: spans, logs, summaries, postings, search documents, analysis. */
+export function deleteTraces(db: Db, keys: bigint[]): Deleted {
   let spans = 0;
   let logs = 0;
   let traces = 0;
   for (const key of keys) {
+    forgetTraceTerms(db, key);
     spans += prepared(db, `DELETE FROM spans WHERE trace_key = ?`).run(key).changes;
     logs += prepared(db, `DELETE FROM logs WHERE trace_key = ?`).run(key).changes;
     prepared(db, `DELETE FROM trace_services WHERE trace_key = ?`).run(key);
@@ -79,7 +82,8 @@ function deleteTraces(db: Db, keys: bigint[]): Deleted {
 
 /** Deletes the logs the select picks, and the trace ids only they referred to. */
 function deleteLogs(db: Db, selectIds: string, ...params: unknown[]): number {
-  const gone = prepared<unknown[], { trace_key: bigint | null }>(db, `DELETE FROM logs WHERE id IN (${selectIds}) RETURNING trace_key`).all(...params);
+  const gone = prepared<unknown[], { id: bigint; trace_key: bigint | null }>(db, `DELETE FROM logs WHERE id IN (${selectIds}) RETURNING id, trace_key`).all(...params);
+  forgetLogText(db, gone.map((g) => g.id));
   for (const key of new Set(gone.map((g) => g.trace_key))) {
     if (key === null) continue;
     const orphan = prepared<[{ key: bigint }], { trace_id: string }>(

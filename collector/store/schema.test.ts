@@ -33,11 +33,12 @@ describe('schema', () => {
     let store = openStore({ path: file });
     await store.write({ spans: [span({ traceId: traceId(1), spanId: spanId(1) })], logs: [] });
     await store.close();
-    // Back to version 1: migrations 2 to 4 only added these tables.
+    // Back to version 1: migrations 2 to 5 only added these tables (5 also rebuilt an index).
     const db = new Database(file);
     db.exec(`DROP TABLE analysis_pending; DROP TABLE findings; DROP TABLE finding_counts; DROP TABLE finding_examples; DROP TABLE stitches;`);
     db.exec(`DROP TABLE k8s_objects; DROP TABLE k8s_states; DROP TABLE k8s_pod_addresses; DROP TABLE k8s_container_ids; DROP TABLE k8s_event_subjects; DROP TABLE k8s_clusters;`);
     db.exec(`DROP TABLE resource_peers;`);
+    db.exec(`DROP TABLE attr_docs; DROP TABLE attr_terms; DROP TABLE log_text; DROP TABLE search_progress;`);
     db.pragma('user_version = 1');
     db.close();
 

@@ -1,5 +1,6 @@
 // The store's public surface. Receivers, importers, analysis and the API depend on these types
 // only; how rows are laid out in SQLite stays inside collector/store.
+import type { AttributeFilter } from './search';
 import type { Finding, Observation, Stitch } from '../../common/findings';
 import type { LogRecord, Resource, Span } from '../model';
 import type { ClusterHistoryRows, LinkKeys } from '../../common/cluster';
@@ -42,8 +43,11 @@ export interface TraceQuery {
   minDurationNs?: bigint;
   maxDurationNs?: bigint;
   status?: 'error' | 'ok';
-  /** Every pair must match an attribute (span or resource) of some span in the trace; values compared as text. */
-  attributes?: { key: string; value: string }[];
+  /**
+   * Every filter must match an attribute of a span, a span's resource, a log or a log's resource in the trace:
+   * the key present, its value equal (compared as text) or, with `prefix`, starting with `value`.
+   */
+  attributes?: AttributeFilter[];
   fromNs?: bigint;
   toNs?: bigint;
   /** Default 100, at most 1000. */
@@ -176,6 +180,11 @@ export interface StoreWrites {
   recordClusterChanges(cluster: string, changes: readonly ClusterChange[]): Promise<void>;
   /** Resolves once everything written so far is committed. */
   flush(): Promise<void>;
+  /**
+   * Resolves once everything written so far is in the search indexes (they otherwise fill while the writer is
+   * quiet; searches are complete either way, only slower over what is not indexed yet).
+   */
+  catchUpSearch(): Promise<void>;
   /** Commits what is queued, then closes. */
   close(): Promise<void>;
 }

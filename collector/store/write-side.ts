@@ -7,6 +7,7 @@ import { openConnection } from './connection';
 import type { EncodedBatch } from './encode';
 import { analysisRecorder } from './findings';
 import { startRetention } from './retention';
+import { startSearchIndexer } from './search-index';
 import type { StoreWrites } from './types';
 import { createWriter } from './writer';
 
@@ -32,9 +33,11 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
   const retention = startRetention(db, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs });
   const analysis = analysisRecorder(db);
   const recordCluster = clusterRecorder(db);
+  const searchIndexer = startSearchIndexer(db, writer.busy);
   let itemsSinceRetention = 0;
   writer.onCommit((info) => {
     checkpointer.committed(info.spans + info.logs);
+    searchIndexer.committed();
     itemsSinceRetention += info.spans + info.logs;
     if (itemsSinceRetention >= RETENTION_AFTER_ITEMS) {
       itemsSinceRetention = 0;
@@ -51,8 +54,13 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
     recordWindowAnalysis: async (windowId, observations, stitches) => analysis.recordWindowAnalysis(windowId, observations, stitches),
     recordClusterChanges: async (cluster, changes) => recordCluster(cluster, changes),
     flush: async () => writer.commitQueued(),
+    catchUpSearch: async () => {
+      writer.commitQueued();
+      await searchIndexer.catchUp();
+    },
     async close() {
       retention.stop();
+      searchIndexer.stop();
       writer.commitQueued();
       await checkpointer.stop();
       db.close();

@@ -21,6 +21,7 @@ type WriterCall =
   | { op: 'recordWindowAnalysis'; windowId: string; observations: readonly Observation[]; stitches: readonly Stitch[] }
   | { op: 'recordClusterChanges'; cluster: string; changes: readonly ClusterChange[] }
   | { op: 'flush' }
+  | { op: 'catchUpSearch' }
   | { op: 'close' };
 
 /** The thread is sent arrays of these: everything asked for in one turn of the caller's event loop. */
@@ -129,6 +130,7 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
     recordWindowAnalysis: (windowId, observations, stitches) => call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
     recordClusterChanges: (cluster, changes) => call({ op: 'recordClusterChanges', cluster, changes }),
     flush: () => call({ op: 'flush' }),
+    catchUpSearch: () => call({ op: 'catchUpSearch' }),
     close: () =>
       (closed ??= (async () => {
         const exited = new Promise<void>((resolve) => (worker.threadId === -1 ? resolve() : worker.once('exit', () => resolve())));

@@ -31,6 +31,8 @@ function handle(request: WriterRequest): void {
       return answer(request.id, side.recordClusterChanges(request.cluster, request.changes));
     case 'flush':
       return answer(request.id, side.flush());
+    case 'catchUpSearch':
+      return answer(request.id, side.catchUpSearch());
     case 'close':
       // the reply is the last message; the port closes after it and the thread ends
       return void side.close().then(

@@ -17,6 +17,8 @@ interface QueuedWrite {
 export interface Writer {
   write(batch: EncodedBatch): Promise<void>;
   overloaded(): boolean;
+  /** True while writes wait to be committed. */
+  busy(): boolean;
   onCommit(listener: (info: CommitInfo) => void): () => void;
   /** Commits whatever is queued, now. */
   commitQueued(): void;
@@ -67,6 +69,7 @@ export function createWriter(db: Db, maxPendingItems: number): Writer {
       });
     },
     overloaded: () => queuedItems > maxPendingItems,
+    busy: () => queue.length > 0,
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -322,22 +322,31 @@ describe('polish', () => {
     await expect.poll(() => page.getByTestId('match-count').textContent()).toBe('1/1');
   });
 
-  it('says why an attribute filter of a bare key is refused', async () => {
+  it('filters by a key being present and by a value prefix, and says what to write when the key is missing', async () => {
     hopscope = await startHopscope();
-    await hopscope.store.write(buildTestTrace());
+    const batch = buildTestTrace();
+    await hopscope.store.write(batch);
+    const route = Object.entries(batch.spans.find((s) => Object.hasOwn(s.attributes, 'http.route'))!.attributes).find(([k]) => k === 'http.route')![1] as string;
     const { page } = await open();
     const traces = new TracesPage(page);
     await expect.poll(() => traces.rows().count()).toBe(1);
-    await traces.addAttribute('tenant');
+    await traces.addAttribute('=acme');
     const problem = page.getByTestId('attr-problem');
     await problem.waitFor();
-    expect(await problem.textContent()).toBe('tenant needs a value: use key=value, e.g. tenant=<value>. Filtering on whether a key exists is not supported.');
-    expect(await problem.locator('code').allTextContents()).toEqual(['tenant', 'key=value', 'tenant=<value>']);
+    expect(await problem.textContent()).toBe('The key is missing: use key, key=value or key=prefix*, e.g. http.route=/api/orders*');
     expect(await page.getByTestId('filter-attribute').getAttribute('aria-invalid')).toBe('true');
-    await page.getByTestId('filter-attribute').fill('tenant=acme');
+    // A bare key: traces with the attribute at all.
+    await page.getByTestId('filter-attribute').fill('http.route');
     expect(await problem.count()).toBe(0);
     await page.getByTestId('filter-attribute').press('Enter');
-    await page.getByRole('button', { name: 'Remove tenant=acme' }).waitFor();
+    await page.getByRole('button', { name: 'Remove http.route' }).waitFor();
+    await expect.poll(() => traces.rows().count()).toBe(1);
+    // A prefix of its value finds it; one it does not start with leaves the list empty.
+    await traces.addAttribute(`http.route=${route.slice(0, 3)}*`);
+    await page.getByRole('button', { name: `Remove http.route=${route.slice(0, 3)}*` }).waitFor();
+    await expect.poll(() => traces.rows().count()).toBe(1);
+    await traces.addAttribute('http.route=/nowhere*');
+    await expect.poll(() => traces.rows().count()).toBe(0);
   });
 
   it.each(THEMES)('offers the imported traces from the import toast, filtered to their time range (%s)', async (theme) => {

@@ -1,15 +1,13 @@
 // What the trace search's text fields accept, and what to tell the user when they do not.
 
 /**
- * Why an attribute filter cannot be used (names in backticks, for MarkedText), or undefined when it can. The API matches `key=value` exactly (span or
- * resource attribute); it has no "key exists" test, so a bare key is refused with the form to use instead.
+ * Why an attribute filter cannot be used (names in backticks, for MarkedText), or undefined when it can. The API
+ * takes `key` (present), `key=value` (equal, as text) and `key=prefix*` (a value that starts so), matched against
+ * span, resource and log attributes.
  */
 export function attributeFilterProblem(text: string): string | undefined {
   const pair = text.trim();
-  if (pair === '') return undefined;
-  const eq = pair.indexOf('=');
-  if (eq < 0) return `\`${pair}\` needs a value: use \`key=value\`, e.g. \`${pair}=<value>\`. Filtering on whether a key exists is not supported.`;
-  if (eq === 0) return 'The key is missing: use `key=value`, e.g. `http.route=/api/orders`';
+  if (pair.startsWith('=')) return 'The key is missing: use `key`, `key=value` or `key=prefix*`, e.g. `http.route=/api/orders*`';
   return undefined;
 }
 

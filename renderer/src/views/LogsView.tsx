@@ -128,7 +128,7 @@ export function LogsView({ route }: { route: Extract<Route, { view: 'logs' }> })
         </label>
         <label className="field grow">
           <span className="field-label">Text</span>
-          <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Search the message body" data-testid="logs-text" />
+          <input value={text} onChange={(e) => setText(e.target.value)} placeholder="Words, order-8812, /api/orders, &quot;a phrase&quot;" title="Finds records with words that start as typed (ids and paths whole, or any part of them: orders finds /api/orders/42); quote a phrase" data-testid="logs-text" />
         </label>
         {filter.traceId && (
           <div className="chips">

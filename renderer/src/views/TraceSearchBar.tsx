@@ -85,11 +85,11 @@ export function TraceSearchBar() {
           ))}
         </div>
       </div>
-      <label className={`field attr-field ${attrProblem ? 'invalid' : ''}`} title={attrProblem?.replace(/`/g, '') ?? 'A span or resource attribute equal to a value: key=value'}>
+      <label className={`field attr-field ${attrProblem ? 'invalid' : ''}`} title={attrProblem?.replace(/`/g, '') ?? 'An attribute of a span, a resource or a log: key=value (equal), key=prefix* (starts with), key (present)'}>
         <span className="field-label">Attribute</span>
         <input
           value={attr}
-          placeholder="key=value, Enter to add"
+          placeholder="key=value, key=pre*, key; Enter"
           aria-invalid={attrProblem !== undefined}
           aria-describedby={attrProblem ? 'attr-problem' : undefined}
           data-testid="filter-attribute"

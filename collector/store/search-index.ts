@@ -1,0 +1,219 @@
+// Search indexes, filled behind ingest. Attribute terms (attr_terms) and log text (log_text) are FTS5 tables:
+// their writes go to append-only segments merged in the background, where a b-tree keyed by attribute value
+// takes a random page for nearly every posting (measured on 200k realistic spans: 124 B/span as a b-tree of
+// value hashes and 201 B/span with the values' text, against 32 B/span here with one document per trace and step).
+//
+// Indexing runs on the writer connection in steps of a few thousand spans and logs, when no write is waiting
+// (ingest keeps its pace; measured in bench/search.ts) or once what is not indexed reaches MAX_LAG items. The
+// ids indexed so far are in search_progress; searches scan what arrived after them, so a search never misses
+// what is stored, however far behind the index is.
+//
+// Terms. An attribute gives two: its key, and its key with its value, each as hex so that any text is one token
+// (unicode61 keeps letters and digits together): KEYHEX and KEYHEX 'g' VALUEHEX. Values are strings (their first
+// VALUE_CHARS characters), integers as decimal text, true and false; every other value (doubles, int64 beyond
+// 2^53, bytes, arrays, maps, null) gives KEYHEX 'gz', and a search for such a value checks the candidates' JSON.
+// Hex keeps the value's bytes in order, so a string prefix is a term prefix.
+import { prepared, type Db } from './connection';
+
+/** Characters of a value that its term holds; a longer value is found through its first ones and then checked. */
+export const VALUE_CHARS = 48;
+/** Characters of a key that its term holds. */
+export const KEY_CHARS = 64;
+/** Spans (and logs) per indexing step: a step is one transaction of a few tens of milliseconds. */
+const STEP_ITEMS = 4000;
+/** What is not yet indexed, in spans + logs, at which indexing runs even while writes are waiting. */
+export const MAX_LAG = 100_000;
+/** How long after a commit the writer still counts as busy. */
+const QUIET_MS = 50;
+
+const hexOf = (text: string) => Buffer.from(text, 'utf8').toString('hex');
+/** The first `n` characters as SQLite's substr counts them (code points). */
+function firstChars(text: string, n: number): string {
+  if (text.length <= n) return text;
+  return Array.from(text).slice(0, n).join('');
+}
+const charCount = (text: string) => (text.length <= VALUE_CHARS ? text.length : Array.from(text).length);
+
+/** The term every attribute with this key gives. */
+export function keyTerm(key: string): string {
+  return hexOf(firstChars(key, KEY_CHARS));
+}
+
+/** The term (lower case, as the index holds it) of `key` with this value text as a string, integer or boolean. */
+export function valueTerm(key: string, value: string): string {
+  return `${keyTerm(key)}g${hexOf(firstChars(value, VALUE_CHARS))}`;
+}
+
+/** The term of values that are not indexed by their text (doubles, maps, arrays, bytes, big integers, null). */
+export function otherValuesTerm(key: string): string {
+  return `${keyTerm(key)}gz`;
+}
+
+/** Whether terms alone decide a match of `key` (no check of the JSON needed). */
+export function keyIsWhole(key: string): boolean {
+  return Array.from(key).length <= KEY_CHARS;
+}
+
+/** Whether a value of this text is held whole by its term. */
+export function valueIsWhole(value: string): boolean {
+  return charCount(value) <= VALUE_CHARS;
+}
+
+// Both terms of each attribute of the JSON object `json` (a column of `table`), as one string per attribute.
+const termsOf = (json: string, table = '') => `
+  SELECT hex(substr(j.key, 1, ${KEY_CHARS})) || ' ' || hex(substr(j.key, 1, ${KEY_CHARS})) || 'g' ||
+         CASE j.type WHEN 'text' THEN hex(substr(j.atom, 1, ${VALUE_CHARS})) WHEN 'integer' THEN hex(j.atom)
+                     WHEN 'true' THEN '74727565' WHEN 'false' THEN '66616c7365' ELSE 'z' END AS t
+  FROM ${table ? `${table}, ` : ''}json_each(${json}) j`;
+
+// One document per trace among the step's spans (or logs): their attributes and their resources'.
+const SPAN_DOCS_SQL = `
+  INSERT INTO attr_terms (rowid, terms)
+  SELECT d.id, (SELECT group_concat(t, ' ') FROM (
+    ${termsOf('s.attributes', 'spans s')} WHERE s.trace_key = d.trace_key AND s.id > @from AND s.id <= @to
+    UNION
+    ${termsOf('r.attributes', 'resources r')}
+      WHERE r.id IN (SELECT resource_id FROM spans s WHERE s.trace_key = d.trace_key AND s.id > @from AND s.id <= @to)))
+  FROM attr_docs d WHERE d.id > @lastDoc`;
+
+const LOG_DOCS_SQL = `
+  INSERT INTO attr_terms (rowid, terms)
+  SELECT d.id, (SELECT group_concat(t, ' ') FROM (
+    ${termsOf('l.attributes', 'logs l')} WHERE l.trace_key = d.trace_key AND l.id > @from AND l.id <= @to
+    UNION
+    ${termsOf('r.attributes', 'resources r')}
+      WHERE r.id IN (SELECT resource_id FROM logs l WHERE l.trace_key = d.trace_key AND l.id > @from AND l.id <= @to)))
+  FROM attr_docs d WHERE d.id > @lastDoc`;
+
+/** The separators log_text's tokenizer keeps inside tokens; `parts` holds the text split at them. */
+export const KEPT_SEPARATORS = '-_./:@';
+const splitAtSeparators = (expr: string) => [...KEPT_SEPARATORS].reduce((e, c) => `replace(${e}, '${c}', ' ')`, expr);
+
+// A string body as its text, any other body as its JSON.
+const LOG_TEXT_SQL = `
+  INSERT INTO log_text (rowid, body, parts, attrs)
+  SELECT id, text, ${splitAtSeparators('text')}, (SELECT group_concat(t, ' ') FROM (${termsOf('attributes')}))
+  FROM (SELECT id, attributes, CASE WHEN json_type(body) = 'text' THEN body ->> '$' ELSE body END AS text FROM logs WHERE id > @from AND id <= @to)`;
+
+export interface SearchProgress {
+  spanId: number;
+  logId: number;
+}
+
+export function searchProgress(db: Db): SearchProgress {
+  const row = prepared<[], { span_id: bigint; log_id: bigint }>(db, `SELECT span_id, log_id FROM search_progress`).get()!;
+  return { spanId: Number(row.span_id), logId: Number(row.log_id) };
+}
+
+/** Spans and logs stored but not yet indexed. */
+export function searchBacklog(db: Db): number {
+  const ends = prepared<[], { spans: bigint | null; logs: bigint | null }>(db, `SELECT (SELECT max(id) FROM spans) AS spans, (SELECT max(id) FROM logs) AS logs`).get()!;
+  const done = searchProgress(db);
+  return Math.max(0, Number(ends.spans ?? 0n) - done.spanId) + Math.max(0, Number(ends.logs ?? 0n) - done.logId);
+}
+
+/** Indexes the next spans and logs, at most STEP_ITEMS of each, in one transaction; returns how many rows it covered. */
+export function indexStep(db: Db, items = STEP_ITEMS): number {
+  return db.transaction(() => {
+    const done = searchProgress(db);
+    const spans = indexRange(db, 'spans', done.spanId, items);
+    const logs = indexRange(db, 'logs', done.logId, items);
+    if (spans.to !== done.spanId || logs.to !== done.logId) {
+      prepared(db, `UPDATE search_progress SET span_id = ?, log_id = ?`).run(spans.to, logs.to);
+    }
+    return spans.rows + logs.rows;
+  })();
+}
+
+function indexRange(db: Db, table: 'spans' | 'logs', from: number, items: number): { to: number; rows: number } {
+  // The ids of the next `items` rows (ids have gaps where retention deleted).
+  const last = prepared<[number, number], { id: bigint | null; n: bigint }>(
+    db,
+    `SELECT max(id) AS id, count(*) AS n FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?)`,
+  ).get(from, items)!;
+  if (last.id === null) return { to: from, rows: 0 };
+  const range = { from, to: Number(last.id) };
+  const lastDoc = prepared<[], { id: bigint | null }>(db, `SELECT max(id) AS id FROM attr_docs`).get()!.id ?? 0n;
+  prepared(db, `INSERT INTO attr_docs (trace_key) SELECT DISTINCT trace_key FROM ${table} WHERE id > @from AND id <= @to AND trace_key IS NOT NULL`).run(range);
+  prepared(db, table === 'spans' ? SPAN_DOCS_SQL : LOG_DOCS_SQL).run({ ...range, lastDoc });
+  if (table === 'logs') prepared(db, LOG_TEXT_SQL).run(range);
+  return { to: range.to, rows: Number(last.n) };
+}
+
+/** Removes a trace's attribute documents and its logs' text (before its rows are deleted). */
+export function forgetTraceTerms(db: Db, traceKey: bigint): void {
+  prepared(db, `DELETE FROM attr_terms WHERE rowid IN (SELECT id FROM attr_docs WHERE trace_key = ?)`).run(traceKey);
+  prepared(db, `DELETE FROM attr_docs WHERE trace_key = ?`).run(traceKey);
+  prepared(db, `DELETE FROM log_text WHERE rowid IN (SELECT id FROM logs WHERE trace_key = ? AND id <= (SELECT log_id FROM search_progress))`).run(traceKey);
+}
+
+/** Removes these logs' text (before or after their rows are deleted). */
+export function forgetLogText(db: Db, logIds: readonly (number | bigint)[]): void {
+  const indexed = searchProgress(db).logId;
+  const remove = prepared(db, `DELETE FROM log_text WHERE rowid = ?`);
+  for (const id of logIds) if (Number(id) <= indexed) remove.run(id);
+}
+
+export interface SearchIndexer {
+  /** Called after each commit: there may be more to index. */
+  committed(): void;
+  /** Indexes everything stored so far, writes waiting or not; resolves when done. */
+  catchUp(): Promise<void>;
+  stop(): void;
+}
+
+/** Runs indexing steps on `db` when the writer is quiet (`busy` false), or regardless once MAX_LAG is reached. */
+export function startSearchIndexer(db: Db, busy: () => boolean): SearchIndexer {
+  let stopped = false;
+  let scheduled = false;
+  let lastCommitMs = 0;
+  let waiters: (() => void)[] = [];
+  let urgent = 0;
+
+  function schedule(delayMs = 0): void {
+    if (scheduled || stopped) return;
+    scheduled = true;
+    if (delayMs > 0) setTimeout(run, delayMs).unref();
+    else setImmediate(run);
+  }
+
+  function run(): void {
+    scheduled = false;
+    if (stopped) return;
+    const backlog = searchBacklog(db);
+    if (backlog === 0) {
+      for (const w of waiters.splice(0)) w();
+      urgent = 0;
+      return;
+    }
+    const quiet = !busy() && Date.now() - lastCommitMs >= QUIET_MS;
+    if (!quiet && urgent === 0 && backlog < MAX_LAG) return schedule(QUIET_MS);
+    try {
+      indexStep(db);
+    } catch (e) {
+      console.error('store: search indexing failed', e);
+      for (const w of waiters.splice(0)) w();
+      return schedule(1000);
+    }
+    schedule();
+  }
+
+  return {
+    committed() {
+      lastCommitMs = Date.now();
+      schedule(QUIET_MS);
+    },
+    catchUp() {
+      if (stopped) return Promise.resolve();
+      urgent++;
+      const done = new Promise<void>((resolve) => waiters.push(resolve));
+      schedule();
+      return done;
+    },
+    stop() {
+      stopped = true;
+      for (const w of waiters.splice(0)) w();
+      waiters = [];
+    },
+  };
+}
