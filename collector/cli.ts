@@ -27,14 +27,16 @@ const USAGE = `Usage:
   hopscope --version
   hopscope serve   [--db FILE] [--host 127.0.0.1] [--otlp-grpc 4317] [--otlp-http 4318] [--ui 4320]
                    [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
+                   [--max-db-size 1GiB] [--max-age 7d]
                    [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
-  hopscope import  FILE... [--db FILE]
+  hopscope import  FILE... [--db FILE] [--max-db-size 1GiB] [--max-age 7d]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
                    [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
   hopscope export  --trace ID... | --all  [--db FILE] --out FILE
 
 Files may be OTLP JSON, OTLP JSON lines, OTLP protobuf, Jaeger or Zipkin JSON (detected from content).
-The database defaults to ${defaultDbPath()}.`;
+The database defaults to ${defaultDbPath()}. Retention keeps at most --max-db-size of data (B, KB, MB, GB,
+KiB, MiB, GiB) and what arrived within --max-age (s, m, h, d); the oldest traces go first.`;
 
 /** Bad flags or arguments: exit code 2 with a one-line message. */
 class UsageError extends Error {}
@@ -93,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
 /** The database this run opened, for messages about it. */
 let openedDb: string | undefined;
 
-function openDb(dbPath: string, options: { writerThread?: boolean } = {}): Store {
+function openDb(dbPath: string, options: { writerThread?: boolean; maxBytes?: number; maxAgeMs?: number } = {}): Store {
   openedDb = dbPath;
   return openStore({ path: dbPath, ...options });
 }
@@ -134,6 +136,47 @@ function parse<T extends ParseArgsConfig['options']>(args: string[], options: T)
   }
 }
 
+const RETENTION_FLAGS = {
+  'max-db-size': { type: 'string' },
+  'max-age': { type: 'string' },
+} as const;
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+const AGE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+/** The smallest store retention may keep: an empty one's tables and indexes take about 300 kB. */
+const MIN_DB_BYTES = 10 * 2 ** 20;
+
+/** --max-db-size and --max-age, as the store's retention options (undefined: its defaults). */
+function retentionFlags(values: { 'max-db-size'?: string; 'max-age'?: string }): { maxBytes?: number; maxAgeMs?: number } {
+  const out: { maxBytes?: number; maxAgeMs?: number } = {};
+  const size = values['max-db-size'];
+  if (size !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(size);
+    const unit = m && SIZE_UNITS[(m[2] || 'b').toLowerCase()];
+    if (!m || !unit) throw new UsageError(`--max-db-size wants a size such as 500MB or 4GiB, got ${JSON.stringify(size)}`);
+    out.maxBytes = Math.floor(Number(m[1]) * unit);
+    if (out.maxBytes < MIN_DB_BYTES) throw new UsageError(`--max-db-size ${size} is too small: at least 10MiB`);
+  }
+  const age = values['max-age'];
+  if (age !== undefined) {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(age);
+    if (!m) throw new UsageError(`--max-age wants a duration such as 12h, 7d or 4w, got ${JSON.stringify(age)}`);
+    out.maxAgeMs = Math.floor(Number(m[1]) * AGE_UNITS[m[2].toLowerCase()]);
+    if (out.maxAgeMs < 60_000) throw new UsageError(`--max-age ${age} is too short: at least 1m`);
+  }
+  return out;
+}
+
+function formatBytes(n: number): string {
+  const [unit, size] = n >= 2 ** 30 ? ['GiB', 2 ** 30] : n >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 2 ** 10];
+  return `${Number((n / size).toFixed(1))} ${unit}`;
+}
+
+function formatAge(ms: number): string {
+  const [unit, size] = ms % 86_400_000 === 0 ? ['d', 86_400_000] : ms % 3_600_000 === 0 ? ['h', 3_600_000] : ['m', 60_000];
+  return `${Number((ms / size).toFixed(1))}${unit}`;
+}
+
 function portFlag(value: string | undefined, fallback: number, flag: string): number {
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -154,8 +197,10 @@ async function serve(args: string[]): Promise<number> {
     'no-analysis': { type: 'boolean', default: false },
     open: { type: 'boolean', default: false },
     ...CLUSTER_FLAGS,
+    ...RETENTION_FLAGS,
   });
   const cluster = clusterFlags(values);
+  const retention = retentionFlags(values);
   if (positionals.length) throw new UsageError(`serve takes no files (got ${positionals.join(' ')}); use hopscope import`);
   const maxBodyMib = values['max-body-mib'] === undefined ? 20 : Number(values['max-body-mib']);
   if (!(maxBodyMib > 0)) throw new UsageError(`--max-body-mib wants a positive number, got ${values['max-body-mib']}`);
@@ -177,6 +222,7 @@ async function serve(args: string[]): Promise<number> {
     corsOrigins: values['cors-origin'],
     settleMs: settleSeconds * 1000,
     analysis: !values['no-analysis'],
+    retention,
     ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir },
     cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
   });
@@ -281,14 +327,23 @@ function openInBrowser(url: string): void {
 }
 
 async function importCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { db: { type: 'string' } });
+  const { values, positionals } = parse(args, { db: { type: 'string' }, ...RETENTION_FLAGS });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
+  const retention = retentionFlags(values);
   const dbPath = values.db ?? defaultDbPath();
-  const store = openDb(dbPath, { writerThread: true });
+  const store = openDb(dbPath, { writerThread: true, ...retention });
   try {
     const totals = await importAll(store, positionals);
     if (totals.aborted) return 130;
     process.stdout.write(`Imported ${totals.spans} spans and ${totals.logs} log records from ${positionals.length} file(s) into ${dbPath}\n`);
+    const kept = await store.retention(true);
+    const { removed } = kept;
+    if (removed.traces + removed.logs > 0) {
+      process.stdout.write(
+        `Retention removed ${removed.spans} spans in ${removed.traces} traces and ${removed.logs} log records, oldest first, to keep ` +
+          `${formatBytes(kept.maxBytes)} of data and what arrived within ${formatAge(kept.maxAgeMs)}; keep more with --max-db-size or --max-age\n`,
+      );
+    }
     // Searches are complete without it, but slower over what is not indexed: leave the store ready to search.
     const indexing = performance.now();
     await store.catchUpSearch();

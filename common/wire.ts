@@ -312,6 +312,17 @@ export interface WireStats {
   findings: number;
   /** What the OTLP receivers did not store since they started; absent where no receivers run. */
   ingest?: WireIngestStats;
+  /** What the store keeps and what retention removed since it opened; absent until the writer first answers. */
+  retention?: WireRetention;
+}
+
+export interface WireRetention {
+  /** Data kept at most (pages in use), and for how long after arrival. */
+  maxBytes: number;
+  maxAgeMs: number;
+  removedTraces: number;
+  removedSpans: number;
+  removedLogs: number;
 }
 
 /** OTLP export requests the receivers refused or failed since start (a request retried counts each time). */

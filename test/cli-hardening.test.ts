@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureRendererBuilt, stopSignals } from '../collector/cli';
 import { openStore } from '../collector/store';
@@ -132,6 +133,68 @@ describe('--db that cannot be a database', () => {
     const fine = path.join(dir, 'fine.db');
     await databaseWith(fine, 3000);
     expect(hopscope('analyze', '--db', fine, '--format', 'json').code).toBe(0);
+  }, 120_000);
+});
+
+describe('retention flags', () => {
+  /** An OTLP JSON file of `spans` spans (one per trace) of about 1 KB each. */
+  function bigFile(spans: number): string {
+    const file = path.join(dir, 'big.json');
+    const padding = 'x'.repeat(1000);
+    const list = Array.from({ length: spans }, (_, i) => ({
+      traceId: (i + 1).toString(16).padStart(32, '0'),
+      spanId: (i + 1).toString(16).padStart(16, '0'),
+      name: 'GET /',
+      startTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n),
+      endTimeUnixNano: String(1_700_000_000_000_000_000n + BigInt(i) * 1_000_000n + 1000n),
+      attributes: [{ key: 'payload', value: { stringValue: padding } }],
+    }));
+    writeFileSync(file, JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'big' } }] }, scopeSpans: [{ spans: list }] }] }));
+    return file;
+  }
+
+  it('import keeps what --max-db-size allows, oldest first, and says what retention removed and how to keep more', async () => {
+    const db = path.join(dir, 'small.db');
+    const r = hopscope('import', bigFile(16_000), '--db', db, '--max-db-size', '10MiB');
+    expect(r.stderr).toMatch(/big\.json: otlp-json, 16000 spans, 0 log records in/);
+    expect(r.code).toBe(0);
+    const removed = /Retention removed (\d+) spans in (\d+) traces and 0 log records, oldest first, to keep 10 MiB of data and what arrived within 7d; keep more with --max-db-size or --max-age\n/.exec(r.stdout);
+    expect(removed, r.stdout).not.toBeNull();
+    const store = openStore({ path: db, maxBytes: 2 ** 40 });
+    const kept = store.reader.stats();
+    const newest = store.reader.searchTraces({ limit: 1 }).items[0];
+    await store.close();
+    expect(Number(removed![1]) + kept.spans).toBe(16_000);
+    expect(Number(removed![2]) + kept.traces).toBe(16_000);
+    // pages in use (the file keeps the freed ones for what comes next)
+    const check = new Database(db, { readonly: true });
+    const used = (check.pragma('page_count', { simple: true }) as number) - (check.pragma('freelist_count', { simple: true }) as number);
+    expect(used * (check.pragma('page_size', { simple: true }) as number)).toBeLessThanOrEqual(10 * 2 ** 20);
+    check.close();
+    // the newest trace is kept
+    expect(newest.traceId).toBe((16_000).toString(16).padStart(32, '0'));
+    // the default keeps it all, and says nothing about retention
+    const all = hopscope('import', bigFile(16_000), '--db', path.join(dir, 'all.db'));
+    expect(all.code).toBe(0);
+    expect(all.stdout).not.toMatch(/Retention/);
+  }, 120_000);
+
+  it('refuses a size or an age it cannot read, or one too small to keep anything, naming the flag', () => {
+    const file = corpusPath('otlp2parquet/traces.jsonl');
+    const cases: [string[], string][] = [
+      [['--max-db-size', '5 parsecs'], '--max-db-size wants a size such as 500MB or 4GiB, got "5 parsecs"'],
+      [['--max-db-size', '1MB'], '--max-db-size 1MB is too small: at least 10MiB'],
+      [['--max-age', '5'], '--max-age wants a duration such as 12h, 7d or 4w, got "5"'],
+      [['--max-age', '30s'], '--max-age 30s is too short: at least 1m'],
+    ];
+    for (const [flags, message] of cases) {
+      const r = hopscope('import', file, '--db', path.join(dir, 'x.db'), ...flags);
+      expect(r.code, flags.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const serve = hopscope('serve', '--db', path.join(dir, 'y.db'), ...servePorts, '--max-age', 'forever');
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('--max-age wants a duration such as 12h, 7d or 4w, got "forever"');
   }, 120_000);
 });
 

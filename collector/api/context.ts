@@ -1,7 +1,7 @@
 import type { TelemetryBatch } from '../model';
 import type { StoreReader } from '../store/types';
 import type { Finding, Stitch } from '../../common/findings';
-import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig } from '../../common/wire';
+import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig, WireRetention } from '../../common/wire';
 import type { ClusterLinks } from './cluster';
 import type { EventHub } from './events';
 import type { OpenTraces } from './traceView';
@@ -61,6 +61,8 @@ export interface ApiContext {
   receivers: WireInfo['receivers'];
   /** Absent when no receivers run with this server. */
   receiverStats?: ReceiverStatsSource;
+  /** The store's latest retention report (read from the writer after commits, at most every RETENTION_REFRESH_MS). */
+  retention?: WireRetention;
 }
 
 /** Findings are costly to compute; keep them until the analysis says they changed. */

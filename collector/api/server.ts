@@ -83,6 +83,9 @@ const handlers: Handlers = {
   events: (ctx, _request, res) => ctx.hub.attach(res),
 };
 
+/** How often stats ask the writer what retention removed. */
+const RETENTION_REFRESH_MS = 2000;
+
 /** The UI's HTTP + server-sent-events API on loopback, behind the per-run token. */
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   const cluster = new ClusterLinks(options.store.reader);
@@ -101,10 +104,28 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     receivers: options.receivers ?? {},
     receiverStats: options.receiverStats,
   };
+  // The writer (maybe in its thread) answers asynchronously; stats carry its last answer, and go out again
+  // when retention removed more (it runs on its own timer too, not only after commits).
+  let retentionAsked = 0;
+  const refreshRetention = () => {
+    if (Date.now() - retentionAsked < RETENTION_REFRESH_MS) return;
+    retentionAsked = Date.now();
+    options.store.retention().then(
+      (r) => {
+        const changed = ctx.retention?.removedTraces !== r.removed.traces || ctx.retention?.removedLogs !== r.removed.logs;
+        ctx.retention = { maxBytes: r.maxBytes, maxAgeMs: r.maxAgeMs, removedTraces: r.removed.traces, removedSpans: r.removed.spans, removedLogs: r.removed.logs };
+        if (changed) ctx.hub.broadcast('stats', storeStats(ctx));
+      },
+      () => undefined,
+    );
+  };
+  refreshRetention();
+  const retentionTimer = setInterval(refreshRetention, RETENTION_REFRESH_MS * 2.5).unref();
   const unsubscribe = [
     options.store.onCommit((info) => {
       ctx.openTraces.invalidate(info.traceIds);
       ctx.hub.onCommit(info);
+      refreshRetention();
     }),
     options.analysis?.onChange?.(() => {
       ctx.findings.invalidate();
@@ -153,6 +174,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     close: () =>
       (closing ??= new Promise<void>((resolve) => {
         for (const off of unsubscribe) off?.();
+        clearInterval(retentionTimer);
         ctx.hub.close();
         server.close(() => resolve());
         server.closeAllConnections();

@@ -87,6 +87,7 @@ export function openStore(options: StoreOptions): Store {
     recordClusterChanges: writeSide.recordClusterChanges,
     flush: writeSide.flush,
     catchUpSearch: writeSide.catchUpSearch,
+    retention: writeSide.retention,
     close: () =>
       (closed ??= (async () => {
         await writeSide.close();

@@ -143,3 +143,39 @@ describe('retention', () => {
     db.close();
   });
 });
+
+describe('retention report and statistics', () => {
+  it('reports the limits and what it removed, spans included, and runs a pass when asked', async () => {
+    const file = tmp.file('report.db');
+    let store = openStore({ path: file });
+    for (let n = 1; n <= 200; n++) await store.write(trace(n, n));
+    await store.close();
+    const db = openConnection(file, 'writer');
+    const used = usedBytes(db);
+    db.close();
+    // A limit that holds about half of it: retention runs as the store opens, and again when asked.
+    store = openStore({ path: file, maxBytes: Math.floor(used / 2), maxAgeMs: DAY_MS });
+    const report = await store.retention(true);
+    const left = store.reader.stats();
+    await store.close();
+    expect(report.maxBytes).toBe(Math.floor(used / 2));
+    expect(report.maxAgeMs).toBe(DAY_MS);
+    expect(report.removed.traces).toBeGreaterThan(50);
+    expect(report.removed.traces + left.traces).toBe(200);
+    expect(report.removed.spans).toBe(3 * report.removed.traces);
+    expect(report.removed.logs + left.logs).toBe(200);
+  });
+
+  it('keeps the planner’s statistics: a store opened again after data arrived has them for its tables and indexes', async () => {
+    const file = tmp.file('stats.db');
+    let store = openStore({ path: file });
+    for (let n = 1; n <= 50; n++) await store.write(trace(n, n));
+    await store.close();
+    store = openStore({ path: file });
+    await store.close();
+    const db = openConnection(file, 'reader');
+    const indexes = db.prepare(`SELECT idx FROM sqlite_stat1 WHERE tbl = 'traces'`).pluck().all();
+    db.close();
+    expect(indexes).toEqual(expect.arrayContaining(['traces_by_start', 'traces_by_duration', 'traces_by_root_operation']));
+  });
+});

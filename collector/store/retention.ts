@@ -5,6 +5,7 @@ import { prepared, type Db } from './connection';
 import { deleteClusterHistoryBefore } from './cluster';
 import { forgetTraceAnalysis } from './findings';
 import { forgetLogText, forgetTraceTerms } from './search-index';
+import type { RetentionReport } from './types';
 
 export interface RetentionPolicy {
   maxBytes: number;
@@ -16,11 +17,16 @@ const LOGS_PER_STEP = 2000;
 /** Once over the size limit, trim to this share of it so retention does not run after every commit. */
 const TRIM_TO = 0.9;
 const CHECK_EVERY_MS = 60_000;
+/** How often the planner's statistics are brought up to date (PRAGMA optimize, as SQLite recommends). */
+const OPTIMIZE_EVERY_MS = 60 * 60_000;
 
 export interface Deleted {
   traces: number;
+  /** Spans of the deleted traces. */
+  spans: number;
   logs: number;
 }
+
 
 /** Bytes in pages that hold data: freed pages are reused, so the file itself does not shrink. */
 export function usedBytes(db: Db): number {
@@ -39,7 +45,7 @@ export function deleteExpired(db: Db, maxAgeMs: number, nowMs: number): Deleted 
     db,
     `SELECT max(last_trace_key) AS trace_key, max(last_log_id) AS log_id FROM ingest_marks WHERE minute_ms <= ? - 60000`,
   ).get(cutoff)!;
-  if (mark.trace_key === null || mark.log_id === null) return { traces: 0, logs: 0 };
+  if (mark.trace_key === null || mark.log_id === null) return { traces: 0, spans: 0, logs: 0 };
   const keys = prepared<[bigint, number], { trace_key: bigint }>(
     db,
     `SELECT trace_key FROM trace_ids WHERE trace_key <= ? ORDER BY trace_key LIMIT ?`,
@@ -47,7 +53,7 @@ export function deleteExpired(db: Db, maxAgeMs: number, nowMs: number): Deleted 
   if (keys.length > 0) return deleteTraces(db, keys.map((k) => k.trace_key));
   const logs = deleteLogs(db, `SELECT id FROM logs WHERE id <= ? ORDER BY id LIMIT ${LOGS_PER_STEP}`, mark.log_id);
   if (logs === 0) prepared(db, `DELETE FROM ingest_marks WHERE minute_ms <= ? - 60000`).run(cutoff);
-  return { traces: 0, logs };
+  return { traces: 0, spans: 0, logs };
 }
 
 /** Deletes the oldest traces, or the logs older than every trace, one batch. */
@@ -58,8 +64,8 @@ export function deleteOldest(db: Db): Deleted {
     const keys = prepared<[number], { trace_key: bigint }>(db, `SELECT trace_key FROM traces ORDER BY start_ns LIMIT ?`).all(TRACES_PER_STEP);
     return deleteTraces(db, keys.map((k) => k.trace_key));
   }
-  if (log) return { traces: 0, logs: deleteLogs(db, `SELECT id FROM logs ORDER BY at_ns LIMIT ${LOGS_PER_STEP}`) };
-  return { traces: 0, logs: 0 };
+  if (log) return { traces: 0, spans: 0, logs: deleteLogs(db, `SELECT id FROM logs ORDER BY at_ns LIMIT ${LOGS_PER_STEP}`) };
+  return { traces: 0, spans: 0, logs: 0 };
 }
 
 /** Deletes these traces whole: spans, logs, summaries, postings, search documents, analysis. */
@@ -77,7 +83,7 @@ export function deleteTraces(db: Db, keys: bigint[]): Deleted {
     if (gone) forgetTraceAnalysis(db, key, gone.trace_id);
   }
   prepared(db, `UPDATE totals SET spans = spans - ?, logs = logs - ?, traces = traces - ?`).run(spans, logs, traces);
-  return { traces, logs };
+  return { traces, logs, spans };
 }
 
 /** Deletes the logs the select picks, and the trace ids only they referred to. */
@@ -111,6 +117,10 @@ function clusterCutoffMs(db: Db, maxAgeMs: number, nowMs: number): number {
 export interface Retention {
   /** Starts a pass unless one is running; resolves when the pass ends. */
   schedule(): Promise<void>;
+  /** The limits, and what passes removed so far. */
+  report(): RetentionReport;
+  /** Brings the planner's statistics up to date if they are an hour old (and at close). */
+  optimize(force?: boolean): void;
   stop(): void;
 }
 
@@ -120,16 +130,26 @@ export function startRetention(db: Db, policy: RetentionPolicy): Retention {
   let endPass = () => {};
   let stopped = false;
   let trimming = false;
-  const timer = setInterval(() => void schedule(), CHECK_EVERY_MS).unref();
+  let optimizedMs = Date.now();
+  const removed = { traces: 0, spans: 0, logs: 0 };
+  const timer = setInterval(() => {
+    void schedule();
+    optimize();
+  }, CHECK_EVERY_MS).unref();
+
+  const count = (d: Deleted) => {
+    removed.traces += d.traces;
+    removed.spans += d.spans;
+    removed.logs += d.logs;
+    return d.traces + d.logs > 0;
+  };
 
   const step = db.transaction((): boolean => {
-    const expired = deleteExpired(db, policy.maxAgeMs, Date.now());
-    if (expired.traces + expired.logs > 0) return true;
+    if (count(deleteExpired(db, policy.maxAgeMs, Date.now()))) return true;
     const used = usedBytes(db);
     if (used > policy.maxBytes) trimming = true;
     if (trimming && used > policy.maxBytes * TRIM_TO) {
-      const oldest = deleteOldest(db);
-      if (oldest.traces + oldest.logs > 0) return true;
+      if (count(deleteOldest(db))) return true;
     }
     trimming = false;
     return deleteClusterHistoryBefore(db, clusterCutoffMs(db, policy.maxAgeMs, Date.now())) > 0;
@@ -148,6 +168,16 @@ export function startRetention(db: Db, policy: RetentionPolicy): Retention {
     else finish();
   }
 
+  function optimize(force = false): void {
+    if (stopped || (!force && Date.now() - optimizedMs < OPTIMIZE_EVERY_MS)) return;
+    optimizedMs = Date.now();
+    try {
+      db.pragma('optimize');
+    } catch (e) {
+      console.error('store: PRAGMA optimize failed', e);
+    }
+  }
+
   function finish(): void {
     pass = undefined;
     endPass();
@@ -162,9 +192,14 @@ export function startRetention(db: Db, policy: RetentionPolicy): Retention {
     return pass;
   }
 
+  // Statistics for every table, bounded in cost (SQLite's advice for long-running applications).
+  db.pragma('analysis_limit = 400');
+  db.pragma('optimize = 0x10002');
   void schedule();
   return {
     schedule,
+    report: () => ({ maxBytes: policy.maxBytes, maxAgeMs: policy.maxAgeMs, removed: { ...removed } }),
+    optimize,
     stop() {
       stopped = true;
       clearInterval(timer);

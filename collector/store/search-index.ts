@@ -4,7 +4,7 @@
 // value hashes and 201 B/span with the values' text, against 32 B/span here with one document per trace and step).
 //
 // Indexing runs on the writer connection in steps of a few thousand spans and logs, when no write is waiting
-// (ingest keeps its pace; measured in bench/search.ts) or once what is not indexed reaches MAX_LAG items. The
+// (ingest keeps its pace; bench/ingest.ts) or once what is not indexed reaches MAX_LAG items. The
 // ids indexed so far are in search_progress; searches scan what arrived after them, so a search never misses
 // what is stored, however far behind the index is.
 //
@@ -21,8 +21,12 @@ export const VALUE_CHARS = 48;
 export const KEY_CHARS = 64;
 /** Spans (and logs) per indexing step: a step is one transaction of a few tens of milliseconds. */
 const STEP_ITEMS = 4000;
-/** What is not yet indexed, in spans + logs, at which indexing runs even while writes are waiting. */
-export const MAX_LAG = 100_000;
+/**
+ * What is not yet indexed, in spans + logs, at which indexing runs even while writes are waiting. Indexing costs
+ * about as much writer time as storing (FTS5 inserts, measured ~25 µs a span against ~15), so a burst of up to
+ * this many is stored at full speed and indexed once the writer is quiet; only a longer one shares the writer.
+ */
+export const MAX_LAG = 500_000;
 /** How long after a commit the writer still counts as busy. */
 const QUIET_MS = 50;
 
@@ -59,31 +63,82 @@ export function valueIsWhole(value: string): boolean {
   return charCount(value) <= VALUE_CHARS;
 }
 
-// Both terms of each attribute of the JSON object `json` (a column of `table`), as one string per attribute.
-const termsOf = (json: string, table = '') => `
-  SELECT hex(substr(j.key, 1, ${KEY_CHARS})) || ' ' || hex(substr(j.key, 1, ${KEY_CHARS})) || 'g' ||
-         CASE j.type WHEN 'text' THEN hex(substr(j.atom, 1, ${VALUE_CHARS})) WHEN 'integer' THEN hex(j.atom)
-                     WHEN 'true' THEN '74727565' WHEN 'false' THEN '66616c7365' ELSE 'z' END AS t
-  FROM ${table ? `${table}, ` : ''}json_each(${json}) j`;
+// Terms are made here rather than in SQL: hex() and substr() on every attribute cost about 10 µs a span in SQL,
+// where keys and common values repeat and their hex is kept (bench/search.ts prints indexing's rate).
+const HEX_KEPT = 50_000;
+const keyHex = new Map<string, string>();
+const valueHex = new Map<string, string>();
 
-// One document per trace among the step's spans (or logs): their attributes and their resources'.
-const SPAN_DOCS_SQL = `
-  INSERT INTO attr_terms (rowid, terms)
-  SELECT d.id, (SELECT group_concat(t, ' ') FROM (
-    ${termsOf('s.attributes', 'spans s')} WHERE s.trace_key = d.trace_key AND s.id > @from AND s.id <= @to
-    UNION
-    ${termsOf('r.attributes', 'resources r')}
-      WHERE r.id IN (SELECT resource_id FROM spans s WHERE s.trace_key = d.trace_key AND s.id > @from AND s.id <= @to)))
-  FROM attr_docs d WHERE d.id > @lastDoc`;
+function cachedHex(cache: Map<string, string>, text: string, chars: number): string {
+  let hex = cache.get(text);
+  if (hex === undefined) {
+    hex = hexOf(firstChars(text, chars));
+    if (cache.size >= HEX_KEPT) cache.clear();
+    cache.set(text, hex);
+  }
+  return hex;
+}
 
-const LOG_DOCS_SQL = `
-  INSERT INTO attr_terms (rowid, terms)
-  SELECT d.id, (SELECT group_concat(t, ' ') FROM (
-    ${termsOf('l.attributes', 'logs l')} WHERE l.trace_key = d.trace_key AND l.id > @from AND l.id <= @to
-    UNION
-    ${termsOf('r.attributes', 'resources r')}
-      WHERE r.id IN (SELECT resource_id FROM logs l WHERE l.trace_key = d.trace_key AND l.id > @from AND l.id <= @to)))
-  FROM attr_docs d WHERE d.id > @lastDoc`;
+/** Adds both terms of each attribute in `json` (the stored attribute JSON) to `into`. */
+function addTerms(json: string, into: Set<string>): void {
+  const attrs = JSON.parse(json) as Record<string, unknown>;
+  for (const key in attrs) {
+    const k = cachedHex(keyHex, key, KEY_CHARS);
+    into.add(k);
+    const v = attrs[key];
+    let value: string;
+    if (typeof v === 'string') value = cachedHex(valueHex, v, VALUE_CHARS);
+    else if (typeof v === 'number' && Number.isInteger(v)) value = hexOf(String(v));
+    else if (typeof v === 'boolean') value = v ? '74727565' : '66616c7365';
+    else value = 'z';
+    into.add(`${k}g${value}`);
+  }
+}
+
+const rowsSql = (table: 'spans' | 'logs') => `SELECT trace_key, resource_id, attributes FROM ${table} WHERE id > ? AND id <= ? AND trace_key IS NOT NULL`;
+/** Resources are never changed once stored, so their terms are kept (up to this many). */
+const RESOURCE_TERMS_KEPT = 10_000;
+const resourceTerms = new WeakMap<Db, Map<bigint, string[]>>();
+
+function termsOfResource(db: Db, id: bigint): string[] {
+  let kept = resourceTerms.get(db);
+  if (!kept) resourceTerms.set(db, (kept = new Map()));
+  let terms = kept.get(id);
+  if (terms === undefined) {
+    const set = new Set<string>();
+    const row = prepared<[bigint], { attributes: string }>(db, `SELECT attributes FROM resources WHERE id = ?`).get(id);
+    if (row) addTerms(row.attributes, set);
+    terms = [...set];
+    if (kept.size >= RESOURCE_TERMS_KEPT) kept.clear();
+    kept.set(id, terms);
+  }
+  return terms;
+}
+
+/** One attribute document per trace among the rows (spans or logs) with ids in (from, to]: its terms, each once. */
+function indexTerms(db: Db, table: 'spans' | 'logs', from: number, to: number): void {
+  const rows = prepared<[number, number], { trace_key: bigint; resource_id: bigint; attributes: string }>(db, rowsSql(table)).all(from, to);
+  const docs = new Map<bigint, { terms: Set<string>; resources: Set<bigint> }>();
+  for (const r of rows) {
+    let doc = docs.get(r.trace_key);
+    if (!doc) docs.set(r.trace_key, (doc = { terms: new Set(), resources: new Set() }));
+    addTerms(r.attributes, doc.terms);
+    if (!doc.resources.has(r.resource_id)) {
+      doc.resources.add(r.resource_id);
+      for (const t of termsOfResource(db, r.resource_id)) doc.terms.add(t);
+    }
+  }
+  const addDoc = prepared<[bigint], { id: bigint }>(db, `INSERT INTO attr_docs (trace_key) VALUES (?) RETURNING id`);
+  const addDocTerms = prepared(db, `INSERT INTO attr_terms (rowid, terms) VALUES (?, ?)`);
+  for (const [traceKey, doc] of docs) addDocTerms.run(addDoc.get(traceKey)!.id, [...doc.terms].join(' '));
+}
+
+// The log's own attribute terms for log_text.attrs, in SQL with the text (logs are fewer than spans).
+const sqlTermsOf = (json: string) => `(SELECT group_concat(
+    hex(substr(j.key, 1, ${KEY_CHARS})) || ' ' || hex(substr(j.key, 1, ${KEY_CHARS})) || 'g' ||
+    CASE j.type WHEN 'text' THEN hex(substr(j.atom, 1, ${VALUE_CHARS})) WHEN 'integer' THEN hex(j.atom)
+                WHEN 'true' THEN '74727565' WHEN 'false' THEN '66616c7365' ELSE 'z' END, ' ')
+  FROM json_each(${json}) j)`;
 
 /** The separators log_text's tokenizer keeps inside tokens; `parts` holds the text split at them. */
 export const KEPT_SEPARATORS = '-_./:@';
@@ -92,7 +147,7 @@ const splitAtSeparators = (expr: string) => [...KEPT_SEPARATORS].reduce((e, c) =
 // A string body as its text, any other body as its JSON.
 const LOG_TEXT_SQL = `
   INSERT INTO log_text (rowid, body, parts, attrs)
-  SELECT id, text, ${splitAtSeparators('text')}, (SELECT group_concat(t, ' ') FROM (${termsOf('attributes')}))
+  SELECT id, text, ${splitAtSeparators('text')}, ${sqlTermsOf('attributes')}
   FROM (SELECT id, attributes, CASE WHEN json_type(body) = 'text' THEN body ->> '$' ELSE body END AS text FROM logs WHERE id > @from AND id <= @to)`;
 
 export interface SearchProgress {
@@ -133,9 +188,7 @@ function indexRange(db: Db, table: 'spans' | 'logs', from: number, items: number
   ).get(from, items)!;
   if (last.id === null) return { to: from, rows: 0 };
   const range = { from, to: Number(last.id) };
-  const lastDoc = prepared<[], { id: bigint | null }>(db, `SELECT max(id) AS id FROM attr_docs`).get()!.id ?? 0n;
-  prepared(db, `INSERT INTO attr_docs (trace_key) SELECT DISTINCT trace_key FROM ${table} WHERE id > @from AND id <= @to AND trace_key IS NOT NULL`).run(range);
-  prepared(db, table === 'spans' ? SPAN_DOCS_SQL : LOG_DOCS_SQL).run({ ...range, lastDoc });
+  indexTerms(db, table, range.from, range.to);
   if (table === 'logs') prepared(db, LOG_TEXT_SQL).run(range);
   return { to: range.to, rows: Number(last.n) };
 }

@@ -154,6 +154,13 @@ export interface CommitInfo {
 }
 
 /** The write side of the store that is the same on either thread: commits, analysis results, flushing. */
+/** What retention keeps, and what it removed since the store was opened. */
+export interface RetentionReport {
+  maxBytes: number;
+  maxAgeMs: number;
+  removed: { traces: number; spans: number; logs: number };
+}
+
 export interface StoreWrites {
   /** True while the writer is behind; receivers answer 429/503 (HTTP) or UNAVAILABLE (gRPC). */
   overloaded(): boolean;
@@ -185,6 +192,8 @@ export interface StoreWrites {
    * quiet; searches are complete either way, only slower over what is not indexed yet).
    */
   catchUpSearch(): Promise<void>;
+  /** The retention limits and what retention removed since the store opened; with `run`, after a pass run now. */
+  retention(run?: boolean): Promise<RetentionReport>;
   /** Commits what is queued, then closes. */
   close(): Promise<void>;
 }

@@ -54,11 +54,19 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
     recordWindowAnalysis: async (windowId, observations, stitches) => analysis.recordWindowAnalysis(windowId, observations, stitches),
     recordClusterChanges: async (cluster, changes) => recordCluster(cluster, changes),
     flush: async () => writer.commitQueued(),
+    retention: async (run) => {
+      if (run) {
+        writer.commitQueued();
+        await retention.schedule();
+      }
+      return retention.report();
+    },
     catchUpSearch: async () => {
       writer.commitQueued();
       await searchIndexer.catchUp();
     },
     async close() {
+      retention.optimize(true);
       retention.stop();
       searchIndexer.stop();
       writer.commitQueued();

@@ -22,6 +22,7 @@ type WriterCall =
   | { op: 'recordClusterChanges'; cluster: string; changes: readonly ClusterChange[] }
   | { op: 'flush' }
   | { op: 'catchUpSearch' }
+  | { op: 'retention'; run: boolean }
   | { op: 'close' };
 
 /** The thread is sent arrays of these: everything asked for in one turn of the caller's event loop. */
@@ -131,6 +132,7 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
     recordClusterChanges: (cluster, changes) => call({ op: 'recordClusterChanges', cluster, changes }),
     flush: () => call({ op: 'flush' }),
     catchUpSearch: () => call({ op: 'catchUpSearch' }),
+    retention: (run = false) => call({ op: 'retention', run }),
     close: () =>
       (closed ??= (async () => {
         const exited = new Promise<void>((resolve) => (worker.threadId === -1 ? resolve() : worker.once('exit', () => resolve())));

@@ -33,6 +33,8 @@ function handle(request: WriterRequest): void {
       return answer(request.id, side.flush());
     case 'catchUpSearch':
       return answer(request.id, side.catchUpSearch());
+    case 'retention':
+      return answer(request.id, side.retention(request.run));
     case 'close':
       // the reply is the last message; the port closes after it and the thread ends
       return void side.close().then(

@@ -38,7 +38,8 @@ export async function launchBrowser(): Promise<Browser> {
 // A browser test on a loaded 2-core machine can take several times what it takes alone; a step that waits
 // for something that never comes fails on the page's own timeout first, naming the locator it waited for.
 const PAGE_STEP_TIMEOUT_MS = 20_000;
-vi.setConfig({ testTimeout: 90_000 });
+// (The benchmarks use this harness outside Vitest.)
+if (process.env.VITEST) vi.setConfig({ testTimeout: 90_000 });
 
 export function browserSession(afterEachTest: () => Promise<void>): { readonly browser: Browser; pages: Page[] } {
   const session = { browser: undefined as unknown as Browser, pages: [] as Page[] };
@@ -102,8 +103,16 @@ export async function startHopscope(options: { analysis?: AnalysisSource; receiv
  * what the UI shows comes from the real pipeline. Short settle and window times so analysis results come
  * within seconds. `cluster` gives the kubeconfig (or the environment to find it in) the Cluster view connects with.
  */
-export async function startServe(options: { settleMs: number; windowMs: number; cluster?: Omit<LiveClusterOptions, 'settingsDir'> }): Promise<Hopscope> {
+export async function startServe(options: {
+  settleMs: number;
+  windowMs: number;
+  cluster?: Omit<LiveClusterOptions, 'settingsDir'>;
+  retention?: { maxBytes?: number; maxAgeMs?: number };
+  /** Fills the database file before serve opens it. */
+  prepare?: (dbPath: string) => Promise<void>;
+}): Promise<Hopscope> {
   const dataDir = newDataDir();
+  await options.prepare?.(path.join(dataDir, 'hopscope.db'));
   const collector = await startCollector({
     dbPath: path.join(dataDir, 'hopscope.db'),
     host: '127.0.0.1',
@@ -111,6 +120,7 @@ export async function startServe(options: { settleMs: number; windowMs: number; 
     httpPort: 0,
     settleMs: options.settleMs,
     windowMs: options.windowMs,
+    retention: options.retention,
     ui: { port: 0, rendererDir },
     // The cluster choice is remembered in the test's own data directory, never the user's.
     cluster: options.cluster && { ...options.cluster, settingsDir: dataDir },

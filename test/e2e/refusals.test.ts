@@ -1,11 +1,14 @@
 // End-to-end: the receivers of a real collector refuse requests under load, and the top bar says so, with a
-// tooltip on why and what exporters do, without waiting for a commit to carry the news. Screenshots land in
-// test-results/screenshots/refusal-pill-*.png.
+// tooltip on why and what exporters do, without waiting for a commit to carry the news; and what retention
+// removed. Screenshots land in test-results/screenshots/{refusal,retention}-pill-*.png.
 import { describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { openStore } from '../../collector/store';
+import { attributes, span, spanId, traceId } from '../../collector/store/testing';
 import { headersOnly, heldRequest, post } from '../held-requests';
 import { recordSpans } from '../sdk';
 import { browserSession, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { formatCount } from '../../renderer/src/model/format';
 import { AppShell } from './pages/app';
 
 let hopscope: Hopscope | undefined;
@@ -52,4 +55,43 @@ describe('requests refused by the receivers', () => {
     await screenshot(page, 'refusal-pill-after', theme);
     expect(errors).toEqual([]);
   }, 60_000);
+});
+
+describe('what retention removed', () => {
+  it.each(['light', 'dark'] as Theme[])('shows as a neutral pill in the top bar, with the limits and how to keep more in its tooltip (%s)', async (theme) => {
+    hopscope = await startServe({
+      settleMs: 60_000,
+      windowMs: 60_000,
+      retention: { maxBytes: 3 * 2 ** 20 },
+      // About 6 MB of traces already stored: twice what this serve keeps.
+      prepare: async (db) => {
+        const store = openStore({ path: db, maxBytes: 2 ** 40 });
+        const payload = attributes({ payload: 'x'.repeat(1000) });
+        for (let n = 1; n <= 2000; n += 100) {
+          await store.write({ spans: Array.from({ length: 300 }, (_, i) => span({ traceId: traceId(n + Math.floor(i / 3)), spanId: spanId(n * 10 + i), attributes: payload })), logs: [] });
+        }
+        await store.close();
+      },
+    });
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url);
+    const pill = page.getByTestId('retention-pill');
+    await pill.waitFor({ timeout: 15_000 });
+    // The pass removes a hundred traces a step; the pill follows (every few seconds) until it is done.
+    const shown = () => pill.evaluate((el) => ({ text: el.textContent!, title: el.getAttribute('title')!, cls: el.className }));
+    const removedIn = (title: string) => Number(/Retention removed [\d,]+ spans in ([\d,]+) traces/.exec(title)?.[1].replace(/,/g, ''));
+    await expect.poll(async () => removedIn((await shown()).title), { timeout: 20_000 }).toBeGreaterThan(1000);
+    const { text, title: tooltip, cls } = await shown();
+    const removed = removedIn(tooltip);
+    expect(text).toBe(`${formatCount(removed)} old traces removed`);
+    expect(cls).not.toContain('refusing');
+    expect(tooltip).toBe(
+      `Retention removed ${(removed * 3).toLocaleString('en-US')} spans in ${removed.toLocaleString('en-US')} traces and 0 log records since start, oldest first: the store keeps at most 3.00 MiB of data, ` +
+        'and what arrived within the last 7 days. Keep more with hopscope serve --max-db-size / --max-age.',
+    );
+    await screenshot(page, 'retention-pill', theme);
+    expect(errors).toEqual([]);
+  });
 });

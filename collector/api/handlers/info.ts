@@ -7,6 +7,7 @@ import type { Handlers } from '../dispatch';
 export function storeStats(ctx: ApiContext): WireStats {
   const stats: WireStats = { ...ctx.reader.stats(), findings: ctx.findings.get().findings.length };
   if (ctx.receiverStats) stats.ingest = ctx.receiverStats.stats();
+  if (ctx.retention) stats.retention = ctx.retention;
   return stats;
 }
 

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
-import type { WireIngestStats } from '../../../common/wire';
+import type { WireIngestStats, WireRetention } from '../../../common/wire';
 import { Icon } from '../components/Icon';
-import { formatCount, plural } from '../model/format';
+import { formatBytes, formatCount, plural } from '../model/format';
 import { hasNativeOpen, importFiles, useLive } from '../stores/live';
 import { resolvedTheme, usePrefs } from '../stores/prefs';
 import { navigate, useRoute, type Route } from '../stores/route';
@@ -74,6 +74,29 @@ function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
   );
 }
 
+/** Shown once retention removed something: what went, and why. */
+function RetentionPill({ retention }: { retention: WireRetention }) {
+  const n = retention.removedTraces;
+  if (n === 0 && retention.removedLogs === 0) return null;
+  const exact = (k: number) => k.toLocaleString('en-US');
+  const title =
+    `Retention removed ${exact(retention.removedSpans)} ${plural(retention.removedSpans, 'span')} in ${exact(n)} ${plural(n, 'trace')} ` +
+    `and ${exact(retention.removedLogs)} ${plural(retention.removedLogs, 'log record')} since start, oldest first: ` +
+    `the store keeps at most ${formatBytes(retention.maxBytes)} of data, and what arrived within the last ${formatAge(retention.maxAgeMs)}. ` +
+    'Keep more with hopscope serve --max-db-size / --max-age.';
+  return (
+    <span className="refusal-pill retention-pill" title={title} data-testid="retention-pill" role="status">
+      <Icon name="clock" size={13} />
+      {n > 0 ? `${formatCount(n)} old ${plural(n, 'trace')} removed` : `${formatCount(retention.removedLogs)} old ${plural(retention.removedLogs, 'log')} removed`}
+    </span>
+  );
+}
+
+function formatAge(ms: number): string {
+  const days = ms / 86_400_000;
+  return days >= 1 ? `${Number(days.toFixed(1))} ${plural(days, 'day')}` : `${Number((ms / 3_600_000).toFixed(1))} h`;
+}
+
 export function TopBar() {
   const view = useRoute((s) => s.route.view);
   const stats = useLive((s) => s.stats);
@@ -122,6 +145,7 @@ export function TopBar() {
         </span>
       </div>
       {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
+      {stats?.retention && <RetentionPill retention={stats.retention} />}
       <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
         {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting'}
