@@ -276,7 +276,7 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       await store.close();
 
       const db = openConnection(file, 'writer');
-      expect(db.transaction(() => deleteExpired(db, 7 * DAY_MS, Date.now()))()).toEqual({ traces: 1, logs: 0 });
+      expect(db.transaction(() => deleteExpired(db, 7 * DAY_MS, Date.now()))()).toEqual({ traces: 1, spans: 1, logs: 0 });
       const pending = db.prepare(`SELECT count(*) FROM analysis_pending`).pluck().get();
       const examples = db.prepare(`SELECT DISTINCT trace_id FROM finding_examples`).pluck().all();
       db.close();

@@ -17,8 +17,11 @@ const LOGS_PER_STEP = 2000;
 /** Once over the size limit, trim to this share of it so retention does not run after every commit. */
 const TRIM_TO = 0.9;
 const CHECK_EVERY_MS = 60_000;
-/** How often the planner's statistics are brought up to date (PRAGMA optimize, as SQLite recommends). */
-const OPTIMIZE_EVERY_MS = 60 * 60_000;
+/**
+ * How often the planner's statistics are brought up to date (PRAGMA optimize, which analyzes only tables whose
+ * size changed much since, each bounded by analysis_limit): often, since a store grows from nothing in minutes.
+ */
+const OPTIMIZE_EVERY_MS = 10 * 60_000;
 
 export interface Deleted {
   traces: number;
@@ -119,7 +122,7 @@ export interface Retention {
   schedule(): Promise<void>;
   /** The limits, and what passes removed so far. */
   report(): RetentionReport;
-  /** Brings the planner's statistics up to date if they are an hour old (and at close). */
+  /** Brings the planner's statistics up to date if they are OPTIMIZE_EVERY_MS old (and at close). */
   optimize(force?: boolean): void;
   stop(): void;
 }
