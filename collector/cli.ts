@@ -20,6 +20,7 @@ import { coverageNotes, emptyCoverage } from './analysis/cluster-coverage';
 import { ClusterHistory } from './analysis/cluster-links';
 import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, renderAnalysisText, type ClusterFlags, type Severity } from './analyze';
 import { ImportProgress } from './progress';
+import { reportBacklog } from './live-analysis';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -241,9 +242,12 @@ async function serve(args: string[]): Promise<number> {
     const line = refusalLine(event);
     if (line) process.stderr.write(`${line}\n`);
   });
+  // A store opened with many traces not yet analyzed (an import), or a burst: say how far behind analysis is.
+  const stopBacklog = values['no-analysis'] ? undefined : reportBacklog(() => collector.analysis.progress(), (line) => process.stderr.write(`${line}\n`));
 
   const signal = await stopRequested;
   process.stderr.write(`\n${signal}: flushing and stopping…\n`);
+  stopBacklog?.();
   await collector.close();
   const c = collector.counters;
   process.stderr.write(`Stored ${c.spans} spans and ${c.logs} log records from ${c.requests} requests this run.\n`);

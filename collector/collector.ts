@@ -100,6 +100,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
         analysis: {
           findings: () => ({ findings: store.reader.findings(), stitches: store.reader.stitches() }),
           onChange: (listener) => analysis.onChange(listener),
+          progress: options.analysis === false ? undefined : () => analysis.progress(),
         },
         cluster: clusterController,
         receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },

@@ -3,6 +3,8 @@
 // tick waits for it without blocking requests): a parent that arrives a few seconds late is never
 // reported missing, and a span that arrives after analysis re-opens its trace. The cross-trace detectors
 // run over windows of span time once every trace in a window (and its margin) has settled.
+import { paceText } from '../common/text';
+import { ANALYSIS_BACKLOG_SHOWN } from '../common/wire';
 import type { Observation } from '../common/findings';
 import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type AssembledTrace, type WindowRange } from './analysis';
 import { clusterObservations } from './analysis/cluster-detectors';
@@ -36,7 +38,47 @@ export interface LiveAnalysisOptions {
   paused?: boolean;
 }
 
+/** What live analysis has yet to do: traces due (quiet for the settle time) and not analyzed, and its recent pace. */
+export interface AnalysisProgress {
+  /** Traces quiet for the settle time and not yet analyzed. */
+  due: number;
+  /** Traces analyzed per second over the last RATE_WINDOW_MS (0 before any). */
+  perSecond: number;
+}
+
+/** The window the analysis rate is measured over. */
+const RATE_WINDOW_MS = 20_000;
+
+/** The terminal's line for a backlog. */
+export function backlogLine(p: AnalysisProgress): string {
+  return `Analysis: ${p.due} traces waiting${paceText(p.due, p.perSecond)}; findings are incomplete until then`;
+}
+
+/**
+ * Writes a line now and every `everyMs` while at least ANALYSIS_BACKLOG_SHOWN traces are due, and one when the backlog
+ * has drained; returns a function that stops it.
+ */
+export function reportBacklog(progress: () => AnalysisProgress, write: (line: string) => void, everyMs = 10_000): () => void {
+  let shown = false;
+  const check = () => {
+    const p = progress();
+    if (p.due >= ANALYSIS_BACKLOG_SHOWN) {
+      write(backlogLine(p));
+      shown = true;
+    } else if (shown && p.due < ANALYSIS_BACKLOG_SHOWN / 10) {
+      write('Analysis caught up: findings are complete');
+      shown = false;
+    }
+  };
+  check();
+  const timer = setInterval(check, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export interface LiveAnalysis {
+  /** Traces waiting and the pace; reads the store. */
+  progress(): AnalysisProgress;
   /** Called after a tick that recorded analysis results. */
   onChange(listener: () => void): () => void;
   /** Runs one tick now (tests, and shutdown), after the one running if any; resolves to the number of traces analyzed. */
@@ -62,6 +104,8 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
   // What was fed to crossTrace, so a re-opened trace adds only its new spans and logs.
   const fed = new Map<string, FedTrace>();
   const listeners = new Set<() => void>();
+  // Traces analyzed per tick, with when: the pace over the last RATE_WINDOW_MS.
+  const done: { atMs: number; traces: number }[] = [];
   let lastWindowsAt = now();
   let contextlessUpToNs = 0n;
 
@@ -117,7 +161,11 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
       recorded.push(store.recordTraceAnalysis(traceId, observations));
     }
     await Promise.all(recorded);
-    if (traceIds.length) for (const l of listeners) l();
+    if (traceIds.length) {
+      done.push({ atMs: Date.now(), traces: traceIds.length });
+      for (const l of listeners) l();
+    }
+    while (done.length && done[0].atMs < Date.now() - RATE_WINDOW_MS) done.shift();
     // only once the backlog of settled traces is fed: old data (an import) is due at once, and a window
     // evaluated before its traces are fed would miss them for good
     if (traceIds.length < perTick && now() - lastWindowsAt >= windowNs) await evaluateWindows();
@@ -145,6 +193,13 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
   timer?.unref();
 
   return {
+    progress() {
+      while (done.length && done[0].atMs < Date.now() - RATE_WINDOW_MS) done.shift();
+      const traces = done.reduce((n, d) => n + d.traces, 0);
+      // over the time since the first tick counted, at least a second
+      const spanMs = done.length ? Math.max(1000, Date.now() - done[0].atMs + (options.intervalMs ?? 500)) : 1;
+      return { due: store.reader.analysisDue(settleMs), perSecond: done.length ? (1000 * traces) / spanMs : 0 };
+    },
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

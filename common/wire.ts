@@ -314,6 +314,18 @@ export interface WireStats {
   ingest?: WireIngestStats;
   /** What the store keeps and what retention removed since it opened; absent until the writer first answers. */
   retention?: WireRetention;
+  /** Present while many traces wait for analysis (an import, a burst): findings are incomplete until it drains. */
+  analysisBacklog?: WireAnalysisBacklog;
+}
+
+/** Traces due for analysis at which the backlog is shown (terminal, UI): below it, analysis is a tick or two behind. */
+export const ANALYSIS_BACKLOG_SHOWN = 1000;
+
+export interface WireAnalysisBacklog {
+  /** Traces quiet for the settle time and not yet analyzed. */
+  due: number;
+  /** Traces analyzed per second lately (0 before any). */
+  perSecond: number;
 }
 
 export interface WireRetention {

@@ -1,7 +1,7 @@
 import type { TelemetryBatch } from '../model';
 import type { StoreReader } from '../store/types';
 import type { Finding, Stitch } from '../../common/findings';
-import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig, WireRetention } from '../../common/wire';
+import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig, WireRetention, WireAnalysisBacklog } from '../../common/wire';
 import type { ClusterLinks } from './cluster';
 import type { EventHub } from './events';
 import type { OpenTraces } from './traceView';
@@ -21,6 +21,8 @@ export type ImportFile = (path: string, onProgress: (p: ImportProgressSnapshot) 
 export interface AnalysisSource {
   findings(): { findings: Finding[]; stitches: Stitch[] };
   onChange?(listener: () => void): () => void;
+  /** Traces due for analysis and the pace (live analysis); absent where nothing analyzes as data arrives. */
+  progress?(): { due: number; perSecond: number };
 }
 
 /** The OTLP receivers' counts of refused requests (stats), and when they change. */
@@ -63,6 +65,8 @@ export interface ApiContext {
   receiverStats?: ReceiverStatsSource;
   /** The store's latest retention report (read from the writer after commits, at most every RETENTION_REFRESH_MS). */
   retention?: WireRetention;
+  /** The analysis backlog when it is large enough to show, read on the same timer. */
+  analysisBacklog?: WireAnalysisBacklog;
 }
 
 /** Findings are costly to compute; keep them until the analysis says they changed. */

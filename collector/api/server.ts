@@ -11,6 +11,7 @@ import { dispatch, type Handlers } from './dispatch';
 import { EventHub } from './events';
 import { clusterHandlers } from './handlers/cluster';
 import { findingHandlers } from './handlers/findings';
+import { ANALYSIS_BACKLOG_SHOWN } from '../../common/wire';
 import { importHandlers, importPath } from './handlers/imports';
 import { infoHandlers, storeStats } from './handlers/info';
 import { logHandlers } from './handlers/logs';
@@ -83,7 +84,7 @@ const handlers: Handlers = {
   events: (ctx, _request, res) => ctx.hub.attach(res),
 };
 
-/** How often stats ask the writer what retention removed. */
+/** How often stats ask the writer what retention removed, and live analysis how far behind it is. */
 const RETENTION_REFRESH_MS = 2000;
 
 /** The UI's HTTP + server-sent-events API on loopback, behind the per-run token. */
@@ -119,8 +120,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       () => undefined,
     );
   };
+  // The analysis backlog, shown while it is large; a count over an index, so on a timer rather than per event.
+  const refreshBacklog = () => {
+    const p = options.analysis?.progress?.();
+    const shown = p && p.due >= ANALYSIS_BACKLOG_SHOWN ? { due: p.due, perSecond: Math.round(p.perSecond * 10) / 10 } : undefined;
+    if (shown?.due === ctx.analysisBacklog?.due && shown?.perSecond === ctx.analysisBacklog?.perSecond) return;
+    ctx.analysisBacklog = shown;
+    ctx.hub.broadcast('stats', storeStats(ctx));
+  };
   refreshRetention();
-  const retentionTimer = setInterval(refreshRetention, RETENTION_REFRESH_MS * 2.5).unref();
+  refreshBacklog();
+  const retentionTimer = setInterval(() => {
+    refreshRetention();
+    refreshBacklog();
+  }, RETENTION_REFRESH_MS).unref();
   const unsubscribe = [
     options.store.onCommit((info) => {
       ctx.openTraces.invalidate(info.traceIds);

@@ -23,6 +23,12 @@ export const SETTLED_TRACES_SQL = `
   SELECT i.trace_id, p.touches FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
   WHERE p.touched_ms <= ? ORDER BY p.touched_ms LIMIT ?`;
 
+/** Traces waiting for their analysis and quiet for `quietMs` (due now), counted to at most `cap`. */
+export function analysisDue(db: Db, quietMs: number, cap = 1_000_000): number {
+  const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM analysis_pending WHERE touched_ms <= ? LIMIT ?)`;
+  return Number(prepared<[number, number], { n: bigint }>(db, sql).get(Date.now() - quietMs, cap)!.n);
+}
+
 /** The write side, on the writer connection; remembers which traces settledTraces handed out and how often they had been touched then. */
 export function analysisRecorder(db: Db): AnalysisRecorder {
   const handedOut = new Map<string, bigint>();

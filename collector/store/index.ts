@@ -8,7 +8,7 @@ import { InputError } from '../errors';
 import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
-import { findingCountsByTrace, findings, stitches } from './findings';
+import { analysisDue, findingCountsByTrace, findings, stitches } from './findings';
 import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
@@ -57,6 +57,7 @@ export function openStore(options: StoreOptions): Store {
     operations: (service) => operations(readerDb, service),
     querySql: (sql, maxRows) => querySql(consoleDb, sql, maxRows),
     findings: () => findings(readerDb),
+    analysisDue: (quietMs) => analysisDue(readerDb, quietMs),
     stitches: (traceId) => stitches(readerDb, traceId),
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
     clusters: () => clusters(readerDb),

@@ -3,8 +3,8 @@
 // takes a random page for nearly every posting (measured on 200k realistic spans: 124 B/span as a b-tree of
 // value hashes and 201 B/span with the values' text, against 32 B/span here with one document per trace and step).
 //
-// Indexing runs on the writer connection in steps of a few thousand spans and logs, when no write is waiting
-// (ingest keeps its pace; bench/ingest.ts) or once what is not indexed reaches MAX_LAG items. The
+// Indexing runs on the writer connection in steps of a few thousand spans and logs while the writer has time to
+// spare (ingest keeps its pace; bench/ingest.ts), or once what is not indexed reaches MAX_LAG items. The
 // ids indexed so far are in search_progress; searches scan what arrived after them, so a search never misses
 // what is stored, however far behind the index is.
 //
@@ -19,15 +19,23 @@ import { prepared, type Db } from './connection';
 export const VALUE_CHARS = 48;
 /** Characters of a key that its term holds. */
 export const KEY_CHARS = 64;
-/** Spans (and logs) per indexing step: a step is one transaction of a few tens of milliseconds. */
+/** Spans (and logs) per indexing step: a step is one transaction of about a hundred milliseconds. */
 const STEP_ITEMS = 4000;
+/** A step between commits, while the writer has time to spare: about 12 ms, the most a write then waits. */
+const SPARE_STEP_ITEMS = 500;
+/**
+ * The writer has time to spare when it spent less than this share of the last second committing, or when it
+ * has committed nothing for IDLE_MS. A client writing batch after batch (an import, a benchmark) keeps it above.
+ */
+const SPARE_LOAD = 0.2;
+const IDLE_MS = 200;
 /**
  * What is not yet indexed, in spans + logs, at which indexing runs even while writes are waiting. Indexing costs
  * about as much writer time as storing (FTS5 inserts, measured ~25 µs a span against ~15), so a burst of up to
  * this many is stored at full speed and indexed once the writer is quiet; only a longer one shares the writer.
  */
 export const MAX_LAG = 500_000;
-/** How long after a commit the writer still counts as busy. */
+/** How long indexing waits after a commit, and between looks while the writer is busy. */
 const QUIET_MS = 50;
 
 const hexOf = (text: string) => Buffer.from(text, 'utf8').toString('hex');
@@ -215,13 +223,17 @@ export interface SearchIndexer {
   stop(): void;
 }
 
-/** Runs indexing steps on `db` when the writer is quiet (`busy` false), or regardless once MAX_LAG is reached. */
-export function startSearchIndexer(db: Db, busy: () => boolean): SearchIndexer {
+/**
+ * Runs indexing steps on `db`: small ones between commits while the writer has time to spare (nothing queued,
+ * and idle for IDLE_MS or under SPARE_LOAD of the last second spent committing), none while ingest keeps it busy,
+ * and full ones once MAX_LAG items wait or someone waits for it (catchUp).
+ */
+export function startSearchIndexer(db: Db, writer: { busy(): boolean; load(): number }): SearchIndexer {
   let stopped = false;
   let scheduled = false;
-  let lastCommitMs = 0;
   let waiters: (() => void)[] = [];
   let urgent = 0;
+  let lastCommitMs = 0;
 
   function schedule(delayMs = 0): void {
     if (scheduled || stopped) return;
@@ -239,10 +251,11 @@ export function startSearchIndexer(db: Db, busy: () => boolean): SearchIndexer {
       urgent = 0;
       return;
     }
-    const quiet = !busy() && Date.now() - lastCommitMs >= QUIET_MS;
-    if (!quiet && urgent === 0 && backlog < MAX_LAG) return schedule(QUIET_MS);
+    const full = urgent > 0 || backlog >= MAX_LAG;
+    const spare = !writer.busy() && (Date.now() - lastCommitMs >= IDLE_MS || writer.load() < SPARE_LOAD);
+    if (!full && !spare) return schedule(QUIET_MS);
     try {
-      indexStep(db);
+      indexStep(db, full ? STEP_ITEMS : SPARE_STEP_ITEMS);
     } catch (e) {
       console.error('store: search indexing failed', e);
       for (const w of waiters.splice(0)) w();

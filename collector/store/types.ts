@@ -122,6 +122,8 @@ export interface StoreReader {
   querySql(sql: string, maxRows?: number): SqlResult;
   /** Every finding recorded, most severe first, then most frequent; `occurrences` holds at most 50 examples, `count` all. */
   findings(): StoredFinding[];
+  /** Traces waiting for analysis and quiet for `quietMs` (due now), counted to at most a million. */
+  analysisDue(quietMs: number): number;
   /** Every stitch recorded, or those with either end in this trace. */
   stitches(traceId?: string): Stitch[];
   /** Occurrences of findings at each of these traces (the UI's badges); traces without any are left out. */

@@ -33,7 +33,7 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
   const retention = startRetention(db, { maxBytes: options.maxBytes, maxAgeMs: options.maxAgeMs });
   const analysis = analysisRecorder(db);
   const recordCluster = clusterRecorder(db);
-  const searchIndexer = startSearchIndexer(db, writer.busy);
+  const searchIndexer = startSearchIndexer(db, writer);
   let itemsSinceRetention = 0;
   writer.onCommit((info) => {
     checkpointer.committed(info.spans + info.logs);

@@ -7,6 +7,8 @@ import type { CommitInfo } from './types';
 
 /** Queued items at which a write commits at once instead of waiting for the next turn of the event loop. */
 const COMMIT_AT_ITEMS = 16_384;
+/** The time over which `load()` is measured. */
+const LOAD_WINDOW_MS = 1000;
 
 interface QueuedWrite {
   batch: EncodedBatch;
@@ -19,6 +21,8 @@ export interface Writer {
   overloaded(): boolean;
   /** True while writes wait to be committed. */
   busy(): boolean;
+  /** The share of the last LOAD_WINDOW_MS spent committing (0 to 1). */
+  load(): number;
   onCommit(listener: (info: CommitInfo) => void): () => void;
   /** Commits whatever is queued, now. */
   commitQueued(): void;
@@ -31,6 +35,8 @@ export function createWriter(db: Db, maxPendingItems: number): Writer {
   let queue: QueuedWrite[] = [];
   let queuedItems = 0;
   let scheduled: NodeJS.Immediate | undefined;
+  // When each recent commit ended and how long it took, for load().
+  const recent: { endMs: number; ms: number }[] = [];
 
   function commitQueued(): void {
     if (scheduled) clearImmediate(scheduled);
@@ -40,8 +46,10 @@ export function createWriter(db: Db, maxPendingItems: number): Writer {
     queue = [];
     queuedItems = 0;
     let info: CommitInfo;
+    const started = performance.now();
     try {
       info = commit(held.map((w) => w.batch));
+      recent.push({ endMs: performance.now(), ms: performance.now() - started });
     } catch (e) {
       // The transaction rolled back, so ids it assigned no longer exist.
       forget(ids);
@@ -70,6 +78,11 @@ export function createWriter(db: Db, maxPendingItems: number): Writer {
     },
     overloaded: () => queuedItems > maxPendingItems,
     busy: () => queue.length > 0,
+    load() {
+      const since = performance.now() - LOAD_WINDOW_MS;
+      while (recent.length && recent[0].endMs < since) recent.shift();
+      return recent.reduce((sum, c) => sum + c.ms, 0) / LOAD_WINDOW_MS;
+    },
     onCommit(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

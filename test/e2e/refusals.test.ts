@@ -95,3 +95,38 @@ describe('what retention removed', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('traces waiting for analysis', () => {
+  it.each(['light', 'dark'] as Theme[])('show as a pill with the pace and time left, and the findings say they are incomplete until it drains (%s)', async (theme) => {
+    hopscope = await startServe({
+      settleMs: 1000,
+      windowMs: 60_000,
+      // As an import leaves them: 4,000 traces stored, none analyzed yet.
+      prepare: async (db) => {
+        const store = openStore({ path: db });
+        for (let n = 1; n <= 4000; n += 500) {
+          await store.write({ spans: Array.from({ length: 500 }, (_, i) => span({ traceId: traceId(n + i), spanId: spanId(n + i) })), logs: [] });
+        }
+        await store.close();
+      },
+    });
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url, '#/findings');
+    const pill = page.getByTestId('backlog-pill');
+    await pill.waitFor({ timeout: 10_000 });
+    expect(await pill.textContent()).toMatch(/^Analyzing [\d.]+k traces(· \d+ (s|min))?$/);
+    expect(await pill.getAttribute('title')).toMatch(/^[\d,]+ traces wait for analysis( \(\d+\/s, about \d+ (s|min) left\))?; findings are incomplete until then\.$/);
+    const notice = page.getByTestId('analysis-behind');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/^Findings are incomplete: [\d,]+ traces wait for analysis( \(\d+\/s, about \d+ (s|min) left\))?\.$/);
+    // The pace once analysis has run a while.
+    await expect.poll(() => pill.textContent(), { timeout: 10_000 }).toMatch(/· \d+ (s|min)$/);
+    await screenshot(page, 'backlog-pill', theme);
+    // Drained: both go.
+    await pill.waitFor({ state: 'detached', timeout: 60_000 });
+    await notice.waitFor({ state: 'detached' });
+    expect(errors).toEqual([]);
+  }, 120_000);
+});

@@ -8,6 +8,7 @@ export function storeStats(ctx: ApiContext): WireStats {
   const stats: WireStats = { ...ctx.reader.stats(), findings: ctx.findings.get().findings.length };
   if (ctx.receiverStats) stats.ingest = ctx.receiverStats.stats();
   if (ctx.retention) stats.retention = ctx.retention;
+  if (ctx.analysisBacklog) stats.analysisBacklog = ctx.analysisBacklog;
   return stats;
 }
 

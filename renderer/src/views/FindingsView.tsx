@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 import { FINDING_KINDS } from '../../../common/findings';
-import { spanKey, type WireFinding, type WireStitch } from '../../../common/wire';
+import { spanKey, type WireAnalysisBacklog, type WireFinding, type WireStitch } from '../../../common/wire';
+import { paceText } from '../../../common/text';
 import { Icon } from '../components/Icon';
 import { MarkedText } from '../components/MarkedText';
 import { serviceColor } from '../model/colors';
@@ -172,7 +173,20 @@ function FindingDetail({ finding, stitches, clusterKnown }: { finding: WireFindi
   );
 }
 
+/** While many traces wait for analysis: what is listed is not all there will be. */
+function AnalysisBehind({ backlog }: { backlog: WireAnalysisBacklog }) {
+  return (
+    <div className="analysis-behind" role="status" data-testid="analysis-behind">
+      <Icon name="clock" size={13} />
+      <span>
+        Findings are incomplete: {backlog.due.toLocaleString('en-US')} traces wait for analysis{paceText(backlog.due, backlog.perSecond)}.
+      </span>
+    </div>
+  );
+}
+
 export function FindingsView({ route }: { route: Extract<Route, { view: 'findings' }> }) {
+  const backlog = useLive((s) => s.stats?.analysisBacklog);
   const data = useFindings((s) => s.data);
   const loading = useFindings((s) => s.loading);
   const error = useFindings((s) => s.error);
@@ -209,14 +223,16 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
         <h2>No findings</h2>
         <p className="muted">
           Hopscope checks every trace for broken parent links, traces split at async hops, request IDs that disagree with trace IDs, sampling skew and logs that lost their span.
-          Nothing is wrong in what it has seen so far.
+          {backlog ? ' Nothing is wrong in what it has analyzed so far.' : ' Nothing is wrong in what it has seen so far.'}
         </p>
+        {backlog && <AnalysisBehind backlog={backlog} />}
       </div>
     );
   }
   return (
     <div className="findings-view" data-testid="findings-view">
       <div className="finding-list">
+        {backlog && <AnalysisBehind backlog={backlog} />}
         {route.object !== undefined && (
           <div className="finding-filter" data-testid="finding-filter">
             <Icon name="cube" size={13} />

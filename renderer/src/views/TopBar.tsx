@@ -1,5 +1,6 @@
 import { useRef } from 'react';
-import type { WireIngestStats, WireRetention } from '../../../common/wire';
+import { formatWait, paceText } from '../../../common/text';
+import type { WireAnalysisBacklog, WireIngestStats, WireRetention } from '../../../common/wire';
 import { Icon } from '../components/Icon';
 import { formatBytes, formatCount, plural } from '../model/format';
 import { hasNativeOpen, importFiles, useLive } from '../stores/live';
@@ -70,6 +71,18 @@ function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
     <span className={`refusal-pill ${ingest.refusing ? 'refusing' : ''}`} title={refusalExplanation(ingest)} data-testid="refusal-pill" role="status">
       <Icon name="alert" size={13} />
       {formatCount(n)} {plural(n, 'request')} refused
+    </span>
+  );
+}
+
+/** Shown while many traces wait for analysis (an import, a burst). */
+function BacklogPill({ backlog }: { backlog: WireAnalysisBacklog }) {
+  const title = `${backlog.due.toLocaleString('en-US')} traces wait for analysis${paceText(backlog.due, backlog.perSecond)}; findings are incomplete until then.`;
+  return (
+    <span className="refusal-pill backlog-pill" title={title} data-testid="backlog-pill" role="status">
+      <Icon name="clock" size={13} />
+      Analyzing {formatCount(backlog.due)} {plural(backlog.due, 'trace')}
+      {backlog.perSecond > 0 && <span className="backlog-eta">· {formatWait(backlog.due / backlog.perSecond)}</span>}
     </span>
   );
 }
@@ -145,6 +158,7 @@ export function TopBar() {
         </span>
       </div>
       {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
+      {stats?.analysisBacklog && <BacklogPill backlog={stats.analysisBacklog} />}
       {stats?.retention && <RetentionPill retention={stats.retention} />}
       <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
