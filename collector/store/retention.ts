@@ -4,7 +4,7 @@
 import { prepared, type Db } from './connection';
 import { deleteClusterHistoryBefore } from './cluster';
 import { forgetTraceAnalysis } from './findings';
-import { forgetLogText, forgetTraceTerms } from './search-index';
+import { forgetLogText, forgetTracesTerms } from './search-index';
 import type { RetentionReport } from './types';
 
 export interface RetentionPolicy {
@@ -76,8 +76,8 @@ export function deleteTraces(db: Db, keys: bigint[]): Deleted {
   let spans = 0;
   let logs = 0;
   let traces = 0;
+  forgetTracesTerms(db, keys);
   for (const key of keys) {
-    forgetTraceTerms(db, key);
     spans += prepared(db, `DELETE FROM spans WHERE trace_key = ?`).run(key).changes;
     logs += prepared(db, `DELETE FROM logs WHERE trace_key = ?`).run(key).changes;
     prepared(db, `DELETE FROM trace_services WHERE trace_key = ?`).run(key);

@@ -136,9 +136,11 @@ function indexTerms(db: Db, table: 'spans' | 'logs', from: number, to: number): 
       for (const t of termsOfResource(db, r.resource_id)) doc.terms.add(t);
     }
   }
-  const addDoc = prepared<[bigint], { id: bigint }>(db, `INSERT INTO attr_docs (trace_key) VALUES (?) RETURNING id`);
+  // Not INSERT … RETURNING: a statement that opens a savepoint makes FTS5 write out the terms it holds in memory,
+  // a segment per document (measured: 16 ms a document once the index held 250k spans, against 0.1 ms).
+  const addDoc = prepared<[bigint]>(db, `INSERT INTO attr_docs (trace_key) VALUES (?)`);
   const addDocTerms = prepared(db, `INSERT INTO attr_terms (rowid, terms) VALUES (?, ?)`);
-  for (const [traceKey, doc] of docs) addDocTerms.run(addDoc.get(traceKey)!.id, [...doc.terms].join(' '));
+  for (const [traceKey, doc] of docs) addDocTerms.run(addDoc.run(traceKey).lastInsertRowid, [...doc.terms].join(' '));
 }
 
 // The log's own attribute terms for log_text.attrs, in SQL with the text (logs are fewer than spans).
@@ -201,18 +203,23 @@ function indexRange(db: Db, table: 'spans' | 'logs', from: number, items: number
   return { to: range.to, rows: Number(last.n) };
 }
 
-/** Removes a trace's attribute documents and its logs' text (before its rows are deleted). */
-export function forgetTraceTerms(db: Db, traceKey: bigint): void {
-  prepared(db, `DELETE FROM attr_terms WHERE rowid IN (SELECT id FROM attr_docs WHERE trace_key = ?)`).run(traceKey);
-  prepared(db, `DELETE FROM attr_docs WHERE trace_key = ?`).run(traceKey);
-  prepared(db, `DELETE FROM log_text WHERE rowid IN (SELECT id FROM logs WHERE trace_key = ? AND id <= (SELECT log_id FROM search_progress))`).run(traceKey);
+/**
+ * Removes these traces' attribute documents and their logs' text (before their rows are deleted), in one statement
+ * per table: each statement that deletes from an FTS5 table writes out what it holds in memory.
+ */
+export function forgetTracesTerms(db: Db, traceKeys: readonly bigint[]): void {
+  const keys = JSON.stringify(traceKeys.map(String));
+  const inKeys = `(SELECT CAST(value AS INTEGER) FROM json_each(?))`;
+  prepared(db, `DELETE FROM attr_terms WHERE rowid IN (SELECT id FROM attr_docs WHERE trace_key IN ${inKeys})`).run(keys);
+  prepared(db, `DELETE FROM attr_docs WHERE trace_key IN ${inKeys}`).run(keys);
+  prepared(db, `DELETE FROM log_text WHERE rowid IN (SELECT id FROM logs WHERE trace_key IN ${inKeys} AND id <= (SELECT log_id FROM search_progress))`).run(keys);
 }
 
 /** Removes these logs' text (before or after their rows are deleted). */
 export function forgetLogText(db: Db, logIds: readonly (number | bigint)[]): void {
   const indexed = searchProgress(db).logId;
-  const remove = prepared(db, `DELETE FROM log_text WHERE rowid = ?`);
-  for (const id of logIds) if (Number(id) <= indexed) remove.run(id);
+  const ids = logIds.filter((id) => Number(id) <= indexed).map(String);
+  if (ids.length) prepared(db, `DELETE FROM log_text WHERE rowid IN (SELECT CAST(value AS INTEGER) FROM json_each(?))`).run(JSON.stringify(ids));
 }
 
 export interface SearchIndexer {
