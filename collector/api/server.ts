@@ -111,22 +111,27 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   const refreshRetention = () => {
     if (Date.now() - retentionAsked < RETENTION_REFRESH_MS) return;
     retentionAsked = Date.now();
-    options.store.retention().then(
-      (r) => {
-        const changed = ctx.retention?.removedTraces !== r.removed.traces || ctx.retention?.removedLogs !== r.removed.logs;
+    options.store
+      .retention()
+      .then((r) => {
+        // Pushed only when retention removed more: the first answer of a store that removed nothing changes nothing shown.
+        const changed = (ctx.retention?.removedTraces ?? 0) !== r.removed.traces || (ctx.retention?.removedLogs ?? 0) !== r.removed.logs;
         ctx.retention = { maxBytes: r.maxBytes, maxAgeMs: r.maxAgeMs, removedTraces: r.removed.traces, removedSpans: r.removed.spans, removedLogs: r.removed.logs };
         if (changed) ctx.hub.broadcast('stats', storeStats(ctx));
-      },
-      () => undefined,
-    );
+      })
+      .catch((err: unknown) => console.error('hopscope: reading what retention removed failed', err));
   };
   // The analysis backlog, shown while it is large; a count over an index, so on a timer rather than per event.
   const refreshBacklog = () => {
-    const p = options.analysis?.progress?.();
-    const shown = p && p.due >= ANALYSIS_BACKLOG_SHOWN ? { due: p.due, perSecond: Math.round(p.perSecond * 10) / 10 } : undefined;
-    if (shown?.due === ctx.analysisBacklog?.due && shown?.perSecond === ctx.analysisBacklog?.perSecond) return;
-    ctx.analysisBacklog = shown;
-    ctx.hub.broadcast('stats', storeStats(ctx));
+    try {
+      const p = options.analysis?.progress?.();
+      const shown = p && p.due >= ANALYSIS_BACKLOG_SHOWN ? { due: p.due, perSecond: Math.round(p.perSecond * 10) / 10 } : undefined;
+      if (shown?.due === ctx.analysisBacklog?.due && shown?.perSecond === ctx.analysisBacklog?.perSecond) return;
+      ctx.analysisBacklog = shown;
+      ctx.hub.broadcast('stats', storeStats(ctx));
+    } catch (err) {
+      console.error('hopscope: reading the analysis backlog failed', err);
+    }
   };
   refreshRetention();
   refreshBacklog();
