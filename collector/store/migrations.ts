@@ -326,8 +326,8 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX attr_docs_by_trace ON attr_docs (trace_key);
       CREATE VIRTUAL TABLE attr_terms USING fts5(terms, content='', contentless_delete=1, detail=none, tokenize='unicode61');
 
-      -- Log text: the body as written (ids and paths stay whole) and split at their separators; the log's attribute terms.
-      CREATE VIRTUAL TABLE log_text USING fts5(body, parts, attrs, content='', contentless_delete=1, tokenize="unicode61 tokenchars '-_./:@'");
+      -- Log text: the body as written (ids and paths stay whole) and split at their separators.
+      CREATE VIRTUAL TABLE log_text USING fts5(body, parts, content='', contentless_delete=1, tokenize="unicode61 tokenchars '-_./:@'");
 
       -- The search indexes cover spans and logs up to these ids; searches scan what arrived after them.
       CREATE TABLE search_progress (

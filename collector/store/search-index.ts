@@ -143,22 +143,15 @@ function indexTerms(db: Db, table: 'spans' | 'logs', from: number, to: number): 
   for (const [traceKey, doc] of docs) addDocTerms.run(addDoc.run(traceKey).lastInsertRowid, [...doc.terms].join(' '));
 }
 
-// The log's own attribute terms for log_text.attrs, in SQL with the text (logs are fewer than spans).
-const sqlTermsOf = (json: string) => `(SELECT group_concat(
-    hex(substr(j.key, 1, ${KEY_CHARS})) || ' ' || hex(substr(j.key, 1, ${KEY_CHARS})) || 'g' ||
-    CASE j.type WHEN 'text' THEN hex(substr(j.atom, 1, ${VALUE_CHARS})) WHEN 'integer' THEN hex(j.atom)
-                WHEN 'true' THEN '74727565' WHEN 'false' THEN '66616c7365' ELSE 'z' END, ' ')
-  FROM json_each(${json}) j)`;
-
 /** The separators log_text's tokenizer keeps inside tokens; `parts` holds the text split at them. */
 export const KEPT_SEPARATORS = '-_./:@';
 const splitAtSeparators = (expr: string) => [...KEPT_SEPARATORS].reduce((e, c) => `replace(${e}, '${c}', ' ')`, expr);
 
 // A string body as its text, any other body as its JSON.
 const LOG_TEXT_SQL = `
-  INSERT INTO log_text (rowid, body, parts, attrs)
-  SELECT id, text, ${splitAtSeparators('text')}, ${sqlTermsOf('attributes')}
-  FROM (SELECT id, attributes, CASE WHEN json_type(body) = 'text' THEN body ->> '$' ELSE body END AS text FROM logs WHERE id > @from AND id <= @to)`;
+  INSERT INTO log_text (rowid, body, parts)
+  SELECT id, text, ${splitAtSeparators('text')}
+  FROM (SELECT id, CASE WHEN json_type(body) = 'text' THEN body ->> '$' ELSE body END AS text FROM logs WHERE id > @from AND id <= @to)`;
 
 export interface SearchProgress {
   spanId: number;
