@@ -67,7 +67,7 @@ function logsFor(spans: Span[], seed: number): LogRecord[] {
   return logs;
 }
 
-async function build(store: Store, spans: number): Promise<{ spansPerSec: number; catchUpMs: number }> {
+export async function buildStore(store: Store, spans: number): Promise<{ spansPerSec: number; catchUpMs: number }> {
   const started = performance.now();
   for (let done = 0, seed = 1; done < spans; done += CHUNK_SPANS, seed++) {
     const chunk = makeRealisticSpans(Math.min(CHUNK_SPANS, spans - done), seed);
@@ -170,7 +170,7 @@ export async function benchSearch(millions = [1, 5]): Promise<SearchBenchResult>
       console.log(`building a store of ${(spans / 1e6).toFixed(1)}M spans…`);
       const store = openStore({ path: file, writerThread: true, maxBytes: Number.MAX_SAFE_INTEGER });
       try {
-        const built = await build(store, spans);
+        const built = await buildStore(store, spans);
         list ??= probes(file);
         const timed = await timeProbes(store, list);
         timed.forEach((t, i) => {

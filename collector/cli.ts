@@ -20,7 +20,8 @@ import { coverageNotes, emptyCoverage } from './analysis/cluster-coverage';
 import { ClusterHistory } from './analysis/cluster-links';
 import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, renderAnalysisText, type ClusterFlags, type Severity } from './analyze';
 import { ImportProgress } from './progress';
-import { reportBacklog } from './live-analysis';
+import { analyzeBacklog, reportBacklog } from './live-analysis';
+import { paceText } from '../common/text';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,14 +31,15 @@ const USAGE = `Usage:
                    [--max-body-mib 20] [--cors-origin ORIGIN]... [--settle 10] [--open] [--no-analysis]
                    [--max-db-size 1GiB] [--max-age 7d]
                    [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
-  hopscope import  FILE... [--db FILE] [--max-db-size 1GiB] [--max-age 7d]
+  hopscope import  FILE... [--db FILE] [--max-db-size 1GiB] [--max-age 7d] [--no-analysis]
   hopscope analyze [FILE...] [--db FILE] [--format text|json] [--fail-on error|warning]
                    [--cluster [--kubeconfig FILE] [--context NAME] [--namespace NS]...]
   hopscope export  --trace ID... | --all  [--db FILE] --out FILE
 
 Files may be OTLP JSON, OTLP JSON lines, OTLP protobuf, Jaeger or Zipkin JSON (detected from content).
 The database defaults to ${defaultDbPath()}. Retention keeps at most --max-db-size of data (B, KB, MB, GB,
-KiB, MiB, GiB) and what arrived within --max-age (s, m, h, d); the oldest traces go first.`;
+KiB, MiB, GiB) and what arrived within --max-age (s, m, h, d); the oldest traces go first. import analyzes
+what it imported (--no-analysis leaves that to serve).`;
 
 /** Bad flags or arguments: exit code 2 with a one-line message. */
 class UsageError extends Error {}
@@ -331,7 +333,7 @@ function openInBrowser(url: string): void {
 }
 
 async function importCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parse(args, { db: { type: 'string' }, ...RETENTION_FLAGS });
+  const { values, positionals } = parse(args, { db: { type: 'string' }, 'no-analysis': { type: 'boolean' }, ...RETENTION_FLAGS });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const retention = retentionFlags(values);
   const dbPath = values.db ?? defaultDbPath();
@@ -352,10 +354,33 @@ async function importCommand(args: string[]): Promise<number> {
     const indexing = performance.now();
     await store.catchUpSearch();
     process.stdout.write(`Indexed for search in ${((performance.now() - indexing) / 1000).toFixed(1)} s\n`);
+    if (!values['no-analysis']) await analyzeImported(store, dbPath);
     return EXIT_OK;
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Analyzes what an import left waiting, so that serve opens the store with its findings complete; a line on
+ * stderr every few seconds while it runs. What is not analyzed (Ctrl-C) waits in the store for serve.
+ */
+async function analyzeImported(store: Store, dbPath: string): Promise<void> {
+  const started = performance.now();
+  const total = store.reader.analysisDue(0);
+  let shown = started;
+  const { traces } = await analyzeBacklog(store, (done) => {
+    const now = performance.now();
+    if (now - shown < 5000) return;
+    shown = now;
+    const rate = done / ((now - started) / 1000);
+    process.stderr.write(`Analyzing: ${done} of ${total} traces${paceText(total - done, rate)}\n`);
+  });
+  const findings = store.reader.findings().reduce((n, f) => n + f.count, 0);
+  process.stdout.write(
+    `Analyzed ${traces} traces in ${((performance.now() - started) / 1000).toFixed(1)} s: ${findings} occurrences of possible defects` +
+      `${findings > 0 ? ` (hopscope analyze --db ${dbPath} lists them)` : ''}\n`,
+  );
 }
 
 /** Runs `work` with an AbortSignal that Ctrl-C trips, so long work stops between batches and stays consistent. */

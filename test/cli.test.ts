@@ -101,11 +101,40 @@ describe('hopscope import and analyze', () => {
     expect(r.stderr).not.toMatch(/unexpected/);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Imported 547 spans and 23 log records');
-    expect(r.stdout).toMatch(/\nIndexed for search in \d+\.\d s\n$/);
+    expect(r.stdout).toMatch(/\nIndexed for search in \d+\.\d s\n/);
     const check = new Database(db, { readonly: true });
     const covered = check.prepare(`SELECT span_id = (SELECT max(id) FROM spans) AS spans, log_id = (SELECT max(id) FROM logs) AS logs FROM search_progress`).get();
+    const traces = check.prepare(`SELECT count(*) FROM traces`).pluck().get();
+    const waiting = check.prepare(`SELECT count(*) FROM analysis_pending`).pluck().get();
     check.close();
     expect(covered).toEqual({ spans: 1, logs: 1 });
+    // and analyzed: serve opens it with nothing waiting
+    expect(r.stdout).toMatch(new RegExp(`\nAnalyzed ${traces} traces in \\d+\\.\\d s: \\d+ occurrences of possible defects`));
+    expect(waiting).toBe(0);
+  });
+
+  it('finds in an import what analyze --db finds in the same store', () => {
+    const db = path.join(dir, 'same.db');
+    const files = [corpusPath('otel-tui/test_data.json'), corpusPath('otlp2parquet/traces.pb'), corpusPath('otlp2parquet/logs.jsonl')];
+    expect(hopscope('import', ...files, '--db', db).code).toBe(0);
+    const check = new Database(db, { readonly: true });
+    const recorded = check.prepare(`SELECT kind || '/' || subkind || ' ' || service || ' ' || operation AS f, count FROM findings ORDER BY f`).all();
+    check.close();
+    const r = hopscope('analyze', '--db', db, '--format', 'json');
+    const doc = JSON.parse(r.stdout) as { findings: { kind: string; subkind: string; service: string; operation: string; count: number }[] };
+    const reported = doc.findings.map((f) => ({ f: `${f.kind}/${f.subkind} ${f.service} ${f.operation}`, count: f.count })).sort((a, b) => a.f.localeCompare(b.f));
+    expect(reported.length).toBeGreaterThan(0);
+    expect(recorded).toEqual(reported);
+  });
+
+  it('leaves the analysis to serve with --no-analysis', () => {
+    const db = path.join(dir, 'later.db');
+    const r = hopscope('import', corpusPath('otel-tui/test_data.json'), '--db', db, '--no-analysis');
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/Analyzed/);
+    const check = new Database(db, { readonly: true });
+    expect(check.prepare(`SELECT count(*) FROM analysis_pending`).pluck().get()).toBeGreaterThan(0);
+    check.close();
   });
 
   it('prints the JSON contract for files, in a temporary store', () => {

@@ -97,10 +97,9 @@ describe('live cross-trace analysis in serve', () => {
         expect(response.status).toBe(200);
       }
       await sleep(1300);
+      // the traces, then the windows none of whose traces is still waiting (the worker may have done it already)
       while ((await windowed.analysis.tick()) > 0);
-      const before = changes;
-      expect(await windowed.analysis.evaluateWindows()).toBeGreaterThan(0);
-      expect(changes).toBeGreaterThan(before);
+      expect(changes).toBeGreaterThan(0);
 
       const key = (s: { from: { spanId: string }; to: { spanId: string } }) => `${s.from.spanId}>${s.to.spanId}`;
       const claimed = windowed.store.reader.stitches().filter((s) => s.confidence >= CLAIM_CONFIDENCE);

@@ -40,8 +40,9 @@ export class TracesContext implements AnalysisContext {
    * older is dropped, so at most `maxSpanIds` are held and forgetting is O(1) (deleting a Map's oldest keys one
    * by one leaves holes its iterator walks again: tens to hundreds of µs per eviction at a million keys).
    */
-  private recent = new Map<string, string[]>();
-  private older = new Map<string, string[]>();
+  // one trace id as a string, more as an array: a span id is almost always in one trace
+  private recent = new Map<string, string | string[]>();
+  private older = new Map<string, string | string[]>();
   private readonly callers = new Map<string, Set<string>>();
   private readonly sampledTraces = new Map<string, number>();
 
@@ -65,8 +66,14 @@ export class TracesContext implements AnalysisContext {
     }
   }
 
+  /** Span ids held. */
+  spanIdCount(): number {
+    return this.recent.size + this.older.size;
+  }
+
   locateSpanId(spanId: string): readonly string[] {
-    return this.recent.get(spanId) ?? this.older.get(spanId) ?? [];
+    const known = this.recent.get(spanId) ?? this.older.get(spanId) ?? [];
+    return typeof known === 'string' ? [known] : known;
   }
 
   callersOf(service: string, operation: string): readonly string[] {
@@ -79,17 +86,21 @@ export class TracesContext implements AnalysisContext {
 
   private remember(spanId: string, traceId: string): void {
     let known = this.recent.get(spanId);
-    if (!known) {
+    if (known === undefined) {
       // a span id seen before the last turnover moves to the newer generation with what was known of it
       known = this.older.get(spanId);
-      if (known) this.older.delete(spanId);
+      if (known !== undefined) this.older.delete(spanId);
       if (this.recent.size >= this.maxSpanIds / 2) {
         this.older = this.recent;
         this.recent = new Map();
       }
-      this.recent.set(spanId, known ?? (known = []));
     }
-    if (!known.includes(traceId)) known.push(traceId);
+    if (known === undefined) this.recent.set(spanId, traceId);
+    else if (typeof known === 'string') this.recent.set(spanId, known === traceId ? known : [known, traceId]);
+    else {
+      if (!known.includes(traceId)) known.push(traceId);
+      this.recent.set(spanId, known);
+    }
   }
 }
 

@@ -18,6 +18,8 @@ export interface LiveOptions extends CrossTraceOptions {
    * edges are judged as in the middle. Default 5 s.
    */
   marginNs?: number;
+  /** Spans held at most: past it, the traces that ended first are forgotten, lookback or not. Default: no limit. */
+  maxSpans?: number;
 }
 
 export interface WindowRange {
@@ -34,11 +36,23 @@ export class LiveCrossTrace {
   private readonly options: ReturnType<typeof resolveOptions>;
   private readonly lookbackNs: number;
   private readonly marginNs: number;
+  private readonly maxSpans: number;
 
   constructor(options: LiveOptions = {}) {
     this.options = resolveOptions(options);
     this.lookbackNs = options.lookbackNs ?? 300e9;
     this.marginNs = options.marginNs ?? 5e9;
+    this.maxSpans = options.maxSpans ?? Infinity;
+  }
+
+  /** Whether spans of this trace are held. */
+  holds(traceId: string): boolean {
+    return this.set !== undefined && this.set.trace(traceId).length > 0;
+  }
+
+  /** Spans held. */
+  spanCount(): number {
+    return this.set?.spanCount ?? 0;
   }
 
   /** Takes a committed batch: cheap (facts are read, nothing is matched). */
@@ -50,6 +64,8 @@ export class LiveCrossTrace {
     }
     this.set.addSpans(batch.spans);
     this.set.addLogs(batch.logs);
+    // down to three quarters, so that a full set is not cut at every batch
+    if (this.set.spanCount > this.maxSpans) this.set.evictOldest(Math.floor((this.maxSpans * 3) / 4));
   }
 
   /**

@@ -42,6 +42,8 @@ export class TraceSet {
   private readonly linkTargets = new Map<string, number>();
   private readonly byInstance = new Map<string, { spans: SpanFact[]; sorted: boolean }>();
   private logCount = 0;
+  /** Spans held (evicted ones are no longer counted). */
+  spanCount = 0;
 
   constructor(epochNs: bigint, readonly options: ResolvedOptions) {
     this.builder = new FactBuilder(epochNs, options);
@@ -77,6 +79,7 @@ export class TraceSet {
       if (entry.end >= ns) continue;
       evicted = true;
       this.traces.delete(traceId);
+      this.spanCount -= entry.spans.length;
       for (const fact of entry.spans) {
         for (const link of fact.links) {
           const n = (this.linkTargets.get(link) ?? 1) - 1;
@@ -102,7 +105,19 @@ export class TraceSet {
     }
   }
 
+  /** Forgets the traces that ended first until at most `keep` spans are held (and logs as old). */
+  evictOldest(keep: number): void {
+    if (this.spanCount <= keep) return;
+    const ends = [...this.traces.values()].map((e) => ({ end: e.end, spans: e.spans.length })).sort((a, b) => a.end - b.end);
+    let held = this.spanCount;
+    let i = 0;
+    while (i < ends.length && held > keep) held -= ends[i++].spans;
+    // every trace that ended no later than the last one dropped goes (ties included)
+    this.evictBefore(ends[i - 1].end + 1);
+  }
+
   private add(fact: SpanFact): void {
+    this.spanCount++;
     let entry = this.traces.get(fact.traceId);
     if (!entry) {
       entry = { spans: [], byId: undefined, childKinds: undefined, servers: undefined, names: undefined, end: fact.end };

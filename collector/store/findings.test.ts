@@ -62,13 +62,27 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
     });
   }
 
+  /** The trace ids reader.dueTraces gives, in its order. */
+  function settled(quietMs: number, limit: number): string[] {
+    return store.reader.dueTraces(quietMs, limit).map((t) => t.traceId);
+  }
+
+  /** Records a trace's analysis as live analysis does: with the touches it read then (by default, what it reads now). */
+  async function recordAnalysis(id: string, observations: Observation[], touches?: number): Promise<void> {
+    const db = openConnection(file, 'reader');
+    const key = Number((db.prepare(`SELECT trace_key FROM trace_ids WHERE trace_id = ?`).get(id) as { trace_key: number }).trace_key);
+    db.close();
+    const due = store.reader.dueTraces(0, 1000).find((t) => t.traceId === id);
+    await store.recordTraceAnalyses([{ key, touches: touches ?? due?.touches ?? 0, observations }]);
+  }
+
   // These fake Date on this thread; the worker's clock cannot be set, and what they check is the same SQL in both modes.
   const onThisThreadOnly = mode === 'inline' ? it : () => undefined;
 
   const counts = () => Object.fromEntries(store.reader.findings().map((f) => [`${f.kind}/${f.subkind} ${f.service} ${f.operation}`, f.count]));
 
   describe('pending analysis', () => {
-    onThisThreadOnly('hands out a trace once it has been quiet for the settle window, longest quiet first', async () => {
+    onThisThreadOnly('hands out a trace once it has been quiet for the settle window, earliest start first', async () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       vi.setSystemTime(1_000_000);
       await writeTrace(1);
@@ -79,41 +93,42 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       await writeTrace(3);
 
       vi.setSystemTime(1_010_999);
-      expect(await store.settledTraces(10_000, 10)).toEqual([]);
+      expect(await settled(10_000, 10)).toEqual([]);
       vi.setSystemTime(1_011_000);
       // Trace 1 was touched again at the same time as trace 2.
-      expect((await store.settledTraces(10_000, 10)).sort()).toEqual([traceId(1), traceId(2)]);
+      expect((await settled(10_000, 10)).sort()).toEqual([traceId(1), traceId(2)]);
       vi.setSystemTime(1_020_000);
-      expect(await store.settledTraces(10_000, 10)).toHaveLength(3);
-      expect(await store.settledTraces(10_000, 2)).toHaveLength(2);
-      expect((await store.settledTraces(10_000, 10))[2]).toBe(traceId(3));
+      expect(await settled(10_000, 10)).toHaveLength(3);
+      expect(await settled(10_000, 2)).toHaveLength(2);
+      expect((await settled(10_000, 10))[2]).toBe(traceId(3));
     });
 
     it('keeps pending traces across a restart until their analysis is recorded', async () => {
       await writeTrace(1);
       await writeTrace(2);
       await reopen();
-      expect(await store.settledTraces(0, 10)).toEqual([traceId(1), traceId(2)]);
-      await store.recordTraceAnalysis(traceId(1), []);
+      expect(await settled(0, 10)).toEqual([traceId(1), traceId(2)]);
+      await recordAnalysis(traceId(1), []);
       await reopen();
-      expect(await store.settledTraces(0, 10)).toEqual([traceId(2)]);
+      expect(await settled(0, 10)).toEqual([traceId(2)]);
     });
 
-    it('keeps a trace pending when a span arrived after settledTraces handed it out', async () => {
+    it('keeps a trace pending when a span arrived after its spans were read', async () => {
       await writeTrace(1);
-      expect(await store.settledTraces(0, 10)).toEqual([traceId(1)]);
+      const [read] = store.reader.dueTraces(0, 10);
+      expect(read.traceId).toBe(traceId(1));
       await writeTrace(1, 2);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1)]);
-      expect(await store.settledTraces(0, 10)).toEqual([traceId(1)]);
-      await store.recordTraceAnalysis(traceId(1), []);
-      expect(await store.settledTraces(0, 10)).toEqual([]);
+      await recordAnalysis(traceId(1), [missingParent(1, 1)], read.touches);
+      expect(await settled(0, 10)).toEqual([traceId(1)]);
+      await recordAnalysis(traceId(1), []);
+      expect(await settled(0, 10)).toEqual([]);
       expect(store.reader.findings()).toEqual([]);
     });
 
-    it('leaves a trace pending when its analysis is recorded without settledTraces having handed it out', async () => {
+    it('leaves a trace pending when its analysis is recorded with touches it never had', async () => {
       await writeTrace(1);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1)]);
-      expect(await store.settledTraces(0, 10)).toEqual([traceId(1)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 1)], 0);
+      expect(await settled(0, 10)).toEqual([traceId(1)]);
       expect(counts()).toEqual({ 'broken-parent/missing-parent db SELECT': 1 });
     });
   });
@@ -122,12 +137,12 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
     it('replaces what an earlier analysis of the same trace found instead of adding to it', async () => {
       await writeTrace(1, 3);
       await writeTrace(2, 3);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 101), missingParent(1, 102)]);
-      await store.recordTraceAnalysis(traceId(2), [missingParent(2, 201)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 101), missingParent(1, 102)]);
+      await recordAnalysis(traceId(2), [missingParent(2, 201)]);
       expect(counts()).toEqual({ 'broken-parent/missing-parent db SELECT': 3 });
 
       // A late parent arrived: trace 1 is analysed again and only one of its orphans remains.
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 102)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 102)]);
       expect(counts()).toEqual({ 'broken-parent/missing-parent db SELECT': 2 });
       const [finding] = store.reader.findings();
       expect(finding.occurrences).toEqual([
@@ -135,8 +150,8 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
         { traceId: traceId(1), spanId: spanId(102) },
       ]);
 
-      await store.recordTraceAnalysis(traceId(1), []);
-      await store.recordTraceAnalysis(traceId(2), []);
+      await recordAnalysis(traceId(1), []);
+      await recordAnalysis(traceId(2), []);
       expect(store.reader.findings()).toEqual([]);
     });
 
@@ -145,9 +160,9 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       vi.setSystemTime(5_000);
       await writeTrace(1, 3);
       await writeTrace(2, 3);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 101), missingParent(1, 102)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 101), missingParent(1, 102)]);
       vi.setSystemTime(9_000);
-      await store.recordTraceAnalysis(traceId(2), [
+      await recordAnalysis(traceId(2), [
         missingParent(2, 201),
         { ...missingParent(2, 202, 'api', 'GET /'), kind: 'broken-parent', subkind: 'cycle', severity: 'error', evidence: { cycle: ['a', 'b'] } },
       ]);
@@ -190,16 +205,16 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
 
     it('counts every occurrence but keeps at most 50 examples per fingerprint', async () => {
       for (let n = 1; n <= 3; n++) await writeTrace(n);
-      await store.recordTraceAnalysis(traceId(1), Array.from({ length: 30 }, (_, i) => missingParent(1, i)));
-      await store.recordTraceAnalysis(traceId(2), Array.from({ length: 30 }, (_, i) => missingParent(2, i)));
-      await store.recordTraceAnalysis(traceId(3), [missingParent(3, 1, 'other', 'op')]);
+      await recordAnalysis(traceId(1), Array.from({ length: 30 }, (_, i) => missingParent(1, i)));
+      await recordAnalysis(traceId(2), Array.from({ length: 30 }, (_, i) => missingParent(2, i)));
+      await recordAnalysis(traceId(3), [missingParent(3, 1, 'other', 'op')]);
       const byService = new Map(store.reader.findings().map((f) => [f.service, f]));
       expect(byService.get('db')!.count).toBe(60);
       expect(byService.get('db')!.occurrences).toHaveLength(50);
       expect(byService.get('other')!.occurrences).toHaveLength(1);
 
       // Trace 1's examples go with its contribution; trace 2's 30 remain.
-      await store.recordTraceAnalysis(traceId(1), []);
+      await recordAnalysis(traceId(1), []);
       const db = store.reader.findings().find((f) => f.service === 'db')!;
       expect(db.count).toBe(30);
       expect(db.occurrences).toHaveLength(20);
@@ -208,8 +223,8 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
 
     it('counts occurrences per trace for the badges', async () => {
       for (let n = 1; n <= 3; n++) await writeTrace(n);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
-      await store.recordTraceAnalysis(traceId(2), [missingParent(2, 1)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
+      await recordAnalysis(traceId(2), [missingParent(2, 1)]);
       await store.recordWindowAnalysis('w1', [{ ...missingParent(2, 7), kind: 'async-hop', subkind: 'in-process' }], []);
       expect(store.reader.findingCountsByTrace([traceId(1), traceId(2), traceId(3), traceId(99)])).toEqual(
         new Map([
@@ -236,8 +251,8 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       expect(store.reader.stitches(traceId(99))).toEqual([]);
 
       // Window and trace analyses count apart: re-analysing trace 2 leaves the window's occurrence there.
-      await store.recordTraceAnalysis(traceId(2), [missingParent(2, 5)]);
-      await store.recordTraceAnalysis(traceId(2), []);
+      await recordAnalysis(traceId(2), [missingParent(2, 5)]);
+      await recordAnalysis(traceId(2), []);
       expect(counts()).toEqual({ 'async-hop/in-process worker process job': 3 });
 
       await reopen();
@@ -270,8 +285,8 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       rewind.close();
       store = openStore({ path: file, maxAgeMs: 30 * DAY_MS, writerThread: mode === 'thread' });
       await writeTrace(2);
-      await store.recordTraceAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
-      await store.recordTraceAnalysis(traceId(2), [missingParent(2, 1)]);
+      await recordAnalysis(traceId(1), [missingParent(1, 1), missingParent(1, 2, 'api', 'GET /')]);
+      await recordAnalysis(traceId(2), [missingParent(2, 1)], 0); // read before it was written: it stays pending
       await store.recordWindowAnalysis('w', [{ ...missingParent(1, 3), kind: 'async-hop', subkind: 'in-process' }], [stitch(1, 2), stitch(2, 3)]);
       await store.close();
 

@@ -4,7 +4,7 @@
 import { asFindingKey, findingTitle, isStitchKind, severityOf, type Evidence, type Observation, type Severity, type SpanRef, type Stitch } from '../../common/findings';
 import { findingFingerprint } from '../fingerprint';
 import { prepared, type Db } from './connection';
-import type { StoredFinding } from './types';
+import type { StoredFinding, TraceAnalysis } from './types';
 
 /** Occurrences kept per fingerprint for people to look at; all of them are counted. */
 const MAX_EXAMPLES = 50;
@@ -14,14 +14,9 @@ const TRACE_SOURCE = '';
 const NO_TRACE = 0;
 
 export interface AnalysisRecorder {
-  settledTraces(quietMs: number, limit: number): string[];
-  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): void;
+  recordTraceAnalyses(results: readonly TraceAnalysis[]): void;
   recordWindowAnalysis(windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]): void;
 }
-
-export const SETTLED_TRACES_SQL = `
-  SELECT i.trace_id, p.touches FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
-  WHERE p.touched_ms <= ? ORDER BY p.touched_ms LIMIT ?`;
 
 /** Traces waiting for their analysis and quiet for `quietMs` (due now), counted to at most `cap`. */
 export function analysisDue(db: Db, quietMs: number, cap = 1_000_000): number {
@@ -29,13 +24,9 @@ export function analysisDue(db: Db, quietMs: number, cap = 1_000_000): number {
   return Number(prepared<[number, number], { n: bigint }>(db, sql).get(Date.now() - quietMs, cap)!.n);
 }
 
-/** The write side, on the writer connection; remembers which traces settledTraces handed out and how often they had been touched then. */
+/** The write side, on the writer connection. */
 export function analysisRecorder(db: Db): AnalysisRecorder {
-  const handedOut = new Map<string, bigint>();
-
-  const recordTrace = db.transaction((traceId: string, observations: readonly Observation[]) => {
-    const key = traceKey(db, traceId);
-    if (key === undefined) return;
+  const recordTrace = ({ key, touches, observations }: TraceAnalysis) => {
     const removed = prepared<[number, string], Contribution>(
       db,
       `DELETE FROM finding_counts WHERE trace_key = ? AND source = ? RETURNING trace_key, fingerprint, count`,
@@ -43,8 +34,11 @@ export function analysisRecorder(db: Db): AnalysisRecorder {
     subtract(db, removed, TRACE_SOURCE);
     add(db, TRACE_SOURCE, observations, () => key, Date.now());
     removeEmpty(db, removed);
-    const touches = handedOut.get(traceId);
-    if (touches !== undefined) prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ? AND touches = ?`).run(key, touches);
+    prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ? AND touches = ?`).run(key, touches);
+  };
+  // A batch in one transaction: a trace retention removed meanwhile has no spans left, and nothing to clear.
+  const recordTraces = db.transaction((results: readonly TraceAnalysis[]) => {
+    for (const result of results) recordTrace(result);
   });
 
   const recordWindow = db.transaction((windowId: string, observations: readonly Observation[], stitches: readonly Stitch[]) => {
@@ -64,15 +58,7 @@ export function analysisRecorder(db: Db): AnalysisRecorder {
   });
 
   return {
-    settledTraces(quietMs, limit) {
-      const rows = prepared<[number, number], { trace_id: string; touches: bigint }>(db, SETTLED_TRACES_SQL).all(Date.now() - quietMs, limit);
-      for (const r of rows) handedOut.set(r.trace_id, r.touches);
-      return rows.map((r) => r.trace_id);
-    },
-    recordTraceAnalysis(traceId, observations) {
-      recordTrace(traceId, observations);
-      handedOut.delete(traceId);
-    },
+    recordTraceAnalyses: (results) => recordTraces(results),
     recordWindowAnalysis(windowId, observations, stitches) {
       if (windowId === TRACE_SOURCE) throw new Error('recordWindowAnalysis: the window id must not be empty');
       recordWindow(windowId, observations, stitches);

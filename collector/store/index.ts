@@ -8,6 +8,7 @@ import { InputError } from '../errors';
 import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
+import { dueTraces, firstPending, traceRows, windowLogs } from './analysis-reads';
 import { analysisDue, findingCountsByTrace, findings, stitches } from './findings';
 import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, searchLogs, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
@@ -58,6 +59,10 @@ export function openStore(options: StoreOptions): Store {
     querySql: (sql, maxRows) => querySql(consoleDb, sql, maxRows),
     findings: () => findings(readerDb),
     analysisDue: (quietMs) => analysisDue(readerDb, quietMs),
+    dueTraces: (quietMs, limit) => dueTraces(readerDb, quietMs, limit),
+    firstPending: (quietMs) => firstPending(readerDb, quietMs),
+    traceRows: (traces) => traceRows(readerDb, traces),
+    windowLogs: (fromNs, toNs, limit) => windowLogs(readerDb, fromNs, toNs, limit),
     stitches: (traceId) => stitches(readerDb, traceId),
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
     clusters: () => clusters(readerDb),
@@ -81,9 +86,10 @@ export function openStore(options: StoreOptions): Store {
     writeEncoded,
     overloaded: writeSide.overloaded,
     reader,
+    path: options.path,
+    connectWriter: () => writeSide.connect(),
     onCommit: writeSide.onCommit,
-    settledTraces: writeSide.settledTraces,
-    recordTraceAnalysis: writeSide.recordTraceAnalysis,
+    recordTraceAnalyses: writeSide.recordTraceAnalyses,
     recordWindowAnalysis: writeSide.recordWindowAnalysis,
     recordClusterChanges: writeSide.recordClusterChanges,
     flush: writeSide.flush,

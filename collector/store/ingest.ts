@@ -57,8 +57,8 @@ const UPDATE_TRACE = `
   WHERE trace_key = ?`;
 const MOVE_TRACE_SERVICES = `UPDATE trace_services SET start_ns = ? WHERE trace_key = ?`;
 const INSERT_TRACE_SERVICES = `INSERT OR IGNORE INTO trace_services (service_id, start_ns, trace_key)`;
-const TOUCH_PENDING = `INSERT INTO analysis_pending (trace_key, touched_ms, touches)`;
-const TOUCH_PENDING_CONFLICT = `ON CONFLICT (trace_key) DO UPDATE SET touched_ms = excluded.touched_ms, touches = touches + 1`;
+const TOUCH_PENDING = `INSERT INTO analysis_pending (trace_key, touched_ms, touches, start_ns)`;
+const TOUCH_PENDING_CONFLICT = `ON CONFLICT (trace_key) DO UPDATE SET touched_ms = excluded.touched_ms, touches = touches + 1, start_ns = excluded.start_ns`;
 const UPSERT_SERVICE = `INSERT INTO services (name) VALUES (?) ON CONFLICT (name) DO UPDATE SET name = excluded.name RETURNING id`;
 const INSERT_ROOT_OPERATION = `INSERT OR IGNORE INTO root_operations (service, operation) VALUES (?, ?)`;
 const UPSERT_RESOURCE_PEER = `
@@ -151,11 +151,11 @@ export function insertBatches(db: Db, ids: IdCache, batches: EncodedBatch[], now
       prepared(db, INSERT_ROOT_OPERATION).run(merged.rootService, merged.rootOperation);
       ids.rootOperations.add(rootOperation);
     }
-    pending.push(key, nowMs, 1);
+    pending.push(key, nowMs, 1, merged.startNs);
   }
   insertRows(db, INSERT_TRACES, 11, newTraces);
   insertRows(db, INSERT_TRACE_SERVICES, 3, traceServices);
-  insertRows(db, TOUCH_PENDING, 3, pending, TOUCH_PENDING_CONFLICT);
+  insertRows(db, TOUCH_PENDING, 4, pending, TOUCH_PENDING_CONFLICT);
 
   let spans = 0;
   let logs = 0;

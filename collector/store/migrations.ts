@@ -342,4 +342,15 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX traces_by_duration ON traces (duration_ns, start_ns);
     `,
   },
+  {
+    version: 6,
+    description: 'analysis_pending: the start of each waiting trace, so analysis takes them in span time order',
+    sql: `
+      -- Analysis takes due traces earliest first, and a window of the cross-trace detectors is judged once no due
+      -- trace starts before its end: a backlog (an import, a restart) is analysed window by window.
+      ALTER TABLE analysis_pending ADD COLUMN start_ns INTEGER NOT NULL DEFAULT 0;
+      UPDATE analysis_pending SET start_ns = coalesce((SELECT t.start_ns FROM traces t WHERE t.trace_key = analysis_pending.trace_key), 0);
+      CREATE INDEX analysis_pending_by_start ON analysis_pending (start_ns);
+    `,
+  },
 ];

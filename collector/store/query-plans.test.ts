@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LogQuery, TraceQuery } from './types';
 import { openConnection, type Db } from './connection';
 import { openStore } from './index';
-import { COUNTS_BY_TRACE_SQL, SETTLED_TRACES_SQL, TRACE_STITCHES_SQL } from './findings';
+import { COUNTS_BY_TRACE_SQL, TRACE_STITCHES_SQL } from './findings';
+import { BATCH_LOGS_SQL, BATCH_SPANS_SQL, DUE_SQL, FIRST_PENDING_SQL } from './analysis-reads';
 import { SELECT_TRACES } from './ingest';
 import { registerSearchFunctions } from './search';
 import { logSearch, TRACE_LOGS_SQL, TRACE_OUTLINE_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
@@ -147,7 +148,13 @@ describe('hot reads use indexes', () => {
   it('looks up a commit’s traces, settled traces, badges and a trace’s stitches by index', () => {
     const ids = JSON.stringify([traceId(1), traceId(2)]);
     expect(plan(SELECT_TRACES, [ids])).toMatch(/SEARCH i USING COVERING INDEX sqlite_autoindex_trace_ids_1 \(trace_id=\?\)\nSEARCH t USING INTEGER PRIMARY KEY/);
-    expect(plan(SETTLED_TRACES_SQL, [0, 10])).toMatch(/SEARCH p USING INDEX analysis_pending_by_touch \(touched_ms<\?\)/);
+    // due traces in start order, never sorted: the walk stops after `limit` due ones
+    expect(plan(DUE_SQL, [0, 10])).toMatch(/^SCAN p USING INDEX analysis_pending_by_start\nSEARCH i USING INTEGER PRIMARY KEY/);
+    expect(plan(DUE_SQL, [0, 10])).not.toMatch(NO_SORT);
+    expect(plan(FIRST_PENDING_SQL, [])).toMatch(/^SCAN analysis_pending USING INDEX analysis_pending_by_start$/);
+    // a batch's spans and logs: one index lookup per trace
+    expect(plan(BATCH_SPANS_SQL, ['[1,2]'])).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)/);
+    expect(plan(BATCH_LOGS_SQL, ['[1,2]'])).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
     expect(plan(COUNTS_BY_TRACE_SQL, [ids])).toMatch(/SEARCH c USING PRIMARY KEY \(trace_key=\?\)/);
     expect(plan(TRACE_STITCHES_SQL, [{ traceId: traceId(1) }])).toMatch(/INDEX stitches_by_from_trace \(from_trace_id=\?\)[\s\S]*INDEX stitches_by_to_trace \(to_trace_id=\?\)/);
   });

@@ -10,7 +10,7 @@ import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, Tr
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-interface SpanRecord {
+export interface SpanRecord {
   span_id: string;
   parent_span_id: string;
   trace_state: string;
@@ -46,7 +46,7 @@ export function getSpan(db: Db, traceId: string, key: number): Span | undefined 
   return row && toSpan(traceId.toLowerCase(), row, new ResourceScopeReader(db));
 }
 
-function toSpan(traceId: string, r: SpanRecord, parts: ResourceScopeReader): Span {
+export function toSpan(traceId: string, r: SpanRecord, parts: ResourceScopeReader): Span {
   return {
     traceId,
     spanId: r.span_id,
@@ -156,7 +156,8 @@ function decodeLinks(json: string): SpanLink[] {
 }
 
 /** Rebuilds each resource and scope once per read, shared by reference like the model's. */
-class ResourceScopeReader {
+/** Resources and scopes by id, each read and decoded once per reader. */
+export class ResourceScopeReader {
   private readonly resources = new Map<bigint, Resource>();
   private readonly scopes = new Map<bigint, Scope>();
   constructor(private readonly db: Db) {}
@@ -384,7 +385,7 @@ function serviceId(db: Db, name: string): bigint | undefined {
   return prepared<[string], { id: bigint }>(db, `SELECT id FROM services WHERE name = ?`).get(name)?.id;
 }
 
-interface LogRecordRow {
+export interface LogRecordRow {
   id: bigint;
   trace_id: string | null;
   span_id: string;
@@ -402,11 +403,10 @@ interface LogRecordRow {
   scope_id: bigint;
 }
 
-const LOG_COLUMNS = `l.id, i.trace_id, l.span_id, l.time_ns, l.observed_ns, l.at_ns, l.severity_number, l.severity_text, l.body,
+export const LOG_COLUMNS = `l.id, i.trace_id, l.span_id, l.time_ns, l.observed_ns, l.at_ns, l.severity_number, l.severity_text, l.body,
   l.attributes, l.dropped_attributes_count, l.flags, l.event_name, l.resource_id, l.scope_id`;
 
-function toLogs(db: Db, rows: LogRecordRow[]): StoredLog[] {
-  const parts = new ResourceScopeReader(db);
+export function toLogs(db: Db, rows: LogRecordRow[], parts = new ResourceScopeReader(db)): StoredLog[] {
   return rows.map((r) => ({
     id: Number(r.id),
     timeNs: r.time_ns,

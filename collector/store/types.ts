@@ -6,6 +6,7 @@ import type { LogRecord, Resource, Span } from '../model';
 import type { ClusterHistoryRows, LinkKeys } from '../../common/cluster';
 import type { ClusterChange } from './cluster';
 import type { EncodedBatch } from './encode';
+import type { MessagePort } from 'node:worker_threads';
 
 export interface StoreOptions {
   /** SQLite file path. ':memory:' is not supported (readers need their own connection). */
@@ -124,6 +125,14 @@ export interface StoreReader {
   findings(): StoredFinding[];
   /** Traces waiting for analysis and quiet for `quietMs` (due now), counted to at most a million. */
   analysisDue(quietMs: number): number;
+  /** Traces quiet for `quietMs` and not yet analyzed, earliest start first (analysis-reads.ts). */
+  dueTraces(quietMs: number, limit: number): DueTrace[];
+  /** The earliest start of any trace waiting for analysis, and whether that trace is due. */
+  firstPending(quietMs: number): { startNs: bigint; due: boolean } | undefined;
+  /** The spans and log records of these traces, each read in one query. */
+  traceRows(traces: readonly DueTrace[]): Map<number, TraceRows>;
+  /** Log records of a time range that no trace's analysis reads: without trace context, or of a trace with no spans. */
+  windowLogs(fromNs: bigint, toNs: bigint, limit: number): StoredLog[];
   /** Every stitch recorded, or those with either end in this trace. */
   stitches(traceId?: string): Stitch[];
   /** Occurrences of findings at each of these traces (the UI's badges); traces without any are left out. */
@@ -169,16 +178,11 @@ export interface StoreWrites {
   /** Called after each commit with what it added; returns an unsubscribe function. */
   onCommit(listener: (info: CommitInfo) => void): () => void;
   /**
-   * Traces that gained spans since their last recorded analysis and then none for `quietMs`, longest quiet
-   * first, at most `limit`. Kept in the database, so they survive a restart.
+   * Replaces what each trace's earlier analysis recorded with these observations (so re-analysis never counts
+   * twice), all in one transaction. A trace no span arrived for since its spans were read (the same `touches`
+   * as `reader.dueTraces` gave) stops waiting; otherwise it stays due and is read again.
    */
-  settledTraces(quietMs: number, limit: number): Promise<string[]>;
-  /**
-   * Replaces what this trace's earlier analysis recorded with these observations (so re-analysis never counts
-   * twice), in one transaction. If settledTraces returned the trace and no span arrived for it since, the
-   * trace stops being pending; otherwise it stays pending and will be returned again.
-   */
-  recordTraceAnalysis(traceId: string, observations: readonly Observation[]): Promise<void>;
+  recordTraceAnalyses(results: readonly TraceAnalysis[]): Promise<void>;
   /**
    * Replaces what an earlier run over the same window recorded: observations of the cross-trace detectors
    * (each counted at the trace its `at` is in) and stitches. Name a window by the time span it covers, so
@@ -206,4 +210,41 @@ export interface Store extends StoreWrites {
   /** As write(), for rows already encoded (encodeBatch); the receivers encode as they decode. */
   writeEncoded(rows: EncodedBatch): Promise<void>;
   readonly reader: StoreReader;
+  /** The database file. */
+  readonly path: string;
+  /** A port that serves the write side to another thread (store/writer-port.ts): live analysis' worker. */
+  connectWriter(): MessagePort;
+}
+
+/** A trace waiting for its analysis. */
+export interface DueTrace {
+  key: number;
+  traceId: string;
+  /** Commits that had touched it when it was read: its analysis clears it only if none came since. */
+  touches: number;
+  /** Its earliest span start. */
+  startNs: bigint;
+}
+
+/** A trace's spans as analysis reads them, with each span's row id (later rows of a trace have higher ids). */
+export interface TraceRows {
+  spans: Span[];
+  spanIds: number[];
+  logs: StoredLog[];
+}
+
+/** One trace's analysis, as live analysis hands it to the writer. */
+export interface TraceAnalysis {
+  /** The trace's key (analysis-reads' DueTrace). */
+  key: number;
+  /** The commits that had touched the trace when its spans were read: it stops waiting only if none came since. */
+  touches: number;
+  observations: readonly Observation[];
+}
+
+export interface WriteSide extends StoreWrites {
+  /** Resolves once the batch is committed. */
+  write(batch: EncodedBatch): Promise<void>;
+  /** A port that serves this write side (writer-port.ts), for another thread: the analysis worker. */
+  connect(): MessagePort;
 }

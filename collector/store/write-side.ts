@@ -4,12 +4,13 @@
 import { startCheckpointer } from './checkpointer';
 import { clusterRecorder } from './cluster';
 import { openConnection } from './connection';
-import type { EncodedBatch } from './encode';
 import { analysisRecorder } from './findings';
 import { startRetention } from './retention';
 import { startSearchIndexer } from './search-index';
-import type { StoreWrites } from './types';
+import type { WriteSide } from './types';
 import { createWriter } from './writer';
+import { serveWriter } from './writer-port';
+import { MessageChannel } from 'node:worker_threads';
 
 /** Items committed since the last retention pass after which another one runs without waiting for the timer. */
 const RETENTION_AFTER_ITEMS = 50_000;
@@ -20,10 +21,6 @@ export interface WriteSideOptions {
   maxPendingItems: number;
 }
 
-export interface WriteSide extends StoreWrites {
-  /** Resolves once the batch is committed. */
-  write(batch: EncodedBatch): Promise<void>;
-}
 
 /** The write side on this thread. The file must exist with an up-to-date schema (openStore sees to it). */
 export function openWriteSide(file: string, options: WriteSideOptions): WriteSide {
@@ -45,12 +42,11 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
     }
   });
   // Promises, so that callers are alike whichever thread the write side is on.
-  return {
+  const side: WriteSide = {
     write: (batch) => writer.write(batch),
     overloaded: writer.overloaded,
     onCommit: writer.onCommit,
-    settledTraces: async (quietMs, limit) => analysis.settledTraces(quietMs, limit),
-    recordTraceAnalysis: async (traceId, observations) => analysis.recordTraceAnalysis(traceId, observations),
+    recordTraceAnalyses: async (results) => analysis.recordTraceAnalyses(results),
     recordWindowAnalysis: async (windowId, observations, stitches) => analysis.recordWindowAnalysis(windowId, observations, stitches),
     recordClusterChanges: async (cluster, changes) => recordCluster(cluster, changes),
     flush: async () => writer.commitQueued(),
@@ -65,6 +61,13 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
       writer.commitQueued();
       await searchIndexer.catchUp();
     },
+    connect() {
+      const { port1, port2 } = new MessageChannel();
+      serveWriter(port1, side, { commits: false });
+      // served for as long as the other end keeps it; it does not keep this process alive
+      port1.unref();
+      return port2;
+    },
     async close() {
       retention.optimize(true);
       retention.stop();
@@ -74,4 +77,5 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
       db.close();
     },
   };
+  return side;
 }
