@@ -8,6 +8,7 @@ import { benchImport } from './import';
 import { benchOpenTrace } from './open-trace';
 import { benchCluster } from './cluster';
 import { benchSearch } from './search';
+import { benchAnalysis } from './analysis';
 
 const DECODER_TARGET = 2;
 const INGEST_TARGET = 0.6;
@@ -16,6 +17,9 @@ const ASSEMBLY_TARGET_MS = 1000;
 const OPEN_TRACE_TARGET_MS = 2000;
 const SEARCH_TARGET_MS = 50;
 const SEARCH_GROWTH_TARGET = 1.5;
+const DRAIN_TARGET_S = 120;
+const ANALYSIS_RSS_TARGET_MB = 400;
+const PER_TRACE_TARGET = 5000;
 
 interface Row {
   measure: string;
@@ -45,6 +49,8 @@ console.log();
 const cluster = await benchCluster();
 console.log();
 const search = await benchSearch();
+console.log();
+const analysis = await benchAnalysis();
 console.log();
 
 const decoderRatio = decode.ours / decode.protobufjs;
@@ -98,6 +104,24 @@ const rows: Row[] = [
       : 'n/a (no /proc)',
     target: 'measured',
     pass: undefined,
+  },
+  {
+    measure: `serve on ${analysis.spans / 1e6}M spans waiting for analysis: backlog drained in`,
+    value: `${analysis.serve.drainSeconds.toFixed(0)} s (${analysis.traces} traces, ${Math.round(analysis.traces / analysis.serve.drainSeconds)}/s)`,
+    target: `< ${DRAIN_TARGET_S} s`,
+    pass: analysis.serve.drainSeconds < DRAIN_TARGET_S,
+  },
+  {
+    measure: 'peak RSS of serve while it drains (after 300k traces)',
+    value: `${(analysis.serve.peakRssBytes / 1e6).toFixed(0)} MB (${analysis.serve.rssAtBytes ? (analysis.serve.rssAtBytes / 1e6).toFixed(0) : 'n/a'} MB)`,
+    target: `≤ ${ANALYSIS_RSS_TARGET_MB} MB`,
+    pass: analysis.serve.peakRssBytes <= ANALYSIS_RSS_TARGET_MB * 1e6,
+  },
+  {
+    measure: 'analysis engine: per-trace detectors; cross-trace windows',
+    value: `${Math.round(analysis.perTraceTracesPerSec)} traces/s; ${Math.round(analysis.windowSpansPerSec / 1000)}k spans/s`,
+    target: `≥ ${PER_TRACE_TARGET} traces/s`,
+    pass: analysis.perTraceTracesPerSec >= PER_TRACE_TARGET,
   },
   ...(() => {
     const big = `${search.sizes.at(-1)! / 1e6}M`;

@@ -25,10 +25,10 @@ const LOOKBACK_NS = 300_000_000_000n;
 const MARGIN_NS = 5_000_000_000n;
 /** Log records read per window at most that no trace brings (without trace context, or of a trace with no spans). */
 const WINDOW_LOG_LIMIT = 10_000;
-/** Spans the cross-trace detectors hold at most (≈ 0.7 KB each as facts). */
-export const MAX_HELD_SPANS = 200_000;
-/** Span ids remembered to find a missing parent in another trace (two generations, ≈ 100 B each). */
-export const MAX_SPAN_IDS = 500_000;
+/** Spans the cross-trace detectors hold at most (≈ 0.5 KB each as facts: 48 MB). */
+export const MAX_HELD_SPANS = 100_000;
+/** Span ids remembered to find a missing parent in another trace (two generations, ≈ 80 B each: 24 MB). */
+export const MAX_SPAN_IDS = 300_000;
 /** A window waits this long at most for a trace that keeps receiving spans (not due) and starts before its end. */
 const HOLD_MS = 60_000;
 

@@ -85,8 +85,13 @@ export type AnalysisMessage =
   | { kind: 'changed' }
   | { kind: 'progress'; progress: AnalysisProgress };
 
-/** A young generation this small keeps the worker's RSS down; what a batch allocates dies with it. */
+/**
+ * The worker's heap. What a batch allocates dies with it, and V8 lets garbage grow the heap far past what is
+ * live (measured: 400 MB of heap over ~70 MB live) unless told its limit. What analysis keeps is capped
+ * (analysis-engine.ts: ≈ 110 MB with every cap full and a batch in hand), so the old generation gets that and headroom.
+ */
 const WORKER_YOUNG_GENERATION_MB = 16;
+const WORKER_OLD_GENERATION_MB = 192;
 
 /** Starts serve's analysis worker over the store's file and a port to its writer. */
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {
@@ -94,7 +99,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
   const worker: Worker = startWorker(import.meta.url, 'analysis-worker', {
     workerData: { file: store.path, writer, options } satisfies AnalysisWorkerData,
     transferList: [writer],
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
   });
   worker.unref();
   const listeners = new Set<() => void>();
