@@ -101,11 +101,12 @@ describe('traces waiting for analysis', () => {
     hopscope = await startServe({
       settleMs: 1000,
       windowMs: 60_000,
-      // As an import leaves them: 4,000 traces stored, none analyzed yet.
+      // As `import --no-analysis` leaves them: 60,000 traces stored, none analyzed yet (analysis takes thousands a
+      // second, so fewer would be gone before the page shows them).
       prepare: async (db) => {
         const store = openStore({ path: db });
-        for (let n = 1; n <= 4000; n += 500) {
-          await store.write({ spans: Array.from({ length: 500 }, (_, i) => span({ traceId: traceId(n + i), spanId: spanId(n + i) })), logs: [] });
+        for (let n = 1; n <= 60_000; n += 2000) {
+          await store.write({ spans: Array.from({ length: 2000 }, (_, i) => span({ traceId: traceId(n + i), spanId: spanId(n + i) })), logs: [] });
         }
         await store.close();
       },
