@@ -1,29 +1,27 @@
 // Live analysis on a backlog: a store of realistic spans written with analysis off (as `import --no-analysis`
 // or a restart leaves it), then
-//   1. `serve` opened on it (a child process running startCollector, as the CLI does): how long its analysis
+//   1. `serve` opened on it (a child process running startCollector from a bundle, as the desktop app does): how long its analysis
 //      worker takes to drain the backlog, its peak RSS, and its RSS once 300k traces are analyzed;
 //   2. the engine alone on this thread over the first 300k traces of a copy: per-trace analysis (read,
 //      assemble, detectors, record) in traces/s, and the cross-trace windows in spans/s of span time judged.
-// Run alone with `npx tsx bench/analysis.ts [millions]` (default 5).
+// Run alone with `npx tsx bench/analysis.ts [millions]` (default 5). The store takes long to write (its search
+// indexing shares the writer), so it is kept in the temp folder (hopscope-bench-analysis-<N>M-v1.db) and copied for
+// each run; delete it to write it again.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'vite';
 import { AnalysisEngine } from '../collector/analysis-engine';
-import { startCollector } from '../collector/collector';
 import { openStore } from '../collector/store';
+import type { ServeReport } from './analysis-serve';
 import { buildStore } from './search';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const RSS_AT = 300_000;
 const ENGINE_TRACES = 300_000;
-
-interface ServeReport {
-  traces: number;
-  drainSeconds: number;
-  peakRssBytes: number;
-  rssAtBytes: number | undefined;
-}
 
 export interface AnalysisBenchResult {
   spans: number;
@@ -34,29 +32,31 @@ export interface AnalysisBenchResult {
   held: { spans: number; spanIds: number; traces: number };
 }
 
-/** The child: serve's collector on the store, watched until its analysis backlog is gone. */
-async function serveChild(db: string): Promise<void> {
-  const started = performance.now();
-  const collector = await startCollector({ dbPath: db, host: '127.0.0.1', grpcPort: 0, httpPort: 0 });
-  let initial = 0;
-  let peak = 0;
-  let rssAt: number | undefined;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, 250));
-    const rss = process.memoryUsage.rss();
-    peak = Math.max(peak, rss);
-    const { due } = collector.analysis.progress();
-    initial = Math.max(initial, due);
-    if (rssAt === undefined && initial - due >= RSS_AT) rssAt = rss;
-    if (initial > 0 && due === 0) break;
+/** `serve` in a child process from a bundle (bench/analysis-serve.ts and the workers), as the desktop app runs it. */
+async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
+  for (const [entry, file] of [
+    ['bench/analysis-serve.ts', 'analysis-serve.cjs'],
+    ['collector/store/writer-worker.ts', 'writer-worker.cjs'],
+    ['collector/analysis-worker.ts', 'analysis-worker.cjs'],
+  ]) {
+    await build({
+      configFile: false,
+      root: repoRoot,
+      logLevel: 'warn',
+      build: {
+        ssr: path.join(repoRoot, entry),
+        outDir: bundleDir,
+        emptyOutDir: false,
+        target: 'node24',
+        minify: false,
+        rollupOptions: { external: [/^node:/], output: { format: 'cjs', entryFileNames: file } },
+      },
+    });
   }
-  const drainSeconds = (performance.now() - started) / 1000;
-  await collector.close();
-  process.send!({ traces: initial, drainSeconds, peakRssBytes: Math.max(peak, process.resourceUsage().maxRSS * 1024), rssAtBytes: rssAt } satisfies ServeReport);
-}
-
-function runServe(db: string): Promise<ServeReport> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', db], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = spawn(process.execPath, [path.join(bundleDir, 'analysis-serve.cjs'), db, String(RSS_AT)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules') },
+  });
   return new Promise((resolve, reject) => {
     let report: ServeReport | undefined;
     child.on('message', (m: ServeReport) => (report = m));
@@ -89,18 +89,29 @@ async function engineAlone(db: string, limit: number) {
   }
 }
 
+/** The store of `millions` M spans none of which is analyzed, written once and kept in the temp folder. */
+async function backlogStore(millions: number): Promise<string> {
+  const kept = path.join(os.tmpdir(), `hopscope-bench-analysis-${millions}M-v1.db`);
+  if (existsSync(kept)) return kept;
+  console.log(`analysis: writing a store of ${millions}M spans with analysis off (kept as ${kept})…`);
+  const building = `${kept}.building`;
+  rmSync(building, { force: true });
+  const store = openStore({ path: building, writerThread: true, maxBytes: Number.MAX_SAFE_INTEGER });
+  await buildStore(store, Math.round(millions * 1e6));
+  await store.close();
+  renameSync(building, kept);
+  return kept;
+}
+
 export async function benchAnalysis(millions = 5): Promise<AnalysisBenchResult> {
   const spans = Math.round(millions * 1e6);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hopscope-bench-analysis-'));
   try {
     const file = path.join(dir, 'backlog.db');
-    console.log(`analysis: building a store of ${millions}M spans with analysis off…`);
-    const store = openStore({ path: file, writerThread: true, maxBytes: Number.MAX_SAFE_INTEGER });
-    await buildStore(store, spans);
-    await store.close();
+    copyFileSync(await backlogStore(millions), file);
     copyFileSync(file, path.join(dir, 'engine.db'));
 
-    const serve = await runServe(file);
+    const serve = await runServe(file, path.join(dir, 'bundle'));
     console.log(
       `serve drained ${serve.traces} traces in ${serve.drainSeconds.toFixed(1)} s (${Math.round(serve.traces / serve.drainSeconds)} traces/s); ` +
         `peak RSS ${(serve.peakRssBytes / 1e6).toFixed(0)} MB, ${serve.rssAtBytes ? `${(serve.rssAtBytes / 1e6).toFixed(0)} MB` : 'n/a'} after ${RSS_AT / 1000}k traces`,
@@ -118,5 +129,5 @@ export async function benchAnalysis(millions = 5): Promise<AnalysisBenchResult> 
   }
 }
 
-if (process.argv[2] === '--child') await serveChild(process.argv[3]);
+if (process.argv[2] === '--build') await backlogStore(Number(process.argv[3] ?? 5));
 else if (import.meta.url === pathToFileURL(process.argv[1]).href) await benchAnalysis(process.argv[2] ? Number(process.argv[2]) : undefined);

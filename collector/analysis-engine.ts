@@ -19,6 +19,7 @@ import type { Store, StoreReader } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
 export const DEFAULT_WINDOW_MS = 10_000;
+export const DEFAULT_BATCH = 250;
 /** Data kept before a window to judge it (a queue's producers, a request's first trace). */
 const LOOKBACK_NS = 300_000_000_000n;
 /** Consumers and servers this far past a window are matched with it, so the window waits for them. */
@@ -42,7 +43,7 @@ export interface AnalysisIo {
 export interface EngineOptions {
   /** A trace is analyzed once no span has arrived for it for this long. Default 10 s. */
   settleMs?: number;
-  /** Traces read and analyzed per batch. Default 1000. */
+  /** Traces read and analyzed per batch. Default 250 (less garbage at a time than 1000, at the same pace). */
   batch?: number;
   /** Length of the windows the cross-trace detectors run over. Default 10 s. */
   windowMs?: number;
@@ -70,7 +71,7 @@ export class AnalysisEngine {
 
   constructor(private readonly io: AnalysisIo, options: EngineOptions = {}) {
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
-    this.batch = options.batch ?? 1000;
+    this.batch = options.batch ?? DEFAULT_BATCH;
     this.lagNs = BigInt(this.settleMs) * 1_000_000n + MARGIN_NS;
     this.windows = new WindowClock(BigInt(options.windowMs ?? DEFAULT_WINDOW_MS) * 1_000_000n);
     this.cluster = new LiveClusterDetectors(io.reader);

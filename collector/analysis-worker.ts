@@ -1,7 +1,7 @@
 // serve's analysis worker (live-analysis.ts starts it): the analysis engine over its own read connection and a
 // port to the store's writer, driven by a timer and by requests from the thread that started it.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisEngine, type AnalysisIo } from './analysis-engine';
+import { AnalysisEngine, DEFAULT_BATCH, type AnalysisIo } from './analysis-engine';
 import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData } from './live-analysis';
 import { dueTraces, firstPending, traceRows, windowLogs } from './store/analysis-reads';
 import { clusterHistoryAround, clusters } from './store/cluster';
@@ -34,7 +34,7 @@ const io: AnalysisIo = {
   recordWindowAnalysis: (windowId, observations, stitches) => call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
 };
 const engine = new AnalysisEngine(io, data.options);
-const batch = data.options.batch ?? 1000;
+const batch = data.options.batch ?? DEFAULT_BATCH;
 
 // Traces analyzed per batch, with when: the pace over the last RATE_WINDOW_MS.
 const done: { atMs: number; traces: number }[] = [];

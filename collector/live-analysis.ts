@@ -88,10 +88,12 @@ export type AnalysisMessage =
 /**
  * The worker's heap. What a batch allocates dies with it, and V8 lets garbage grow the heap far past what is
  * live (measured: 400 MB of heap over ~70 MB live) unless told its limit. What analysis keeps is capped
- * (analysis-engine.ts: ≈ 110 MB with every cap full and a batch in hand), so the old generation gets that and headroom.
+ * (analysis-engine.ts: ≈ 100 MB with every cap full and a batch in hand; 46–79 MB measured over a drain), so the old generation gets that and
+ * some headroom. Measured draining 625k traces (bench/analysis.ts): 160 MB gave 3,000 traces/s and 418 MB peak
+ * RSS, 128 MB 2,560/s and 383 MB (collection near the limit); a 64 MB young generation was faster still and larger.
  */
 const WORKER_YOUNG_GENERATION_MB = 16;
-const WORKER_OLD_GENERATION_MB = 192;
+const WORKER_OLD_GENERATION_MB = 144;
 
 /** Starts serve's analysis worker over the store's file and a port to its writer. */
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {

@@ -2,7 +2,7 @@
 // time first, and their spans and log records in one query each per batch. Resources and scopes are decoded
 // once per batch-reader and shared by every span of the batch.
 import { prepared, type Db } from './connection';
-import { LOG_COLUMNS, ResourceScopeReader, toLogs, toSpan, type LogRecordRow, type SpanRecord } from './reads';
+import { LOG_COLUMNS, ResourceScopeReader, SPAN_COLUMNS_READ, toLogs, toSpan, type LogRecordRow } from './reads';
 import type { DueTrace, StoredLog, TraceRows } from './types';
 
 export const DUE_SQL = `SELECT p.trace_key, i.trace_id, p.touches, p.start_ns FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
@@ -27,7 +27,7 @@ export function firstPending(db: Db, quietMs: number): { startNs: bigint; due: b
   return row && { startNs: row[0], due: Number(row[1]) <= Date.now() - quietMs };
 }
 
-export const BATCH_SPANS_SQL = `SELECT s.* FROM spans s WHERE s.trace_key IN (SELECT value FROM json_each(?)) ORDER BY s.trace_key, s.start_ns, s.id`;
+export const BATCH_SPANS_SQL = `SELECT ${SPAN_COLUMNS_READ}, s.id, s.trace_key FROM spans s WHERE s.trace_key IN (SELECT value FROM json_each(?)) ORDER BY s.trace_key, s.start_ns, s.id`;
 export const BATCH_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l JOIN trace_ids i ON i.trace_key = l.trace_key
   WHERE l.trace_key IN (SELECT value FROM json_each(?)) ORDER BY l.trace_key, l.at_ns, l.id`;
 
@@ -43,11 +43,12 @@ export function traceRows(db: Db, traces: readonly DueTrace[]): Map<number, Trac
     if (!rows) out.set(key, (rows = { spans: [], spanIds: [], logs: [] }));
     return rows;
   };
-  for (const r of prepared<[string], SpanRecord & { id: bigint; trace_key: bigint }>(db, BATCH_SPANS_SQL).all(keys)) {
-    const key = Number(r.trace_key);
+  // the span's columns, then its row id and trace key
+  for (const r of prepared<[string], unknown[]>(db, BATCH_SPANS_SQL).raw(true).all(keys)) {
+    const key = Number(r[19]);
     const rows = entry(key);
     rows.spans.push(toSpan(ids.get(key)!, r, parts));
-    rows.spanIds.push(Number(r.id));
+    rows.spanIds.push(Number(r[18]));
   }
   const logRows = prepared<[string], LogRecordRow>(db, BATCH_LOGS_SQL).all(keys);
   if (logRows.length > 0) {

@@ -67,10 +67,14 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
     return store.reader.dueTraces(quietMs, limit).map((t) => t.traceId);
   }
 
-  /** Records a trace's analysis as live analysis does: with the touches it read then (by default, what it reads now). */
+  /**
+   * Records a trace's analysis as live analysis does: with the touches it read then (by default, what it reads now).
+   * A trace analyzed already waits again first, as when a span re-opens it.
+   */
   async function recordAnalysis(id: string, observations: Observation[], touches?: number): Promise<void> {
-    const db = openConnection(file, 'reader');
+    const db = openConnection(file, 'writer');
     const key = Number((db.prepare(`SELECT trace_key FROM trace_ids WHERE trace_id = ?`).get(id) as { trace_key: number }).trace_key);
+    db.prepare(`INSERT OR IGNORE INTO analysis_pending (trace_key, touched_ms, touches, start_ns) VALUES (?, 0, 1, 0)`).run(key);
     db.close();
     const due = store.reader.dueTraces(0, 1000).find((t) => t.traceId === id);
     await store.recordTraceAnalyses([{ key, touches: touches ?? due?.touches ?? 0, observations }]);
@@ -123,6 +127,18 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       await recordAnalysis(traceId(1), []);
       expect(await settled(0, 10)).toEqual([]);
       expect(store.reader.findings()).toEqual([]);
+    });
+
+    it('records nothing for a trace that retention removed after its spans were read', async () => {
+      await writeTrace(1);
+      const [read] = store.reader.dueTraces(0, 10);
+      // what retention does first when it removes a trace (forgetTraceAnalysis)
+      const db = openConnection(file, 'writer');
+      db.prepare(`DELETE FROM analysis_pending WHERE trace_key = ?`).run(read.key);
+      db.close();
+      await store.recordTraceAnalyses([{ key: read.key, touches: read.touches, observations: [missingParent(1, 1)] }]);
+      expect(store.reader.findings()).toEqual([]);
+      expect(counts()).toEqual({});
     });
 
     it('leaves a trace pending when its analysis is recorded with touches it never had', async () => {

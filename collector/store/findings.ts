@@ -27,6 +27,9 @@ export function analysisDue(db: Db, quietMs: number, cap = 1_000_000): number {
 /** The write side, on the writer connection. */
 export function analysisRecorder(db: Db): AnalysisRecorder {
   const recordTrace = ({ key, touches, observations }: TraceAnalysis) => {
+    // Only the analysis clears a waiting trace, and retention when it removes one: not waiting, it is gone.
+    const waiting = prepared<[number], { touches: bigint }>(db, `SELECT touches FROM analysis_pending WHERE trace_key = ?`).get(key);
+    if (waiting === undefined) return;
     const removed = prepared<[number, string], Contribution>(
       db,
       `DELETE FROM finding_counts WHERE trace_key = ? AND source = ? RETURNING trace_key, fingerprint, count`,
@@ -34,9 +37,8 @@ export function analysisRecorder(db: Db): AnalysisRecorder {
     subtract(db, removed, TRACE_SOURCE);
     add(db, TRACE_SOURCE, observations, () => key, Date.now());
     removeEmpty(db, removed);
-    prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ? AND touches = ?`).run(key, touches);
+    if (Number(waiting.touches) === touches) prepared(db, `DELETE FROM analysis_pending WHERE trace_key = ?`).run(key);
   };
-  // A batch in one transaction: a trace retention removed meanwhile has no spans left, and nothing to clear.
   const recordTraces = db.transaction((results: readonly TraceAnalysis[]) => {
     for (const result of results) recordTrace(result);
   });

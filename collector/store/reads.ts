@@ -10,62 +10,58 @@ import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, Tr
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-export interface SpanRecord {
-  span_id: string;
-  parent_span_id: string;
-  trace_state: string;
-  flags: bigint;
-  name: string;
-  kind: bigint;
-  start_ns: bigint;
-  end_ns: bigint;
-  status_code: bigint;
-  status_message: string;
-  attributes: string;
-  dropped_attributes_count: bigint;
-  events: string;
-  dropped_events_count: bigint;
-  links: string;
-  dropped_links_count: bigint;
-  resource_id: bigint;
-  scope_id: bigint;
-}
+/**
+ * A span's columns as read (SPAN_COLUMNS_READ, as an array: no object per row). Small integers come back as REAL
+ * (`+ 0.0`), so that they are numbers and not one BigInt each; times and row ids stay BigInt.
+ */
+export type SpanRow = [
+  spanId: string, parentSpanId: string, traceState: string, flags: number, name: string, kind: number, startNs: bigint, endNs: bigint,
+  statusCode: number, statusMessage: string, attributes: string, droppedAttributes: number, events: string, droppedEvents: number,
+  links: string, droppedLinks: number, resourceId: bigint, scopeId: bigint,
+];
 
-export const TRACE_SPANS_SQL = `SELECT s.* FROM trace_ids i JOIN spans s ON s.trace_key = i.trace_key WHERE i.trace_id = ? ORDER BY s.start_ns, s.id`;
+export const SPAN_COLUMNS_READ = `s.span_id, s.parent_span_id, s.trace_state, s.flags + 0.0, s.name, s.kind + 0.0, s.start_ns, s.end_ns,
+  s.status_code + 0.0, s.status_message, s.attributes, s.dropped_attributes_count + 0.0, s.events, s.dropped_events_count + 0.0,
+  s.links, s.dropped_links_count + 0.0, s.resource_id, s.scope_id`;
+
+export const TRACE_SPANS_SQL = `SELECT ${SPAN_COLUMNS_READ} FROM trace_ids i JOIN spans s ON s.trace_key = i.trace_key WHERE i.trace_id = ? ORDER BY s.start_ns, s.id`;
 
 export function getTrace(db: Db, traceId: string): Span[] {
-  const rows = prepared<[string], SpanRecord>(db, TRACE_SPANS_SQL).all(traceId.toLowerCase());
+  const id = traceId.toLowerCase();
+  const rows = prepared<[string], SpanRow>(db, TRACE_SPANS_SQL).raw(true).all(id);
   const parts = new ResourceScopeReader(db);
-  return rows.map((r) => toSpan(traceId.toLowerCase(), r, parts));
+  return rows.map((r) => toSpan(id, r, parts));
 }
 
-const SPAN_SQL = `SELECT s.* FROM spans s JOIN trace_ids i ON i.trace_key = s.trace_key WHERE s.id = ? AND i.trace_id = ?`;
+const SPAN_SQL = `SELECT ${SPAN_COLUMNS_READ} FROM spans s JOIN trace_ids i ON i.trace_key = s.trace_key WHERE s.id = ? AND i.trace_id = ?`;
 
 export function getSpan(db: Db, traceId: string, key: number): Span | undefined {
-  const row = prepared<[number, string], SpanRecord>(db, SPAN_SQL).get(key, traceId.toLowerCase());
+  const row = prepared<[number, string], SpanRow>(db, SPAN_SQL).raw(true).get(key, traceId.toLowerCase());
   return row && toSpan(traceId.toLowerCase(), row, new ResourceScopeReader(db));
 }
 
-export function toSpan(traceId: string, r: SpanRecord, parts: ResourceScopeReader): Span {
+export function toSpan(traceId: string, r: SpanRow | readonly unknown[], parts: ResourceScopeReader): Span {
+  const [spanId, parentSpanId, traceState, flags, name, kind, startNs, endNs, statusCode, statusMessage, attributes, droppedAttributes, events,
+    droppedEvents, links, droppedLinks, resourceId, scopeId] = r as SpanRow;
   return {
     traceId,
-    spanId: r.span_id,
-    parentSpanId: r.parent_span_id,
-    traceState: r.trace_state,
-    flags: Number(r.flags),
-    name: r.name,
-    kind: Number(r.kind) as SpanKind,
-    startNs: r.start_ns,
-    endNs: r.end_ns,
-    attributes: decodeAttributes(r.attributes),
-    droppedAttributesCount: Number(r.dropped_attributes_count),
-    events: decodeEvents(r.events),
-    droppedEventsCount: Number(r.dropped_events_count),
-    links: decodeLinks(r.links),
-    droppedLinksCount: Number(r.dropped_links_count),
-    status: { code: Number(r.status_code) as StatusCode, message: r.status_message },
-    resource: parts.resource(r.resource_id),
-    scope: parts.scope(r.scope_id),
+    spanId,
+    parentSpanId,
+    traceState,
+    flags,
+    name,
+    kind: kind as SpanKind,
+    startNs,
+    endNs,
+    attributes: decodeAttributes(attributes),
+    droppedAttributesCount: droppedAttributes,
+    events: decodeEvents(events),
+    droppedEventsCount: droppedEvents,
+    links: decodeLinks(links),
+    droppedLinksCount: droppedLinks,
+    status: { code: statusCode as StatusCode, message: statusMessage },
+    resource: parts.resource(resourceId),
+    scope: parts.scope(scopeId),
   };
 }
 

@@ -1,0 +1,35 @@
+// The child of bench/analysis.ts: serve's collector opened on a store whose traces all wait for analysis, watched
+// until the backlog is gone. Bundled with the collector's workers before it runs, as the desktop app runs them.
+import { startCollector } from '../collector/collector';
+
+export interface ServeReport {
+  traces: number;
+  drainSeconds: number;
+  peakRssBytes: number;
+  /** RSS once `rssAt` traces were analyzed. */
+  rssAtBytes: number | undefined;
+}
+
+void (async () => {
+  const [db, rssAtText] = process.argv.slice(2);
+  const rssAt = Number(rssAtText);
+  const started = performance.now();
+  // no retention: what is measured is analysis, not the store being trimmed to 1 GiB meanwhile
+  const collector = await startCollector({ dbPath: db, host: '127.0.0.1', grpcPort: 0, httpPort: 0, retention: { maxBytes: Number.MAX_SAFE_INTEGER } });
+  let initial = 0;
+  let peak = 0;
+  let rssAtBytes: number | undefined;
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const rss = process.memoryUsage.rss();
+    peak = Math.max(peak, rss);
+    const { due } = collector.analysis.progress();
+    initial = Math.max(initial, due);
+    if (rssAtBytes === undefined && initial - due >= rssAt) rssAtBytes = rss;
+    if (initial > 0 && due === 0) break;
+  }
+  const drainSeconds = (performance.now() - started) / 1000;
+  await collector.close();
+  const report: ServeReport = { traces: initial, drainSeconds, peakRssBytes: Math.max(peak, process.resourceUsage().maxRSS * 1024), rssAtBytes };
+  process.send!(report);
+})();
