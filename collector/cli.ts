@@ -22,6 +22,7 @@ import { analyzeStore, failOnMatches, linkReportToCluster, readClusterOnce, rend
 import { ImportProgress } from './progress';
 import { analyzeBacklog, reportBacklog } from './live-analysis';
 import { paceText } from '../common/text';
+import { formatAgeLimit, formatSize, parseAge, parseSize, type RetentionLimits } from '../common/retention';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -144,40 +145,16 @@ const RETENTION_FLAGS = {
   'max-age': { type: 'string' },
 } as const;
 
-const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
-const AGE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-/** The smallest store retention may keep: an empty one's tables and indexes take about 300 kB. */
-const MIN_DB_BYTES = 10 * 2 ** 20;
-
 /** --max-db-size and --max-age, as the store's retention options (undefined: its defaults). */
-function retentionFlags(values: { 'max-db-size'?: string; 'max-age'?: string }): { maxBytes?: number; maxAgeMs?: number } {
-  const out: { maxBytes?: number; maxAgeMs?: number } = {};
-  const size = values['max-db-size'];
-  if (size !== undefined) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(size);
-    const unit = m && SIZE_UNITS[(m[2] || 'b').toLowerCase()];
-    if (!m || !unit) throw new UsageError(`--max-db-size wants a size such as 500MB or 4GiB, got ${JSON.stringify(size)}`);
-    out.maxBytes = Math.floor(Number(m[1]) * unit);
-    if (out.maxBytes < MIN_DB_BYTES) throw new UsageError(`--max-db-size ${size} is too small: at least 10MiB`);
-  }
-  const age = values['max-age'];
-  if (age !== undefined) {
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$/i.exec(age);
-    if (!m) throw new UsageError(`--max-age wants a duration such as 12h, 7d or 4w, got ${JSON.stringify(age)}`);
-    out.maxAgeMs = Math.floor(Number(m[1]) * AGE_UNITS[m[2].toLowerCase()]);
-    if (out.maxAgeMs < 60_000) throw new UsageError(`--max-age ${age} is too short: at least 1m`);
-  }
+function retentionFlags(values: { 'max-db-size'?: string; 'max-age'?: string }): Partial<RetentionLimits> {
+  const out: Partial<RetentionLimits> = {};
+  const flag = (name: string, parsed: { value: number } | { error: string }) => {
+    if ('error' in parsed) throw new UsageError(`${name} ${parsed.error}`);
+    return parsed.value;
+  };
+  if (values['max-db-size'] !== undefined) out.maxBytes = flag('--max-db-size', parseSize(values['max-db-size']));
+  if (values['max-age'] !== undefined) out.maxAgeMs = flag('--max-age', parseAge(values['max-age']));
   return out;
-}
-
-function formatBytes(n: number): string {
-  const [unit, size] = n >= 2 ** 30 ? ['GiB', 2 ** 30] : n >= 2 ** 20 ? ['MiB', 2 ** 20] : ['KiB', 2 ** 10];
-  return `${Number((n / size).toFixed(1))} ${unit}`;
-}
-
-function formatAge(ms: number): string {
-  const [unit, size] = ms % 86_400_000 === 0 ? ['d', 86_400_000] : ms % 3_600_000 === 0 ? ['h', 3_600_000] : ['m', 60_000];
-  return `${Number((ms / size).toFixed(1))}${unit}`;
 }
 
 function portFlag(value: string | undefined, fallback: number, flag: string): number {
@@ -347,7 +324,7 @@ async function importCommand(args: string[]): Promise<number> {
     if (removed.traces + removed.logs > 0) {
       process.stdout.write(
         `Retention removed ${removed.spans} spans in ${removed.traces} traces and ${removed.logs} log records, oldest first, to keep ` +
-          `${formatBytes(kept.maxBytes)} of data and what arrived within ${formatAge(kept.maxAgeMs)}; keep more with --max-db-size or --max-age\n`,
+          `${formatSize(kept.maxBytes)} of data and what arrived within ${formatAgeLimit(kept.maxAgeMs)}; keep more with --max-db-size or --max-age\n`,
       );
     }
     // Searches are complete without it, but slower over what is not indexed: leave the store ready to search.

@@ -10,6 +10,7 @@ import { startApiServer, type RunningApiServer } from './api/server';
 import { importFile } from './importers';
 import { hostPort } from './net';
 import { startLiveAnalysis, type LiveAnalysis } from './live-analysis';
+import { loadRetentionSetting, saveRetentionSetting } from './retention-setting';
 import { startLiveCluster, type ClusterController, type LiveCluster, type LiveClusterOptions } from './live-cluster';
 
 export interface CollectorOptions {
@@ -62,7 +63,9 @@ export interface RunningCollector {
 
 /** Everything `hopscope serve` runs, in one place so the CLI, the Electron shell and tests start it alike. */
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
-  const store = openStore({ path: options.dbPath, ...options.retention, writerThread: true });
+  const settingsDir = path.dirname(options.dbPath);
+  // the limits set in the UI last time, unless serve's flags say otherwise
+  const store = openStore({ path: options.dbPath, ...loadRetentionSetting(settingsDir), ...options.retention, writerThread: true });
   const counters = new IngestCounters();
   const refusals = new RefusalWatch(counters, { quietMs: options.refusalQuietMs });
   const budget = new InflightBudget(options.maxInflightBytes);
@@ -84,7 +87,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     const token = randomBytes(24).toString('base64url');
     const analysis = startLiveAnalysis(store, { settleMs: options.settleMs, windowMs: options.windowMs, paused: options.analysis === false });
     started.push({ close: () => analysis.stop() });
-    const clusterController = await startLiveCluster(store, options.cluster ?? { settingsDir: path.dirname(options.dbPath), connect: false });
+    const clusterController = await startLiveCluster(store, options.cluster ?? { settingsDir, connect: false });
     started.push({ close: () => clusterController.stop() });
     let ui: RunningApiServer | undefined;
     if (options.ui) {
@@ -103,6 +106,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
           progress: options.analysis === false ? undefined : () => analysis.progress(),
         },
         cluster: clusterController,
+        setRetention: async (limits) => {
+          const report = await store.setRetention(limits);
+          saveRetentionSetting(settingsDir, limits);
+          return report;
+        },
         receivers: { otlpHttp: `http://${hostPort(displayHost(options.host), http.port)}`, otlpGrpc: hostPort(displayHost(options.host), grpc.port) },
         receiverStats: { stats: () => refusals.stats(), onChange: (listener) => refusals.on((e) => {
           if (e.type === 'change') listener();

@@ -1,3 +1,4 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -12,4 +13,22 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: N
 
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   return path.join(defaultDataDir(env, platform), 'hopscope.db');
+}
+
+/** Writes a small JSON settings file in `dir` atomically (a rename), so a crash never leaves half a file. */
+export function saveJsonFile(dir: string, name: string, value: unknown): void {
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, name);
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+/** A small JSON settings file in `dir`, parsed; undefined when it is missing or unreadable. */
+export function loadJsonFile(dir: string, name: string): unknown {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, name), 'utf8'));
+  } catch {
+    return undefined;
+  }
 }

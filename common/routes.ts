@@ -18,6 +18,8 @@ import {
   type WireLogPage,
   type WireLogQuery,
   type WireOperations,
+  type WireRetention,
+  type WireRetentionLimits,
   type WirePage,
   type WireServices,
   type WireSpanDetail,
@@ -134,6 +136,7 @@ export const routes = {
   events: get('/api/events').events<WireEventMap>(),
   importFile: post('/api/import').query<WireImportQuery>().file().returns<WireImportResult>(),
   sendTestTrace: post('/api/test-trace').returns<WireTestTrace>(),
+  setRetention: post('/api/retention').json<WireRetentionLimits>().returns<WireRetention>(),
   querySql: post('/api/sql').json<WireSqlQuery>().returns<WireSqlResult>(),
   cancelSql: post('/api/sql/cancel').json<WireSqlCancel>().returns<WireSqlCancelled>(),
 };

@@ -332,9 +332,17 @@ export interface WireRetention {
   /** Data kept at most (pages in use), and for how long after arrival. */
   maxBytes: number;
   maxAgeMs: number;
+  /** Whether the limits can be changed here (the UI's storage settings); absent: they cannot. */
+  settable?: boolean;
   removedTraces: number;
   removedSpans: number;
   removedLogs: number;
+}
+
+/** New retention limits (the UI's storage settings): data kept at most, and for how long after arrival. */
+export interface WireRetentionLimits {
+  maxBytes: number;
+  maxAgeMs: number;
 }
 
 /** OTLP export requests the receivers refused or failed since start (a request retried counts each time). */

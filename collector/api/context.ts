@@ -1,5 +1,6 @@
 import type { TelemetryBatch } from '../model';
-import type { StoreReader } from '../store/types';
+import type { RetentionReport, StoreReader } from '../store/types';
+import type { RetentionLimits } from '../../common/retention';
 import type { Finding, Stitch } from '../../common/findings';
 import type { WireClusterWatch, WireFindings, WireImportResult, WireInfo, WireIngestStats, WireKubeconfig, WireRetention, WireAnalysisBacklog } from '../../common/wire';
 import type { ClusterLinks } from './cluster';
@@ -65,6 +66,8 @@ export interface ApiContext {
   receiverStats?: ReceiverStatsSource;
   /** The store's latest retention report (read from the writer after commits, at most every RETENTION_REFRESH_MS). */
   retention?: WireRetention;
+  /** Changes the retention limits (and keeps them for the next start); absent when this run cannot. */
+  setRetention?: (limits: RetentionLimits) => Promise<RetentionReport>;
   /** The analysis backlog when it is large enough to show, read on the same timer. */
   analysisBacklog?: WireAnalysisBacklog;
 }

@@ -1,8 +1,9 @@
+import type { RetentionLimits } from '../../common/retention';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { InputError } from '../errors';
 import type { TelemetryBatch } from '../model';
 import { hostPort, listenHttp } from '../net';
-import type { Store } from '../store/types';
+import type { RetentionReport, Store } from '../store/types';
 import type { WireImportResult, WireInfo } from '../../common/wire';
 import { allowedOriginSet, loopbackHosts, presentedToken, tokenCookie, tokenMatches } from './auth';
 import { ClusterLinks } from './cluster';
@@ -49,6 +50,8 @@ export interface ApiServerOptions {
   receivers?: WireInfo['receivers'];
   /** The receivers' refusals, for the status bar; pushed as `stats` events when they change. */
   receiverStats?: ReceiverStatsSource;
+  /** Changes the store's retention limits at run time and keeps them for the next start (the UI's storage settings). */
+  setRetention?: (limits: RetentionLimits) => Promise<RetentionReport>;
   /**
    * How long a request may take to arrive, headers and body, before it is answered 408 and closed (default 120 s, as
    * the OTLP/HTTP port; uploads of the largest files on loopback take seconds). Event streams are not affected.
@@ -104,6 +107,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     maxImportBytes: options.maxImportBytes ?? DEFAULT_MAX_IMPORT_BYTES,
     receivers: options.receivers ?? {},
     receiverStats: options.receiverStats,
+    setRetention: options.setRetention,
   };
   // The writer (maybe in its thread) answers asynchronously; stats carry its last answer, and go out again
   // when retention removed more (it runs on its own timer too, not only after commits).

@@ -1,7 +1,6 @@
 // The user's choice of context and namespaces, kept in a small JSON file in the app's data directory so the
 // next start watches the same cluster.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { loadJsonFile, saveJsonFile } from '../paths';
 
 export interface ClusterChoice {
   context?: string;
@@ -13,12 +12,7 @@ const FILE = 'cluster.json';
 
 /** The saved choice; an empty one when there is none or the file is unreadable. */
 export function loadClusterChoice(dir: string): ClusterChoice {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path.join(dir, FILE), 'utf8'));
-  } catch {
-    return {};
-  }
+  const raw = loadJsonFile(dir, FILE);
   const choice: ClusterChoice = {};
   if (raw && typeof raw === 'object') {
     const { context, namespaces } = raw as Record<string, unknown>;
@@ -30,12 +24,8 @@ export function loadClusterChoice(dir: string): ClusterChoice {
 
 /** Saves the choice atomically (a rename), so a crash never leaves half a file. */
 export function saveClusterChoice(dir: string, choice: ClusterChoice): void {
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, FILE);
-  const tmp = `${file}.${process.pid}.tmp`;
   const body: ClusterChoice = {};
   if (choice.context) body.context = choice.context;
   if (choice.namespaces) body.namespaces = [...new Set(choice.namespaces)].filter(Boolean);
-  writeFileSync(tmp, `${JSON.stringify(body, null, 2)}\n`);
-  renameSync(tmp, file);
+  saveJsonFile(dir, FILE, body);
 }

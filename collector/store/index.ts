@@ -95,6 +95,7 @@ export function openStore(options: StoreOptions): Store {
     flush: writeSide.flush,
     catchUpSearch: writeSide.catchUpSearch,
     retention: writeSide.retention,
+    setRetention: writeSide.setRetention,
     close: () =>
       (closed ??= (async () => {
         await writeSide.close();

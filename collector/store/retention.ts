@@ -122,13 +122,16 @@ export interface Retention {
   schedule(): Promise<void>;
   /** The limits, and what passes removed so far. */
   report(): RetentionReport;
+  /** New limits, from the next step of a pass on (a pass starts now). */
+  setLimits(limits: RetentionPolicy): Promise<void>;
   /** Brings the planner's statistics up to date if they are OPTIMIZE_EVERY_MS old (and at close). */
   optimize(force?: boolean): void;
   stop(): void;
 }
 
 /** Runs retention passes on a timer and when asked; each step is its own transaction on the writer connection. */
-export function startRetention(db: Db, policy: RetentionPolicy): Retention {
+export function startRetention(db: Db, limits: RetentionPolicy): Retention {
+  const policy = { ...limits };
   let pass: Promise<void> | undefined;
   let endPass = () => {};
   let stopped = false;
@@ -202,6 +205,10 @@ export function startRetention(db: Db, policy: RetentionPolicy): Retention {
   return {
     schedule,
     report: () => ({ maxBytes: policy.maxBytes, maxAgeMs: policy.maxAgeMs, removed: { ...removed } }),
+    setLimits(next) {
+      Object.assign(policy, { maxBytes: next.maxBytes, maxAgeMs: next.maxAgeMs });
+      return schedule();
+    },
     optimize,
     stop() {
       stopped = true;

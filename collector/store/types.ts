@@ -200,6 +200,8 @@ export interface StoreWrites {
   catchUpSearch(): Promise<void>;
   /** The retention limits and what retention removed since the store opened; with `run`, after a pass run now. */
   retention(run?: boolean): Promise<RetentionReport>;
+  /** Changes the retention limits while the store is open; resolves to the report once a pass under them has run. */
+  setRetention(limits: { maxBytes: number; maxAgeMs: number }): Promise<RetentionReport>;
   /** Commits what is queued, then closes. */
   close(): Promise<void>;
 }

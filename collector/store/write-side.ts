@@ -57,6 +57,10 @@ export function openWriteSide(file: string, options: WriteSideOptions): WriteSid
       }
       return retention.report();
     },
+    setRetention: async (limits) => {
+      await retention.setLimits(limits);
+      return retention.report();
+    },
     catchUpSearch: async () => {
       writer.commitQueued();
       await searchIndexer.catchUp();

@@ -15,6 +15,7 @@ export type WriterCall =
   | { op: 'flush' }
   | { op: 'catchUpSearch' }
   | { op: 'retention'; run: boolean }
+  | { op: 'setRetention'; limits: { maxBytes: number; maxAgeMs: number } }
   | { op: 'close' };
 
 /** A port is sent arrays of these: everything asked for in one turn of the caller's event loop. */
@@ -61,6 +62,8 @@ export function serveWriter(port: Port & { close(): void }, side: WriteSide, { c
         return answer(request.id, side.catchUpSearch());
       case 'retention':
         return answer(request.id, side.retention(request.run));
+      case 'setRetention':
+        return answer(request.id, side.setRetention(request.limits));
       case 'close':
         return side.close().then(
           () => {

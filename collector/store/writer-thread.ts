@@ -67,6 +67,7 @@ export function startWriterThread(file: string, options: WriteSideOptions): Writ
     flush: () => call({ op: 'flush' }),
     catchUpSearch: () => call({ op: 'catchUpSearch' }),
     retention: (run = false) => call({ op: 'retention', run }),
+    setRetention: (limits) => call({ op: 'setRetention', limits }),
     connect() {
       const { port1, port2 } = new MessageChannel();
       worker.postMessage({ attach: port1 } satisfies AttachPort, [port1]);

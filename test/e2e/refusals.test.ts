@@ -88,8 +88,8 @@ describe('what retention removed', () => {
     expect(text).toBe(`${formatCount(removed)} old traces removed`);
     expect(cls).not.toContain('refusing');
     expect(tooltip).toBe(
-      `Retention removed ${(removed * 3).toLocaleString('en-US')} spans in ${removed.toLocaleString('en-US')} traces and 0 log records since start, oldest first: the store keeps at most 3.00 MiB of data, ` +
-        'and what arrived within the last 7 days. Keep more with hopscope serve --max-db-size / --max-age.',
+      `Retention removed ${(removed * 3).toLocaleString('en-US')} spans in ${removed.toLocaleString('en-US')} traces and 0 log records since start, oldest first: the store keeps at most 3 MiB of data, ` +
+        'and what arrived within the last 7 days. Keep more in Storage settings (the database button) or with hopscope serve --max-db-size / --max-age.',
     );
     await screenshot(page, 'retention-pill', theme);
     expect(errors).toEqual([]);

@@ -6,6 +6,8 @@ import {
   type WireClusterObject,
   type WireClusterObjectQuery,
   type WireClusterStatus,
+  type WireRetention,
+  type WireRetentionLimits,
   type WireClusterWorkloads,
   type WireError,
   type WireEventName,
@@ -112,6 +114,11 @@ export class ApiClient {
   /** Watches a context from now on ([] namespaces: all the user may list); remembered for the next start. */
   connectCluster(context: string, namespaces: string[]): Promise<WireClusterStatus> {
     return this.call(routes.connectCluster, { body: { context, namespaces } });
+  }
+
+  /** New retention limits, applied now and kept for the next start. */
+  setRetention(limits: WireRetentionLimits): Promise<WireRetention> {
+    return this.call(routes.setRetention, { body: limits });
   }
 
   disconnectCluster(): Promise<WireClusterStatus> {

@@ -5,6 +5,7 @@ import { useRoute } from '../stores/route';
 import { ClusterView } from './ClusterView';
 import { FindingsView } from './FindingsView';
 import { ImportToasts } from './ImportToasts';
+import { StorageSettings } from './StorageSettings';
 import { KeyboardHelp } from './KeyboardHelp';
 import { LogsView } from './LogsView';
 import { SqlConsoleView } from './SqlConsoleView';
@@ -57,6 +58,7 @@ export function App() {
       </main>
       <ImportToasts />
       <KeyboardHelp />
+      <StorageSettings />
       {dragging && (
         <div className="drop-overlay">
           <div>Drop trace files to import them</div>

@@ -1,8 +1,10 @@
 import { useRef } from 'react';
 import { formatWait, paceText } from '../../../common/text';
 import type { WireAnalysisBacklog, WireIngestStats, WireRetention } from '../../../common/wire';
+import { formatSize } from '../../../common/retention';
 import { Icon } from '../components/Icon';
-import { formatBytes, formatCount, plural } from '../model/format';
+import { StorageButton } from './StorageSettings';
+import { formatCount, plural } from '../model/format';
 import { hasNativeOpen, importFiles, useLive } from '../stores/live';
 import { resolvedTheme, usePrefs } from '../stores/prefs';
 import { navigate, useRoute, type Route } from '../stores/route';
@@ -95,8 +97,8 @@ function RetentionPill({ retention }: { retention: WireRetention }) {
   const title =
     `Retention removed ${exact(retention.removedSpans)} ${plural(retention.removedSpans, 'span')} in ${exact(n)} ${plural(n, 'trace')} ` +
     `and ${exact(retention.removedLogs)} ${plural(retention.removedLogs, 'log record')} since start, oldest first: ` +
-    `the store keeps at most ${formatBytes(retention.maxBytes)} of data, and what arrived within the last ${formatAge(retention.maxAgeMs)}. ` +
-    'Keep more with hopscope serve --max-db-size / --max-age.';
+    `the store keeps at most ${formatSize(retention.maxBytes)} of data, and what arrived within the last ${formatAge(retention.maxAgeMs)}. ` +
+    `Keep more in Storage settings${retention.settable ? ' (the database button)' : ''} or with hopscope serve --max-db-size / --max-age.`;
   return (
     <span className="refusal-pill retention-pill" title={title} data-testid="retention-pill" role="status">
       <Icon name="clock" size={13} />
@@ -165,6 +167,7 @@ export function TopBar() {
         {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting'}
       </span>
       <ImportButton className="button ghost" />
+      <StorageButton />
       <button type="button" className="icon-button" onClick={() => setTheme(dark ? 'light' : 'dark')} title={dark ? 'Light theme' : 'Dark theme'} aria-label="Toggle theme" data-testid="theme-toggle">
         <Icon name={dark ? 'sun' : 'moon'} />
       </button>
