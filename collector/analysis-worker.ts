@@ -1,5 +1,7 @@
 // serve's analysis worker (live-analysis.ts starts it): the analysis engine over its own read connection and a
 // port to the store's writer, driven by a timer and by requests from the thread that started it.
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisEngine, DEFAULT_BATCH, type AnalysisIo } from './analysis-engine';
 import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData } from './live-analysis';
@@ -58,15 +60,31 @@ const step = async (): Promise<number> => {
 let running: Promise<number> = Promise.resolve(0);
 const oneAtATime = (run: () => Promise<number>): Promise<number> => (running = running.catch(() => 0).then(run));
 
+// Ingest comes first. The thread runs at the lowest priority where the system lets it (Linux: a thread's own nice
+// value), and while commits arrive it analyzes at most INGESTING_SHARE of the time, so that receiving on these
+// two cores keeps ≥ 90 % of its pace; the backlog it leaves is shown, and drained at full speed once ingest pauses.
+const INGESTING_SHARE = 0.1;
+const INGEST_QUIET_MS = 1000;
+let ingestAt = 0;
+try {
+  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
+} catch {
+  // not Linux, or not allowed: the share below still holds
+}
+
 let stopping = false;
 let timer: NodeJS.Timeout | undefined;
 const loop = (): void => {
   timer = undefined;
   if (stopping) return;
+  const started = performance.now();
   oneAtATime(step).then(
-    // a full batch: more are waiting, so go on at once
+    // a full batch: more are waiting, so go on at once (or after a pause that keeps the share, while ingesting)
     (n) => {
-      if (!stopping) timer = setTimeout(loop, n >= batch ? 0 : (data.options.intervalMs ?? 500));
+      const busyMs = performance.now() - started;
+      const share = Date.now() - ingestAt < INGEST_QUIET_MS ? (busyMs * (1 - INGESTING_SHARE)) / INGESTING_SHARE : 0;
+      if (!stopping) timer = setTimeout(loop, n >= batch ? share : Math.max(share, data.options.intervalMs ?? 500));
     },
     (err: unknown) => {
       process.stderr.write(`hopscope: analysis failed: ${(err as Error).message}\n`);
@@ -79,6 +97,10 @@ tellProgress();
 const progressTimer = setInterval(tellProgress, PROGRESS_EVERY_MS);
 
 port.on('message', (request: AnalysisRequest) => {
+  if (request.op === 'ingesting') {
+    ingestAt = Date.now();
+    return;
+  }
   const reply = (work: Promise<number>) =>
     work.then(
       (value) => post({ kind: 'reply', id: request.id, value }),

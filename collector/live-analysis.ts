@@ -67,6 +67,9 @@ export interface LiveAnalysis {
   stop(): Promise<void>;
 }
 
+/** The worker is told of commits at most this often. */
+const INGEST_NOTICE_MS = 250;
+
 /** The worker tells its progress this often. */
 export const PROGRESS_EVERY_MS = 1000;
 /** The window the analysis rate is measured over. */
@@ -78,7 +81,7 @@ export interface AnalysisWorkerData {
   options: LiveAnalysisOptions;
 }
 
-export type AnalysisRequest = { id: number; op: 'tick' | 'evaluateWindows' | 'stop' };
+export type AnalysisRequest = { id: number; op: 'tick' | 'evaluateWindows' | 'stop' } | { op: 'ingesting' };
 export type AnalysisMessage =
   | { kind: 'reply'; id: number; value: number }
   | { kind: 'error'; id: number; message: string }
@@ -134,7 +137,14 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     fail(err);
   });
   worker.on('exit', (code) => fail(new Error(`the analysis worker exited (code ${code})`)));
-  const call = (op: AnalysisRequest['op']): Promise<number> => {
+  // Ingest comes first: while the receivers commit, the worker analyzes a fraction of the time (analysis-worker.ts).
+  let toldIngestAt = 0;
+  const unsubscribe = store.onCommit((info) => {
+    if (info.spans + info.logs === 0 || Date.now() - toldIngestAt < INGEST_NOTICE_MS) return;
+    toldIngestAt = Date.now();
+    worker.postMessage({ op: 'ingesting' } satisfies AnalysisRequest);
+  });
+  const call = (op: 'tick' | 'evaluateWindows' | 'stop'): Promise<number> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -154,6 +164,7 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     evaluateWindows: () => call('evaluateWindows'),
     stop: () =>
       (stopped ??= (async () => {
+        unsubscribe();
         if (failure) return;
         const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
         // held until the thread has ended, so that shutdown goes on to its end

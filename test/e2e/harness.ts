@@ -12,6 +12,7 @@ import type { LiveClusterOptions } from '../../collector/live-cluster';
 import { IngestCounters } from '../../collector/receivers/ingest';
 import { startHttpReceiver, type RunningReceiver } from '../../collector/receivers/http';
 import { openStore } from '../../collector/store';
+import { attributes, span, spanId, traceId } from '../../collector/store/testing';
 import type { Store } from '../../collector/store/types';
 import { repoRoot } from '../corpus';
 
@@ -162,4 +163,14 @@ export async function newPage(browser: Browser, theme: Theme = 'light'): Promise
 export async function screenshot(page: Page, name: string, theme: Theme): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
   await page.screenshot({ path: path.join(screenshotDir, `${name}-${theme}.png`) });
+}
+
+/** Fills the database file with `traces` traces of three spans, each span with 1 kB of attributes (about 3 kB a trace). */
+export async function storePaddedTraces(dbPath: string, traces: number): Promise<void> {
+  const store = openStore({ path: dbPath, maxBytes: 2 ** 40 });
+  const payload = attributes({ payload: 'x'.repeat(1000) });
+  for (let n = 1; n <= traces; n += 100) {
+    await store.write({ spans: Array.from({ length: 300 }, (_, i) => span({ traceId: traceId(n + Math.floor(i / 3)), spanId: spanId(n * 10 + i), attributes: payload })), logs: [] });
+  }
+  await store.close();
 }

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { openStore } from '../../collector/store';
-import { attributes, span, spanId, traceId } from '../../collector/store/testing';
+import { span, spanId, traceId } from '../../collector/store/testing';
 import { headersOnly, heldRequest, post } from '../held-requests';
 import { recordSpans } from '../sdk';
-import { browserSession, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startServe, storePaddedTraces, type Hopscope, type Theme } from './harness';
 import { formatCount } from '../../renderer/src/model/format';
 import { AppShell } from './pages/app';
 
@@ -64,14 +64,7 @@ describe('what retention removed', () => {
       windowMs: 60_000,
       retention: { maxBytes: 3 * 2 ** 20 },
       // About 6 MB of traces already stored: twice what this serve keeps.
-      prepare: async (db) => {
-        const store = openStore({ path: db, maxBytes: 2 ** 40 });
-        const payload = attributes({ payload: 'x'.repeat(1000) });
-        for (let n = 1; n <= 2000; n += 100) {
-          await store.write({ spans: Array.from({ length: 300 }, (_, i) => span({ traceId: traceId(n + Math.floor(i / 3)), spanId: spanId(n * 10 + i), attributes: payload })), logs: [] });
-        }
-        await store.close();
-      },
+      prepare: (db) => storePaddedTraces(db, 2000),
     });
     const { page, errors } = await newPage(session.browser, theme);
     session.pages.push(page);

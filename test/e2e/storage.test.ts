@@ -4,9 +4,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../collector/store';
-import { attributes, span, spanId, traceId } from '../../collector/store/testing';
-import { browserSession, newPage, screenshot, startServe, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startServe, storePaddedTraces, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 
 let hopscope: Hopscope | undefined;
@@ -21,14 +19,7 @@ describe('storage settings', () => {
       settleMs: 60_000,
       windowMs: 60_000,
       // About 20 MB of traces stored: twice what 10 MiB keeps.
-      prepare: async (db) => {
-        const store = openStore({ path: db, maxBytes: 2 ** 40 });
-        const payload = attributes({ payload: 'x'.repeat(1000) });
-        for (let n = 1; n <= 6000; n += 100) {
-          await store.write({ spans: Array.from({ length: 300 }, (_, i) => span({ traceId: traceId(n + Math.floor(i / 3)), spanId: spanId(n * 10 + i), attributes: payload })), logs: [] });
-        }
-        await store.close();
-      },
+      prepare: (db) => storePaddedTraces(db, 6000),
     });
     const { page, errors } = await newPage(session.browser, theme);
     session.pages.push(page);
