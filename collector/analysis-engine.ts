@@ -15,7 +15,8 @@ import { ClusterHistory, linkKeysOfSpans } from './analysis/cluster-links';
 import { ReadyButFailing } from './analysis/ready-but-failing';
 import type { PodLogs } from './analysis/restart-during-trace';
 import type { TraceRows } from './store/types';
-import type { Store, StoreReader } from './store/types';
+import type { AnalysisReader } from './store/analysis-reads';
+import type { Store } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
 export const DEFAULT_WINDOW_MS = 10_000;
@@ -35,7 +36,7 @@ const HOLD_MS = 60_000;
 
 /** What analysis reads and writes: a Store, or the analysis worker's own connection and writer port. */
 export interface AnalysisIo {
-  reader: Pick<StoreReader, 'dueTraces' | 'firstPending' | 'traceRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'>;
+  reader: AnalysisReader;
   recordTraceAnalyses: Store['recordTraceAnalyses'];
   recordWindowAnalysis: Store['recordWindowAnalysis'];
 }

@@ -5,11 +5,8 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { AnalysisEngine, DEFAULT_BATCH, type AnalysisIo } from './analysis-engine';
 import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData } from './live-analysis';
-import { dueTraces, firstPending, traceRows, windowLogs } from './store/analysis-reads';
-import { clusterHistoryAround, clusters } from './store/cluster';
+import { analysisReader } from './store/analysis-reads';
 import { openConnection } from './store/connection';
-import { analysisDue } from './store/findings';
-import { searchLogs } from './store/reads';
 import { registerSearchFunctions } from './store/search';
 import { writerClient, type WriterCall } from './store/writer-port';
 
@@ -22,16 +19,7 @@ const writer = writerClient(data.writer);
 const call = (request: WriterCall) => writer.call<void>(request);
 const settleMs = data.options.settleMs;
 const io: AnalysisIo = {
-  reader: {
-    dueTraces: (quietMs, limit) => dueTraces(db, quietMs, limit),
-    firstPending: (quietMs) => firstPending(db, quietMs),
-    traceRows: (traces) => traceRows(db, traces),
-    windowLogs: (fromNs, toNs, limit) => windowLogs(db, fromNs, toNs, limit),
-    analysisDue: (quietMs) => analysisDue(db, quietMs),
-    searchLogs: (q) => searchLogs(db, q),
-    clusters: () => clusters(db),
-    clusterHistoryAround: (cluster, keys, options) => clusterHistoryAround(db, cluster, keys, options),
-  },
+  reader: analysisReader(db),
   recordTraceAnalyses: (results) => call({ op: 'recordTraceAnalyses', results }),
   recordWindowAnalysis: (windowId, observations, stitches) => call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
 };

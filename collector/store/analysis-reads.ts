@@ -2,8 +2,10 @@
 // time first, and their spans and log records in one query each per batch. Resources and scopes are decoded
 // once per batch-reader and shared by every span of the batch.
 import { prepared, type Db } from './connection';
-import { LOG_COLUMNS, ResourceScopeReader, SPAN_COLUMNS_READ, toLogs, toSpan, type LogRecordRow } from './reads';
-import type { DueTrace, StoredLog, TraceRows } from './types';
+import { LOG_COLUMNS, ResourceScopeReader, searchLogs, SPAN_COLUMNS_READ, toLogs, toSpan, type LogRecordRow } from './reads';
+import { clusterHistoryAround, clusters } from './cluster';
+import { analysisDue } from './findings';
+import type { DueTrace, StoredLog, StoreReader, TraceRows } from './types';
 
 export const DUE_SQL = `SELECT p.trace_key, i.trace_id, p.touches, p.start_ns FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
   WHERE p.touched_ms <= ? ORDER BY p.start_ns LIMIT ?`;
@@ -71,4 +73,24 @@ export const WINDOW_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l LEFT JOIN trac
  */
 export function windowLogs(db: Db, fromNs: bigint, toNs: bigint, limit: number): StoredLog[] {
   return toLogs(db, prepared<[bigint, bigint, number], LogRecordRow>(db, WINDOW_LOGS_SQL).all(fromNs, toNs, limit));
+}
+
+/** What live analysis reads of the store. */
+export type AnalysisReader = Pick<
+  StoreReader,
+  'dueTraces' | 'firstPending' | 'traceRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'
+>;
+
+/** Those reads on a connection: the store's reader, or the analysis worker's own. */
+export function analysisReader(db: Db): AnalysisReader {
+  return {
+    dueTraces: (quietMs, limit) => dueTraces(db, quietMs, limit),
+    firstPending: (quietMs) => firstPending(db, quietMs),
+    traceRows: (traces) => traceRows(db, traces),
+    windowLogs: (fromNs, toNs, limit) => windowLogs(db, fromNs, toNs, limit),
+    analysisDue: (quietMs) => analysisDue(db, quietMs),
+    searchLogs: (q) => searchLogs(db, q),
+    clusters: () => clusters(db),
+    clusterHistoryAround: (cluster, keys, options) => clusterHistoryAround(db, cluster, keys, options),
+  };
 }

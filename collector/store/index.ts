@@ -5,12 +5,12 @@ import { registerSearchFunctions } from './search';
 import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { InputError } from '../errors';
-import { clusterHistory, clusterHistoryAround, clusters } from './cluster';
+import { clusterHistory } from './cluster';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
-import { dueTraces, firstPending, traceRows, windowLogs } from './analysis-reads';
-import { analysisDue, findingCountsByTrace, findings, stitches } from './findings';
-import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, searchLogs, searchTraces, services, stats } from './reads';
+import { analysisReader } from './analysis-reads';
+import { findingCountsByTrace, findings, stitches } from './findings';
+import { getSpan, rootPlaces, spanPlace, getTrace, getTraceOutline, getTraceSummary, logsForTrace, operations, searchTraces, services, stats } from './reads';
 import { querySql } from './sql-console';
 import type { Store, StoreOptions, StoreReader } from './types';
 import { openWriteSide, type WriteSideOptions } from './write-side';
@@ -44,6 +44,7 @@ export function openStore(options: StoreOptions): Store {
   const consoleDb = openConnection(options.path, 'console');
 
   const reader: StoreReader = {
+    ...analysisReader(readerDb),
     stats: () => stats(readerDb),
     getTrace: (traceId) => getTrace(readerDb, traceId),
     getTraceOutline: (traceId) => getTraceOutline(readerDb, traceId),
@@ -53,21 +54,13 @@ export function openStore(options: StoreOptions): Store {
     getTraceSummary: (traceId) => getTraceSummary(readerDb, traceId),
     logsForTrace: (traceId) => logsForTrace(readerDb, traceId),
     searchTraces: (q) => searchTraces(readerDb, q),
-    searchLogs: (q) => searchLogs(readerDb, q),
     services: () => services(readerDb),
     operations: (service) => operations(readerDb, service),
     querySql: (sql, maxRows) => querySql(consoleDb, sql, maxRows),
     findings: () => findings(readerDb),
-    analysisDue: (quietMs) => analysisDue(readerDb, quietMs),
-    dueTraces: (quietMs, limit) => dueTraces(readerDb, quietMs, limit),
-    firstPending: (quietMs) => firstPending(readerDb, quietMs),
-    traceRows: (traces) => traceRows(readerDb, traces),
-    windowLogs: (fromNs, toNs, limit) => windowLogs(readerDb, fromNs, toNs, limit),
     stitches: (traceId) => stitches(readerDb, traceId),
     findingCountsByTrace: (traceIds) => findingCountsByTrace(readerDb, traceIds),
-    clusters: () => clusters(readerDb),
     clusterHistory: (cluster, fromMs, toMs) => clusterHistory(readerDb, cluster, fromMs, toMs),
-    clusterHistoryAround: (cluster, keys, options) => clusterHistoryAround(readerDb, cluster, keys, options),
   };
 
   let closed: Promise<void> | undefined;
