@@ -254,6 +254,9 @@ describe('trace list', () => {
     hopscope = await startServe({ settleMs: 1000, windowMs: 2000, cluster: { kubeconfig: files[0], env: { HOME: home } } });
     const recorded = () => hopscope!.store.reader.clusterHistory(kube!.url).objects.filter((o) => o.kind === 'Pod').length;
     await expect.poll(recorded, { timeout: 15_000 }).toBe(kube.store.current('pods').length);
+    // The roots below start up to 500 ms before now, and a chip shows the state seen at its root's start: let the
+    // listed states be older than that (the poll above can succeed within milliseconds of the list being recorded).
+    await new Promise((r) => setTimeout(r, 800));
 
     const [healthy, , crashing] = checkout.map((p) => p.metadata.name);
     const long = canary.pods[0];
