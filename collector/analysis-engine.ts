@@ -14,9 +14,8 @@ import { clusterObservations } from './analysis/cluster-detectors';
 import { ClusterHistory, linkKeysOfSpans } from './analysis/cluster-links';
 import { ReadyButFailing } from './analysis/ready-but-failing';
 import type { PodLogs } from './analysis/restart-during-trace';
-import type { TraceRows } from './store/types';
 import type { AnalysisReader } from './store/analysis-reads';
-import type { Store } from './store/types';
+import type { Store, TraceRows } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
 export const DEFAULT_WINDOW_MS = 10_000;
@@ -111,10 +110,11 @@ export class AnalysisEngine {
   async evaluateWindows(): Promise<number> {
     let settledNs = nowNs() - this.lagNs;
     const first = this.io.reader.firstPending(this.settleMs);
-    if (first && (first.due || (this.holdingSince ??= Date.now()) > Date.now() - HOLD_MS)) {
-      if (first.due) this.holdingSince = undefined;
-      if (first.startNs - MARGIN_NS < settledNs) settledNs = first.startNs - MARGIN_NS;
-    } else this.holdingSince = undefined;
+    // a due trace is analyzed next, so it holds the windows before it; one not yet due only for HOLD_MS
+    if (!first || first.due) this.holdingSince = undefined;
+    else this.holdingSince ??= Date.now();
+    const holds = first !== undefined && (this.holdingSince === undefined || Date.now() - this.holdingSince < HOLD_MS);
+    if (holds && first.startNs - MARGIN_NS < settledNs) settledNs = first.startNs - MARGIN_NS;
     let recorded = 0;
     for (let range = this.windows.next(settledNs); range; range = this.windows.next(settledNs)) {
       // records no trace brings that fall between windows (in none with spans) are judged as a window of their own
@@ -149,7 +149,7 @@ export class AnalysisEngine {
     return true;
   }
 
-  /** What the engine holds, for the analysis benchmark and tests of its bounds. */
+  /** What the engine holds (the analysis benchmark prints it). */
   held(): { spans: number; spanIds: number; traces: number } {
     return { spans: this.crossTrace.spanCount(), spanIds: this.context.spanIdCount(), traces: this.fed.size };
   }

@@ -3,7 +3,7 @@
 import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisEngine, DEFAULT_BATCH, type AnalysisIo } from './analysis-engine';
+import { AnalysisEngine, DEFAULT_BATCH, DEFAULT_SETTLE_MS, type AnalysisIo } from './analysis-engine';
 import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData } from './live-analysis';
 import { analysisReader } from './store/analysis-reads';
 import { openConnection } from './store/connection';
@@ -33,7 +33,7 @@ const tellProgress = () => {
   const traces = done.reduce((n, d) => n + d.traces, 0);
   // over the time since the first batch counted, at least a second
   const spanMs = done.length ? Math.max(1000, Date.now() - done[0].atMs) : 1;
-  post({ kind: 'progress', progress: { due: io.reader.analysisDue(settleMs ?? 10_000), perSecond: done.length ? (1000 * traces) / spanMs : 0 } });
+  post({ kind: 'progress', progress: { due: io.reader.analysisDue(settleMs ?? DEFAULT_SETTLE_MS), perSecond: done.length ? (1000 * traces) / spanMs : 0 } });
 };
 
 const step = async (): Promise<number> => {

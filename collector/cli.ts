@@ -346,7 +346,7 @@ async function analyzeImported(store: Store, dbPath: string): Promise<void> {
   const started = performance.now();
   const total = store.reader.analysisDue(0);
   let shown = started;
-  const { traces } = await analyzeBacklog(store, (done) => {
+  const traces = await analyzeBacklog(store, (done) => {
     const now = performance.now();
     if (now - shown < 5000) return;
     shown = now;

@@ -53,16 +53,15 @@ describe('retention from the storage settings', () => {
   it('refuses limits too small to keep anything, or not numbers, naming the field and changing nothing', async () => {
     const c = await start();
     const before = await c.store.retention();
-    for (const [body, field, message] of [
-      [{ maxBytes: 2 ** 20, maxAgeMs: 86_400_000 }, 'maxBytes', 'maxBytes 1048576 is too small: at least 10 MiB'],
-      [{ maxBytes: 2 ** 30, maxAgeMs: 1000 }, 'maxAgeMs', 'maxAgeMs 1000 is too small: at least 1 minute'],
-      [{ maxBytes: '1GiB', maxAgeMs: 86_400_000 }, 'maxBytes', 'maxBytes must be a whole number'],
-      [{ maxBytes: 2 ** 30 }, 'maxAgeMs', 'maxAgeMs must be a whole number'],
+    for (const [body, message] of [
+      [{ maxBytes: 2 ** 20, maxAgeMs: 86_400_000 }, 'maxBytes 1048576 is too small: at least 10 MiB'],
+      [{ maxBytes: 2 ** 30, maxAgeMs: 1000 }, 'maxAgeMs 1000 is too small: at least 1 minute'],
+      [{ maxBytes: '1GiB', maxAgeMs: 86_400_000 }, 'maxBytes must be a whole number'],
+      [{ maxBytes: 2 ** 30 }, 'maxAgeMs must be a whole number'],
     ] as const) {
       const res = await setRetention(c, body);
       expect(res.status).toBe(400);
       expect(await res.json()).toEqual({ error: message });
-      expect(message.startsWith(field)).toBe(true);
     }
     expect(await c.store.retention()).toEqual(before);
     expect(loadRetentionSetting(path.dirname(tmp.file('hopscope.db')))).toEqual({});

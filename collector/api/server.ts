@@ -14,7 +14,7 @@ import { clusterHandlers } from './handlers/cluster';
 import { findingHandlers } from './handlers/findings';
 import { ANALYSIS_BACKLOG_SHOWN } from '../../common/wire';
 import { importHandlers, importPath } from './handlers/imports';
-import { infoHandlers, storeStats } from './handlers/info';
+import { infoHandlers, storeStats, wireRetention } from './handlers/info';
 import { logHandlers } from './handlers/logs';
 import { sqlHandlers } from './handlers/sql';
 import { testTraceHandlers } from './handlers/testTrace';
@@ -120,7 +120,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       .then((r) => {
         // Pushed only when retention removed more: the first answer of a store that removed nothing changes nothing shown.
         const changed = (ctx.retention?.removedTraces ?? 0) !== r.removed.traces || (ctx.retention?.removedLogs ?? 0) !== r.removed.logs;
-        ctx.retention = { maxBytes: r.maxBytes, maxAgeMs: r.maxAgeMs, removedTraces: r.removed.traces, removedSpans: r.removed.spans, removedLogs: r.removed.logs };
+        ctx.retention = wireRetention(r);
         if (changed) ctx.hub.broadcast('stats', storeStats(ctx));
       })
       .catch((err: unknown) => console.error('hopscope: reading what retention removed failed', err));

@@ -2,6 +2,7 @@
 // only; how rows are laid out in SQLite stays inside collector/store.
 import type { AttributeFilter } from './search';
 import type { Finding, Observation, Stitch } from '../../common/findings';
+import type { RetentionLimits } from '../../common/retention';
 import type { LogRecord, Resource, Span } from '../model';
 import type { ClusterHistoryRows, LinkKeys } from '../../common/cluster';
 import type { ClusterChange } from './cluster';
@@ -201,7 +202,7 @@ export interface StoreWrites {
   /** The retention limits and what retention removed since the store opened; with `run`, after a pass run now. */
   retention(run?: boolean): Promise<RetentionReport>;
   /** Changes the retention limits while the store is open; resolves to the report once a pass under them has run. */
-  setRetention(limits: { maxBytes: number; maxAgeMs: number }): Promise<RetentionReport>;
+  setRetention(limits: RetentionLimits): Promise<RetentionReport>;
   /** Commits what is queued, then closes. */
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // thread when the write side is here) and the end that calls it (this thread's store, and the analysis worker).
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Observation, Stitch } from '../../common/findings';
+import type { RetentionLimits } from '../../common/retention';
 import type { ClusterChange } from './cluster';
 import type { EncodedBatch } from './encode';
 import type { CommitInfo, TraceAnalysis, WriteSide } from './types';
@@ -15,7 +16,7 @@ export type WriterCall =
   | { op: 'flush' }
   | { op: 'catchUpSearch' }
   | { op: 'retention'; run: boolean }
-  | { op: 'setRetention'; limits: { maxBytes: number; maxAgeMs: number } }
+  | { op: 'setRetention'; limits: RetentionLimits }
   | { op: 'close' };
 
 /** A port is sent arrays of these: everything asked for in one turn of the caller's event loop. */

@@ -1,4 +1,5 @@
-import type { WireStats } from '../../../common/wire';
+import type { WireRetention, WireStats } from '../../../common/wire';
+import type { RetentionReport } from '../../store/types';
 import { InputError } from '../../errors';
 import { MIN_RETENTION_AGE_MS, MIN_RETENTION_BYTES, type RetentionLimits } from '../../../common/retention';
 import { HttpError } from '../http';
@@ -12,6 +13,11 @@ export function storeStats(ctx: ApiContext): WireStats {
   if (ctx.retention) stats.retention = { ...ctx.retention, settable: ctx.setRetention !== undefined };
   if (ctx.analysisBacklog) stats.analysisBacklog = ctx.analysisBacklog;
   return stats;
+}
+
+/** A retention report as the API carries it. */
+export function wireRetention(r: RetentionReport): WireRetention {
+  return { maxBytes: r.maxBytes, maxAgeMs: r.maxAgeMs, removedTraces: r.removed.traces, removedSpans: r.removed.spans, removedLogs: r.removed.logs };
 }
 
 /** The body's limits, each a whole number at least the minimum retention keeps; else 400 naming the field. */
@@ -33,8 +39,7 @@ export const infoHandlers = {
   setRetention: async (ctx, { body }) => {
     if (!ctx.setRetention) throw new HttpError(409, 'this server cannot change retention');
     const limits = retentionLimits(body);
-    const r = await ctx.setRetention(limits);
-    ctx.retention = { maxBytes: r.maxBytes, maxAgeMs: r.maxAgeMs, removedTraces: r.removed.traces, removedSpans: r.removed.spans, removedLogs: r.removed.logs };
+    ctx.retention = wireRetention(await ctx.setRetention(limits));
     const stats = storeStats(ctx);
     ctx.hub.broadcast('stats', stats);
     return stats.retention!;

@@ -98,7 +98,7 @@ function RetentionPill({ retention }: { retention: WireRetention }) {
     `Retention removed ${exact(retention.removedSpans)} ${plural(retention.removedSpans, 'span')} in ${exact(n)} ${plural(n, 'trace')} ` +
     `and ${exact(retention.removedLogs)} ${plural(retention.removedLogs, 'log record')} since start, oldest first: ` +
     `the store keeps at most ${formatSize(retention.maxBytes)} of data, and what arrived within the last ${formatAge(retention.maxAgeMs)}. ` +
-    `Keep more in Storage settings${retention.settable ? ' (the database button)' : ''} or with hopscope serve --max-db-size / --max-age.`;
+    `Keep more ${retention.settable ? 'in Storage settings (the database button) or ' : ''}with hopscope serve --max-db-size / --max-age.`;
   return (
     <span className="refusal-pill retention-pill" title={title} data-testid="retention-pill" role="status">
       <Icon name="clock" size={13} />
