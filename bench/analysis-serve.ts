@@ -8,6 +8,8 @@ export interface ServeReport {
   peakRssBytes: number;
   /** RSS once `rssAt` traces were analyzed. */
   rssAtBytes: number | undefined;
+  /** CPU time of the process (all its threads) until drained, in seconds. */
+  cpuSeconds: number;
 }
 
 void (async () => {
@@ -29,7 +31,8 @@ void (async () => {
     if (initial > 0 && due === 0) break;
   }
   const drainSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage();
   await collector.close();
-  const report: ServeReport = { traces: initial, drainSeconds, peakRssBytes: Math.max(peak, process.resourceUsage().maxRSS * 1024), rssAtBytes };
+  const report: ServeReport = { traces: initial, drainSeconds, peakRssBytes: Math.max(peak, process.resourceUsage().maxRSS * 1024), rssAtBytes, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
   process.send!(report);
 })();

@@ -33,11 +33,12 @@ export interface AnalysisBenchResult {
 }
 
 /** `serve` in a child process from a bundle (bench/analysis-serve.ts and the workers), as the desktop app runs it. */
-async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
+export async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
   for (const [entry, file] of [
     ['bench/analysis-serve.ts', 'analysis-serve.cjs'],
     ['collector/store/writer-worker.ts', 'writer-worker.cjs'],
     ['collector/analysis-worker.ts', 'analysis-worker.cjs'],
+    ['collector/window-worker.ts', 'window-worker.cjs'],
   ]) {
     await build({
       configFile: false,
@@ -53,7 +54,7 @@ async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
       },
     });
   }
-  const child = spawn(process.execPath, [path.join(bundleDir, 'analysis-serve.cjs'), db, String(RSS_AT)], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : []), path.join(bundleDir, 'analysis-serve.cjs'), db, String(RSS_AT)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, NODE_PATH: path.join(repoRoot, 'node_modules') },
   });

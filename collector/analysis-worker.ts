@@ -1,14 +1,15 @@
-// serve's analysis worker (live-analysis.ts starts it): the analysis engine over its own read connection and a
-// port to the store's writer, driven by a timer and by requests from the thread that started it.
-import { readlinkSync } from 'node:fs';
-import os from 'node:os';
+// serve's analysis worker (live-analysis.ts starts it): the per-trace half of live analysis (analysis-engine.ts
+// TraceStage) over its own read connection and a port to the store's writer, driven by a timer and by requests
+// from the thread that started it. Each batch it analyzed goes to the window worker with up to when windows
+// may be judged; it runs at most MAX_BATCHES_AHEAD batches ahead of the windows.
 import { parentPort, workerData } from 'node:worker_threads';
-import { AnalysisEngine, DEFAULT_BATCH, DEFAULT_SETTLE_MS, type AnalysisIo } from './analysis-engine';
-import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData } from './live-analysis';
+import { DEFAULT_BATCH, DEFAULT_SETTLE_MS, TraceStage } from './analysis-engine';
+import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData, type WindowCall } from './live-analysis';
 import { analysisReader } from './store/analysis-reads';
 import { openConnection } from './store/connection';
 import { registerSearchFunctions } from './store/search';
-import { writerClient, type WriterCall } from './store/writer-port';
+import { portClient, writerClient } from './store/writer-port';
+import { lowerThreadPriority } from './workers';
 
 const data = workerData as AnalysisWorkerData;
 const port = parentPort!;
@@ -16,15 +17,27 @@ const post = (m: AnalysisMessage) => port.postMessage(m);
 const db = openConnection(data.file, 'reader');
 registerSearchFunctions(db);
 const writer = writerClient(data.writer);
-const call = (request: WriterCall) => writer.call<void>(request);
-const settleMs = data.options.settleMs;
-const io: AnalysisIo = {
-  reader: analysisReader(db),
-  recordTraceAnalyses: (results) => call({ op: 'recordTraceAnalyses', results }),
-  recordWindowAnalysis: (windowId, observations, stitches) => call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
-};
-const engine = new AnalysisEngine(io, data.options);
+const reader = analysisReader(db);
+const stage = new TraceStage({ reader, recordTraceAnalyses: (results) => writer.call({ op: 'recordTraceAnalyses', results }) }, data.options);
+const windows = portClient<WindowCall>(data.windows);
 const batch = data.options.batch ?? DEFAULT_BATCH;
+const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
+
+/** Batches sent to the window worker and not yet judged, at most: its share of the work waits for it here. */
+const MAX_BATCHES_AHEAD = 2;
+const ahead: Promise<number>[] = [];
+/** Resolves once the window worker has done all but `keep` of what it was sent; rejects if any of it failed. */
+const windowsDone = async (keep: number): Promise<number> => {
+  let windows = 0;
+  while (ahead.length > keep) windows += await ahead.shift()!;
+  return windows;
+};
+const sendToWindows = (call: WindowCall): void => {
+  const judged = windows.call<number>(call);
+  // rejections surface where windowsDone awaits them
+  judged.catch(() => undefined);
+  ahead.push(judged);
+};
 
 // Traces analyzed per batch, with when: the pace over the last RATE_WINDOW_MS.
 const done: { atMs: number; traces: number }[] = [];
@@ -33,14 +46,19 @@ const tellProgress = () => {
   const traces = done.reduce((n, d) => n + d.traces, 0);
   // over the time since the first batch counted, at least a second
   const spanMs = done.length ? Math.max(1000, Date.now() - done[0].atMs) : 1;
-  post({ kind: 'progress', progress: { due: io.reader.analysisDue(settleMs ?? DEFAULT_SETTLE_MS), perSecond: done.length ? (1000 * traces) / spanMs : 0 } });
+  post({ kind: 'progress', progress: { due: reader.analysisDue(settleMs), perSecond: done.length ? (1000 * traces) / spanMs : 0 } });
 };
 
-const step = async (): Promise<number> => {
-  const traces = await engine.analyzeBatch();
-  if (traces > 0) done.push({ atMs: Date.now(), traces });
-  const windows = await engine.evaluateWindows();
-  if (traces > 0 || windows > 0) post({ kind: 'changed' });
+/** One batch (if any is due), then the windows it makes due; with `wait`, resolves once they are recorded too. */
+const step = async (wait: boolean): Promise<number> => {
+  const analyzed = await stage.analyzeBatch();
+  const traces = analyzed?.traces.length ?? 0;
+  if (traces > 0) {
+    done.push({ atMs: Date.now(), traces });
+    post({ kind: 'changed' });
+  }
+  sendToWindows(analyzed ? { op: 'feed', traces: analyzed.traces, rows: analyzed.raw, settledNs: stage.settledNs() } : { op: 'advance', settledNs: stage.settledNs() });
+  await windowsDone(wait ? 0 : MAX_BATCHES_AHEAD);
   return traces;
 };
 
@@ -48,18 +66,14 @@ const step = async (): Promise<number> => {
 let running: Promise<number> = Promise.resolve(0);
 const oneAtATime = (run: () => Promise<number>): Promise<number> => (running = running.catch(() => 0).then(run));
 
-// Ingest comes first. The thread runs at the lowest priority where the system lets it (Linux: a thread's own nice
-// value), and while commits arrive it analyzes at most INGESTING_SHARE of the time, so that receiving on these
-// two cores keeps ≥ 90 % of its pace; the backlog it leaves is shown, and drained at full speed once ingest pauses.
+// Ingest comes first. Both analysis threads run at the lowest priority where the system lets them, and while
+// commits arrive this one analyzes at most INGESTING_SHARE of the time (the window worker only judges what it is
+// sent), so that receiving on these two cores keeps ≥ 90 % of its pace; the backlog it leaves is shown, and
+// drained at full speed once ingest pauses.
 const INGESTING_SHARE = 0.1;
 const INGEST_QUIET_MS = 1000;
 let ingestAt = 0;
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
-} catch {
-  // not Linux, or not allowed: the share below still holds
-}
+lowerThreadPriority();
 
 let stopping = false;
 let timer: NodeJS.Timeout | undefined;
@@ -67,7 +81,7 @@ const loop = (): void => {
   timer = undefined;
   if (stopping) return;
   const started = performance.now();
-  oneAtATime(step).then(
+  oneAtATime(() => step(false)).then(
     // a full batch: more are waiting, so go on at once (or after a pause that keeps the share, while ingesting)
     (n) => {
       const busyMs = performance.now() - started;
@@ -96,13 +110,12 @@ port.on('message', (request: AnalysisRequest) => {
     );
   switch (request.op) {
     case 'tick':
-      return void reply(oneAtATime(step).finally(tellProgress));
+      return void reply(oneAtATime(() => step(true)).finally(tellProgress));
     case 'evaluateWindows':
       return void reply(
         oneAtATime(async () => {
-          const windows = await engine.evaluateWindows();
-          if (windows > 0) post({ kind: 'changed' });
-          return windows;
+          sendToWindows({ op: 'advance', settledNs: stage.settledNs() });
+          return windowsDone(0);
         }),
       );
     case 'stop':
@@ -111,10 +124,13 @@ port.on('message', (request: AnalysisRequest) => {
       clearInterval(progressTimer);
       return void running
         .catch(() => 0)
+        .then(() => windowsDone(0))
+        .catch(() => 0)
         .then(() => {
           db.close();
           post({ kind: 'reply', id: request.id, value: 0 });
           data.writer.close();
+          data.windows.close();
           port.close();
         });
   }

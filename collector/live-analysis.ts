@@ -1,13 +1,14 @@
-// `hopscope serve` analyzes a trace once it has been quiet for a settle window, in a worker thread of its own
-// (analysis-worker.ts) that reads the store on its own connection and hands results to the writer thread over
-// a port of its own: analysis neither waits for the receivers nor holds them up. A parent that arrives a few
-// seconds late is never reported missing, and a span that arrives after analysis re-opens its trace. The
-// engine (analysis-engine.ts) says how traces and windows are taken, and what bounds its memory.
-import type { MessagePort, Worker } from 'node:worker_threads';
+// `hopscope serve` analyzes a trace once it has been quiet for a settle window, in two worker threads of its own:
+// the per-trace detectors (analysis-worker.ts) and the cross-trace windows (window-worker.ts), each reading the
+// store on its own connection and handing results to the writer thread over a port of its own, so analysis
+// neither waits for the receivers nor holds them up, and a backlog drains on both cores. A parent that arrives
+// a few seconds late is never reported missing, and a span that arrives after analysis re-opens its trace.
+// The engine (analysis-engine.ts) says how traces and windows are taken, and what bounds its memory.
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { paceText } from '../common/text';
 import { ANALYSIS_BACKLOG_SHOWN } from '../common/wire';
 import { AnalysisEngine, type EngineOptions } from './analysis-engine';
-import type { Store } from './store/types';
+import type { BatchRows, BatchTrace, Store } from './store/types';
 import { startWorker } from './workers';
 
 export { DEFAULT_SETTLE_MS, DEFAULT_WINDOW_MS } from './analysis-engine';
@@ -78,8 +79,21 @@ export const RATE_WINDOW_MS = 20_000;
 export interface AnalysisWorkerData {
   file: string;
   writer: MessagePort;
+  /** To the window worker (WindowCall). */
+  windows: MessagePort;
   options: LiveAnalysisOptions;
 }
+
+export interface WindowWorkerData {
+  file: string;
+  writer: MessagePort;
+  /** From the analysis worker. */
+  traces: MessagePort;
+  options: LiveAnalysisOptions;
+}
+
+/** The analysis worker to the window worker: a batch it analyzed, or only the time; windows are judged up to `settledNs`. */
+export type WindowCall = { op: 'feed'; traces: readonly BatchTrace[]; rows: BatchRows; settledNs: bigint } | { op: 'advance'; settledNs: bigint };
 
 export type AnalysisRequest = { id: number; op: 'tick' | 'evaluateWindows' | 'stop' } | { op: 'ingesting' };
 export type AnalysisMessage =
@@ -89,24 +103,36 @@ export type AnalysisMessage =
   | { kind: 'progress'; progress: AnalysisProgress };
 
 /**
- * The worker's heap. What a batch allocates dies with it, and V8 lets garbage grow the heap far past what is
- * live (measured: 400 MB of heap over ~70 MB live) unless told its limit. What analysis keeps is capped
- * (analysis-engine.ts: ≈ 100 MB with every cap full and a batch in hand; 46–79 MB measured over a drain), so the old generation gets that and
- * some headroom. Measured draining 625k traces (bench/analysis.ts): 160 MB gave 3,000 traces/s and 418 MB peak
- * RSS, 128 MB 2,560/s and 383 MB (collection near the limit); a 64 MB young generation was faster still and larger.
+ * The workers' heaps. What a batch allocates dies with it, and V8 lets garbage grow a heap far past what is
+ * live (measured: 400 MB of heap over ~70 MB live) unless told its limit. What each half keeps is capped
+ * (analysis-engine.ts): the span-id map in the analysis worker, the cross-trace set in the window worker; each
+ * old generation gets that and some headroom. The window worker's young generation is larger: what it is fed
+ * lives until it is judged, and with 16 MB the scavenges that copied it took a third of its time (bench/analysis.ts
+ * on 1M spans: 3,400 → 5,100 traces/s with 32 MB).
  */
-const WORKER_YOUNG_GENERATION_MB = 16;
-const WORKER_OLD_GENERATION_MB = 144;
+const TRACE_YOUNG_GENERATION_MB = 16;
+const TRACE_OLD_GENERATION_MB = 96;
+const WINDOW_YOUNG_GENERATION_MB = 32;
+const WINDOW_OLD_GENERATION_MB = 128;
 
-/** Starts serve's analysis worker over the store's file and a port to its writer. */
+/** Starts serve's analysis workers over the store's file, each with a port to its writer, and a channel between them. */
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {
+  const channel = new MessageChannel();
+  const windowWriter = store.connectWriter();
+  const windows: Worker = startWorker(import.meta.url, 'window-worker', {
+    workerData: { file: store.path, writer: windowWriter, traces: channel.port2, options } satisfies WindowWorkerData,
+    transferList: [windowWriter, channel.port2],
+    resourceLimits: { maxYoungGenerationSizeMb: WINDOW_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WINDOW_OLD_GENERATION_MB },
+  });
   const writer = store.connectWriter();
   const worker: Worker = startWorker(import.meta.url, 'analysis-worker', {
-    workerData: { file: store.path, writer, options } satisfies AnalysisWorkerData,
-    transferList: [writer],
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WORKER_OLD_GENERATION_MB },
+    workerData: { file: store.path, writer, windows: channel.port1, options } satisfies AnalysisWorkerData,
+    transferList: [writer, channel.port1],
+    resourceLimits: { maxYoungGenerationSizeMb: TRACE_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: TRACE_OLD_GENERATION_MB },
   });
-  worker.unref();
+  const workers = [worker, windows];
+  const unref = () => workers.forEach((w) => w.unref());
+  unref();
   const listeners = new Set<() => void>();
   const waiting = new Map<number, { resolve(n: number): void; reject(e: Error): void }>();
   let progress: AnalysisProgress = { due: 0, perSecond: 0 };
@@ -118,25 +144,35 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     const w = waiting.get(id);
     if (!w) return;
     waiting.delete(id);
-    if (waiting.size === 0 && !stopped) worker.unref();
+    if (waiting.size === 0 && !stopped) unref();
     if ('error' in outcome) w.reject(outcome.error);
     else w.resolve(outcome.value);
   };
-  worker.on('message', (m: AnalysisMessage) => {
-    if (m.kind === 'changed') for (const l of listeners) l();
-    else if (m.kind === 'progress') progress = m.progress;
-    else if (m.kind === 'reply') settle(m.id, { value: m.value });
-    else settle(m.id, { error: new Error(m.message) });
-  });
   const fail = (err: Error) => {
     failure ??= err;
     for (const id of [...waiting.keys()]) settle(id, { error: failure });
   };
-  worker.on('error', (err) => {
-    process.stderr.write(`hopscope: analysis stopped: ${err.message}\n`);
-    fail(err);
-  });
-  worker.on('exit', (code) => fail(new Error(`the analysis worker exited (code ${code})`)));
+  for (const [w, name] of [
+    [worker, 'analysis worker'],
+    [windows, 'window worker'],
+  ] as const) {
+    w.on('message', (m: AnalysisMessage) => {
+      if (m.kind === 'changed') for (const l of listeners) l();
+      else if (m.kind === 'progress') progress = m.progress;
+      else if (m.kind === 'reply') settle(m.id, { value: m.value });
+      else settle(m.id, { error: new Error(m.message) });
+    });
+    w.on('error', (err) => {
+      process.stderr.write(`hopscope: analysis stopped (${name}): ${err.message}\n`);
+      fail(err);
+    });
+    // one half cannot go on without the other; when stopping, the analysis worker ends first
+    w.on('exit', (code) => {
+      if (stopped) return;
+      fail(new Error(`the ${name} exited (code ${code})`));
+      for (const other of workers) if (other !== w) void other.terminate();
+    });
+  }
   // Ingest comes first: while the receivers commit, the worker analyzes a fraction of the time (analysis-worker.ts).
   let toldIngestAt = 0;
   const unsubscribe = store.onCommit((info) => {
@@ -144,14 +180,20 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     toldIngestAt = Date.now();
     worker.postMessage({ op: 'ingesting' } satisfies AnalysisRequest);
   });
-  const call = (op: 'tick' | 'evaluateWindows' | 'stop'): Promise<number> => {
+  const call = (op: 'tick' | 'evaluateWindows' | 'stop', to = worker): Promise<number> => {
     if (failure) return Promise.reject(failure);
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, op } satisfies AnalysisRequest);
+      workers.forEach((w) => w.ref());
+      to.postMessage({ id, op } satisfies AnalysisRequest);
     });
+  };
+  /** Asks a worker to stop once what it is doing is recorded; resolves when its thread has ended. */
+  const stopWorker = async (w: Worker) => {
+    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    await call('stop', w).catch(() => undefined);
+    await exited;
   };
 
   return {
@@ -166,11 +208,11 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
       (stopped ??= (async () => {
         unsubscribe();
         if (failure) return;
-        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-        // held until the thread has ended, so that shutdown goes on to its end
-        worker.ref();
-        await call('stop').catch(() => undefined);
-        await exited;
+        // held until the threads have ended, so that shutdown goes on to its end; the analysis worker first, as
+        // it waits for the windows it sent
+        workers.forEach((w) => w.ref());
+        await stopWorker(worker);
+        await stopWorker(windows);
       })()),
   };
 }

@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /**
@@ -11,4 +13,17 @@ export function startWorker(callerUrl: string, name: string, options: WorkerOpti
     return new Worker(new URL('./worker-bootstrap.mjs', import.meta.url), { ...options, workerData: { ...options.workerData, bootstrapEntry } });
   }
   return new Worker(new URL(`./${name}.cjs`, callerUrl), options);
+}
+
+/**
+ * Gives the calling thread the lowest scheduling priority the system allows it (Linux: a thread's own nice
+ * value), so that the receivers and the writer come first; elsewhere, or when not allowed, nothing changes.
+ */
+export function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) os.setPriority(tid, os.constants.priority.PRIORITY_LOW);
+  } catch {
+    // not Linux, or not allowed
+  }
 }

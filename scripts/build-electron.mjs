@@ -14,6 +14,7 @@ const entries = [
   // Worker threads the collector starts, beside it (collector/workers.ts finds them there).
   { entry: 'collector/store/writer-worker.ts', outDir: 'dist/main', file: 'writer-worker.cjs' },
   { entry: 'collector/analysis-worker.ts', outDir: 'dist/main', file: 'analysis-worker.cjs' },
+  { entry: 'collector/window-worker.ts', outDir: 'dist/main', file: 'window-worker.cjs' },
   // The SQL console's process, forked per query runner (collector/store/sql-console.ts finds it beside the collector).
   { entry: 'collector/store/sql-console-worker.ts', outDir: 'dist/main', file: 'sql-console-worker.cjs' },
   // Sandboxed preloads cannot require anything but electron: bundle all of it.

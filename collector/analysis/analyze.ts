@@ -75,7 +75,7 @@ export function analyzeAll(traces: Iterable<readonly Span[]>, logs: Iterable<Log
   for (const spans of all) {
     const trace = assembleTrace(spans);
     aggregator.add(analyzeTrace(trace, context, traceOptions));
-    readyButFailing?.add(trace, cluster!);
+    readyButFailing?.add(trace.spans, cluster!);
   }
   if (readyButFailing) aggregator.add(readyButFailing.evaluate(cluster!));
   const cross = analyzeCrossTrace(TraceSet.of(all, logList, resolveOptions(options)));

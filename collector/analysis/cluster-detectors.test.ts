@@ -189,7 +189,7 @@ describe('ready-but-failing', () => {
 
   function evaluate(w: ReturnType<typeof workload>) {
     const r = new ReadyButFailing();
-    for (const t of w.traces) r.add(assembleTrace(t), w.history);
+    for (const t of w.traces) r.add(t, w.history);
     return r.evaluate(w.history);
   }
 

@@ -4,8 +4,7 @@
 // evaluated over what it holds (all of it for `analyze`, a recent window for `serve`).
 import type { Evidence, JsonValue, Observation, SpanRef } from '../../common/findings';
 import { SpanKind } from '../../common/telemetry';
-import { serviceName } from '../model';
-import type { AssembledTrace } from './assemble';
+import { serviceName, type Span } from '../model';
 import { placeOf, type ClusterHistory } from './cluster-links';
 import { failureOf } from './span-outcome';
 
@@ -55,10 +54,10 @@ export class ReadyButFailing {
   /** `bucketMs` Infinity keeps one bucket (analyze). */
   constructor(private readonly bucketMs = Infinity) {}
 
-  /** Takes one trace's SERVER spans: each is tied to its pod and counted if the pod was Ready at the span's start. */
-  add(trace: AssembledTrace, history: ClusterHistory): { unlinked: number } {
+  /** Takes SERVER spans (others are passed over): each is tied to its pod and counted if the pod was Ready at the span's start. */
+  add(spans: Iterable<Span>, history: ClusterHistory): { unlinked: number } {
     let unlinked = 0;
-    for (const span of trace.spans) {
+    for (const span of spans) {
       if (span.kind !== SpanKind.SERVER) continue;
       const place = placeOf(span);
       const link = history.linkResource(place.attributes, place.ms, place.peers);

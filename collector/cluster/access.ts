@@ -1,7 +1,8 @@
 // Read-only access to one context's cluster: the client-node KubeConfig for it (exec plugins given the login
 // shell's PATH), raw JSON GETs (lists read item by item as they arrive) through client-node's own auth and TLS,
 // and renewal of credentials that the server refuses before they say they expire.
-import { HttpMethod, IsomorphicFetchHttpLibrary, KubeConfig, RequestContext, type ResponseContext, type User } from '@kubernetes/client-node';
+import type { KubeConfig, RequestContext, ResponseContext, User } from '@kubernetes/client-node';
+import { clientNode } from './client-node';
 import { AuthenticationError, ClusterError, describeFailure, HttpStatusError, secretsOf, type FailureScope } from './errors';
 import { chooseContext, type LoadedKubeconfig } from './kubeconfig';
 import { ListBodyParser } from './list-body';
@@ -84,7 +85,7 @@ export class ClusterAccess {
   private renewedAt = 0;
   private readonly secrets: string[];
   private readonly searchPath: string;
-  private readonly http = new IsomorphicFetchHttpLibrary();
+  private readonly http = new (clientNode().IsomorphicFetchHttpLibrary)();
 
   constructor(
     private readonly loaded: LoadedKubeconfig,
@@ -110,7 +111,7 @@ export class ClusterAccess {
 
   private build(): KubeConfig {
     const base = this.loaded.config;
-    const kc = new KubeConfig();
+    const kc = new (clientNode().KubeConfig)();
     kc.loadFromOptions({
       clusters: base.getClusters().map((c) => ({ ...c })),
       users: base.getUsers().map((u) => withPluginEnv({ ...u }, this.searchPath)),
@@ -157,7 +158,7 @@ export class ClusterAccess {
    * Puts the user's credentials and TLS settings on a request (running the exec plugin when its credential
    * expired). client-node gives a plugin no deadline, so an abort stops waiting for it (the plugin runs on).
    */
-  async authenticate(kc: KubeConfig, ctx = new RequestContext(this.server, HttpMethod.GET), signal?: AbortSignal): Promise<RequestContext> {
+  async authenticate(kc: KubeConfig, ctx = new (clientNode().RequestContext)(this.server, clientNode().HttpMethod.GET), signal?: AbortSignal): Promise<RequestContext> {
     try {
       await untilAborted(kc.applySecurityAuthentication(ctx), signal);
     } catch (err) {
@@ -208,7 +209,7 @@ export class ClusterAccess {
   private async get(kc: KubeConfig, path: string, query: Query, signal: AbortSignal | undefined): Promise<ResponseContext> {
     const url = new URL(this.server + path);
     for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const ctx = await this.authenticate(kc, new RequestContext(url.toString(), HttpMethod.GET), signal);
+    const ctx = await this.authenticate(kc, new (clientNode().RequestContext)(url.toString(), clientNode().HttpMethod.GET), signal);
     ctx.setHeaderParam('Accept', 'application/json');
     const timeout = AbortSignal.timeout(this.opts.requestTimeoutMs ?? 60_000);
     ctx.setSignal(signal ? AbortSignal.any([signal, timeout]) : timeout);

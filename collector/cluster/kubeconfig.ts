@@ -5,7 +5,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import type { Cluster, Context, KubeConfig, User } from '@kubernetes/client-node';
+import { clientNode } from './client-node';
 import type { WireKubeContext } from '../../common/wire';
 import { ClusterError, describeKubeconfigError, secretsOf } from './errors';
 
@@ -48,7 +49,7 @@ function loadFile(file: string): KubeConfig {
   const text = readFileSync(file, 'utf8');
   // kubectl rewrites files in place: an empty file is far more often a write in progress than a meant config.
   if (!text.trim()) throw new ClusterError(`kubeconfig ${file}: the file is empty`, 'kubeconfig');
-  const kc = new KubeConfig();
+  const kc = new (clientNode().KubeConfig)();
   kc.loadFromString(text);
   const empty = kc.getClusters().length + kc.getContexts().length + kc.getUsers().length === 0 && !kc.getCurrentContext();
   if (empty && !/^(apiVersion|kind|clusters|contexts|users|preferences|current-context)\s*:/m.test(text)) {
@@ -68,7 +69,7 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
   const present = source.kubeconfig !== undefined ? files : files.filter((f) => existsSync(f));
   if (present.length === 0) {
     if (runningInCluster(env)) {
-      const config = new KubeConfig();
+      const config = new (clientNode().KubeConfig)();
       config.loadFromCluster();
       return { files: [], inCluster: true, config, fingerprint: fingerprintOf(config) };
     }
@@ -93,7 +94,7 @@ export function loadKubeconfig(source: KubeconfigSource = {}): LoadedKubeconfig 
     for (const c of kc.getContexts()) if (!contexts.has(c.name)) contexts.set(c.name, c);
     currentContext ||= kc.getCurrentContext() || undefined;
   }
-  const config = new KubeConfig();
+  const config = new (clientNode().KubeConfig)();
   config.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: currentContext ?? '' });
   return { files, inCluster: false, config, fingerprint: fingerprintOf(config) };
 }

@@ -3,7 +3,8 @@
 // Only what deletes and change detection need is kept (uid → identity, created, a digest of the compact state),
 // never whole objects nor the states themselves (the store has those).
 import { hash } from 'node:crypto';
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, Watch } from '@kubernetes/client-node';
+import { clientNode } from './client-node';
 import type { ClusterKind, ObjectIdentity } from '../../common/cluster';
 import type { ClusterChange, ObjectChange } from '../store';
 import type { ClusterAccess } from './access';
@@ -89,7 +90,7 @@ export function stateChange(kind: ClusterKind, obj: KubeObject, observedMs: numb
  * it is set to our limit. The field is private in the typings, hence the check that it is still there.
  */
 function silenceLimitedWatch(kc: KubeConfig, limitMs: number): Watch {
-  const watch = new Watch(kc) as unknown as { requestTimeoutMs?: number };
+  const watch = new (clientNode().Watch)(kc) as unknown as { requestTimeoutMs?: number };
   if (typeof watch.requestTimeoutMs !== 'number') throw new Error('client-node Watch has no requestTimeoutMs any more: silent-watch detection needs another hook');
   watch.requestTimeoutMs = limitMs;
   return watch as unknown as Watch;

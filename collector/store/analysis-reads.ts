@@ -2,10 +2,10 @@
 // time first, and their spans and log records in one query each per batch. Resources and scopes are decoded
 // once per batch-reader and shared by every span of the batch.
 import { prepared, type Db } from './connection';
-import { LOG_COLUMNS, ResourceScopeReader, searchLogs, SPAN_COLUMNS_READ, toLogs, toSpan, type LogRecordRow } from './reads';
+import { LOG_COLUMNS, ResourceScopeReader, searchLogs, SPAN_COLUMNS_READ, toLogs, toSpan } from './reads';
 import { clusterHistoryAround, clusters } from './cluster';
 import { analysisDue } from './findings';
-import type { DueTrace, StoredLog, StoreReader, TraceRows } from './types';
+import type { BatchRows, BatchTrace, DueTrace, LogRecordRow, StoredLog, StoreReader, TraceRows } from './types';
 
 export const DUE_SQL = `SELECT p.trace_key, i.trace_id, p.touches, p.start_ns FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
   WHERE p.touched_ms <= ? ORDER BY p.start_ns LIMIT ?`;
@@ -33,34 +33,51 @@ export const BATCH_SPANS_SQL = `SELECT ${SPAN_COLUMNS_READ}, s.id, s.trace_key F
 export const BATCH_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l JOIN trace_ids i ON i.trace_key = l.trace_key
   WHERE l.trace_key IN (SELECT value FROM json_each(?)) ORDER BY l.trace_key, l.at_ns, l.id`;
 
-/** The spans and log records of these traces, by trace key; a trace with none stored is missing from the map. */
-export function traceRows(db: Db, traces: readonly DueTrace[]): Map<number, TraceRows> {
-  const out = new Map<number, TraceRows>();
-  if (traces.length === 0) return out;
-  const ids = new Map(traces.map((t) => [t.key, t.traceId]));
+/** The rows of these traces' spans and log records, each read in one query. */
+export function batchRows(db: Db, traces: readonly BatchTrace[]): BatchRows {
+  if (traces.length === 0) return { spans: [], logs: [] };
   const keys = JSON.stringify(traces.map((t) => t.key));
+  return { spans: prepared<[string], unknown[]>(db, BATCH_SPANS_SQL).raw(true).all(keys), logs: prepared<[string], LogRecordRow>(db, BATCH_LOGS_SQL).all(keys) };
+}
+
+/**
+ * Those rows as spans and records, one trace at a time (by trace key; a trace with none stored is left out), so
+ * that a batch's decoded spans need not all be alive at once. Resources and scopes are read on this connection.
+ */
+export function* decodeRows(db: Db, traces: readonly BatchTrace[], raw: BatchRows): Generator<[number, TraceRows]> {
+  if (traces.length === 0) return;
+  const ids = new Map(traces.map((t) => [t.key, t.traceId]));
   const parts = new ResourceScopeReader(db);
-  const entry = (key: number) => {
-    let rows = out.get(key);
-    if (!rows) out.set(key, (rows = { spans: [], spanIds: [], logs: [] }));
-    return rows;
-  };
-  // the span's columns, then its row id and trace key
-  for (const r of prepared<[string], unknown[]>(db, BATCH_SPANS_SQL).raw(true).all(keys)) {
-    const key = Number(r[19]);
-    const rows = entry(key);
-    rows.spans.push(toSpan(ids.get(key)!, r, parts));
-    rows.spanIds.push(Number(r[18]));
-  }
-  const logRows = prepared<[string], LogRecordRow>(db, BATCH_LOGS_SQL).all(keys);
-  if (logRows.length > 0) {
+  const logRows = new Map<number, LogRecordRow[]>();
+  if (raw.logs.length > 0) {
     const keyOf = new Map(traces.map((t) => [t.traceId, t.key]));
-    for (const log of toLogs(db, logRows, parts)) {
-      const key = keyOf.get(log.traceId);
-      if (key !== undefined) entry(key).logs.push(log);
+    for (const r of raw.logs) {
+      const key = keyOf.get(r.trace_id ?? '');
+      if (key === undefined) continue;
+      const list = logRows.get(key);
+      if (list) list.push(r);
+      else logRows.set(key, [r]);
     }
   }
-  return out;
+  const logsOf = (key: number) => {
+    const rows = logRows.get(key);
+    logRows.delete(key);
+    return rows ? toLogs(db, rows, parts) : [];
+  };
+  // ordered by trace key: the span's columns, then its row id and trace key
+  const spans = raw.spans;
+  for (let i = 0; i < spans.length; ) {
+    const key = Number(spans[i][19]);
+    const traceId = ids.get(key)!;
+    const rows: TraceRows = { spans: [], spanIds: [], logs: [] };
+    for (; i < spans.length && Number(spans[i][19]) === key; i++) {
+      rows.spans.push(toSpan(traceId, spans[i], parts));
+      rows.spanIds.push(Number(spans[i][18]));
+    }
+    rows.logs = logsOf(key);
+    yield [key, rows];
+  }
+  for (const key of [...logRows.keys()]) yield [key, { spans: [], spanIds: [], logs: logsOf(key) }];
 }
 
 export const WINDOW_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l LEFT JOIN trace_ids i ON i.trace_key = l.trace_key
@@ -78,7 +95,7 @@ export function windowLogs(db: Db, fromNs: bigint, toNs: bigint, limit: number):
 /** What live analysis reads of the store. */
 export type AnalysisReader = Pick<
   StoreReader,
-  'dueTraces' | 'firstPending' | 'traceRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'
+  'dueTraces' | 'firstPending' | 'batchRows' | 'decodeRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'
 >;
 
 /** Those reads on a connection: the store's reader, or the analysis worker's own. */
@@ -86,7 +103,8 @@ export function analysisReader(db: Db): AnalysisReader {
   return {
     dueTraces: (quietMs, limit) => dueTraces(db, quietMs, limit),
     firstPending: (quietMs) => firstPending(db, quietMs),
-    traceRows: (traces) => traceRows(db, traces),
+    batchRows: (traces) => batchRows(db, traces),
+    decodeRows: (traces, raw) => decodeRows(db, traces, raw),
     windowLogs: (fromNs, toNs, limit) => windowLogs(db, fromNs, toNs, limit),
     analysisDue: (quietMs) => analysisDue(db, quietMs),
     searchLogs: (q) => searchLogs(db, q),

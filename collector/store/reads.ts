@@ -5,7 +5,7 @@ import { decodeAttributes, decodeParsedAttributes, decodeValue } from '../otlp/a
 import { prepared, type Db } from './connection';
 import { attributeTerms, boundedCount, CANDIDATE_CAP, matchArgs, parseTextQuery, textMatchQuery, type AttributeFilter, type AttributeTerms } from './search';
 import { searchProgress, type SearchProgress } from './search-index';
-import type { LogQuery, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
+import type { LogQuery, LogRecordRow, Page, SpanOutline, StoredLog, StoreStats, TraceQuery, TraceSummary } from './types';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -379,24 +379,6 @@ function durationCount(db: Db, q: TraceQuery, cap: number): number {
 
 function serviceId(db: Db, name: string): bigint | undefined {
   return prepared<[string], { id: bigint }>(db, `SELECT id FROM services WHERE name = ?`).get(name)?.id;
-}
-
-export interface LogRecordRow {
-  id: bigint;
-  trace_id: string | null;
-  span_id: string;
-  time_ns: bigint;
-  observed_ns: bigint;
-  at_ns: bigint;
-  severity_number: bigint;
-  severity_text: string;
-  body: string;
-  attributes: string;
-  dropped_attributes_count: bigint;
-  flags: bigint;
-  event_name: string;
-  resource_id: bigint;
-  scope_id: bigint;
 }
 
 export const LOG_COLUMNS = `l.id, i.trace_id, l.span_id, l.time_ns, l.observed_ns, l.at_ns, l.severity_number, l.severity_text, l.body,

@@ -130,8 +130,10 @@ export interface StoreReader {
   dueTraces(quietMs: number, limit: number): DueTrace[];
   /** The earliest start of any trace waiting for analysis, and whether that trace is due. */
   firstPending(quietMs: number): { startNs: bigint; due: boolean } | undefined;
-  /** The spans and log records of these traces, each read in one query. */
-  traceRows(traces: readonly DueTrace[]): Map<number, TraceRows>;
+  /** The rows of these traces' spans and log records, each read in one query. */
+  batchRows(traces: readonly BatchTrace[]): BatchRows;
+  /** Those rows as spans and records, a trace at a time: on the thread that read them, or on another it sent them to. */
+  decodeRows(traces: readonly BatchTrace[], raw: BatchRows): Iterable<[key: number, rows: TraceRows]>;
   /** Log records of a time range that no trace's analysis reads: without trace context, or of a trace with no spans. */
   windowLogs(fromNs: bigint, toNs: bigint, limit: number): StoredLog[];
   /** Every stitch recorded, or those with either end in this trace. */
@@ -220,6 +222,34 @@ export interface Store extends StoreWrites {
 }
 
 /** A trace waiting for its analysis. */
+/** A log record's row as the reads select it (reads.ts LOG_COLUMNS). */
+export interface LogRecordRow {
+  id: bigint;
+  trace_id: string | null;
+  span_id: string;
+  time_ns: bigint;
+  observed_ns: bigint;
+  at_ns: bigint;
+  severity_number: bigint;
+  severity_text: string;
+  body: string;
+  attributes: string;
+  dropped_attributes_count: bigint;
+  flags: bigint;
+  event_name: string;
+  resource_id: bigint;
+  scope_id: bigint;
+}
+
+/** A batch's rows as SQLite gives them (arrays of span columns, log rows), cloned as they are to another thread. */
+export interface BatchRows {
+  spans: unknown[][];
+  logs: LogRecordRow[];
+}
+
+/** A trace of an analyzed batch: enough to read its rows. */
+export type BatchTrace = Pick<DueTrace, 'key' | 'traceId'>;
+
 export interface DueTrace {
   key: number;
   traceId: string;

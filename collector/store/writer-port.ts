@@ -1,5 +1,6 @@
 // The write side over a message port: the protocol, the end that serves it (in the writer thread, or on this
-// thread when the write side is here) and the end that calls it (this thread's store, and the analysis worker).
+// thread when the write side is here) and the end that calls it (this thread's store, and the analysis workers).
+// The calling end and the replies are not the writer's own: the analysis worker calls the window worker with them.
 import type { MessagePort, Worker } from 'node:worker_threads';
 import type { Observation, Stitch } from '../../common/findings';
 import type { RetentionLimits } from '../../common/retention';
@@ -34,6 +35,14 @@ export interface AttachPort {
 
 type Port = Pick<MessagePort, 'postMessage' | 'on'>;
 
+/** Posts the reply to request `id` once `work` is done: its value, or its error's message. */
+export function replyWhenDone(port: Pick<MessagePort, 'postMessage'>, id: number, work: Promise<unknown>): Promise<void> {
+  return work.then(
+    (value) => port.postMessage({ kind: 'reply', id, value } satisfies WriterReply),
+    (err: unknown) => port.postMessage({ kind: 'error', id, message: err instanceof Error ? err.message : String(err) } satisfies WriterReply),
+  );
+}
+
 /**
  * Answers the requests that arrive on `port` with `side`; with `commits`, also tells it of every commit. The
  * reply to `close` is the last message, and the port closes after it.
@@ -42,11 +51,7 @@ export function serveWriter(port: Port & { close(): void }, side: WriteSide, { c
   const attached: MessagePort[] = [];
   const post = (reply: WriterReply) => port.postMessage(reply);
   if (commits) side.onCommit((info) => post({ kind: 'commit', info }));
-  const answer = (id: number, work: Promise<unknown>) =>
-    work.then(
-      (value) => post({ kind: 'reply', id, value }),
-      (err: unknown) => post({ kind: 'error', id, message: err instanceof Error ? err.message : String(err) }),
-    );
+  const answer = (id: number, work: Promise<unknown>) => replyWhenDone(port, id, work);
   const handle = (request: WriterRequest): unknown => {
     switch (request.op) {
       case 'write':
@@ -86,9 +91,9 @@ export function serveWriter(port: Port & { close(): void }, side: WriteSide, { c
   });
 }
 
-export interface WriterClient {
+export interface PortClient<C extends object> {
   /** Sends the call with what else is asked for in this turn; `items` count against the caller's backlog until answered. */
-  call<T>(request: WriterCall, items?: number): Promise<T>;
+  call<T>(request: C, items?: number): Promise<T>;
   /** Spans + logs sent and not yet answered. */
   readonly pendingItems: number;
   /** Rejects everything unanswered, and every later call, with this error. */
@@ -96,8 +101,13 @@ export interface WriterClient {
   readonly failure: Error | undefined;
 }
 
-/** The calling end over `port`; `busy(true)` when the first call is waiting, `busy(false)` when none is. */
-export function writerClient(port: Port | Worker, busy: (waiting: boolean) => void = () => undefined, onCommit?: (info: CommitInfo) => void): WriterClient {
+export type WriterClient = PortClient<WriterCall>;
+
+/**
+ * The calling end over `port` (requests of type C, sent as arrays of C & { id }); `busy(true)` when the first call
+ * is waiting, `busy(false)` when none is.
+ */
+export function portClient<C extends object>(port: Port | Worker, busy: (waiting: boolean) => void = () => undefined, onCommit?: (info: CommitInfo) => void): PortClient<C> {
   const pending = new Map<number, { resolve(value: unknown): void; reject(err: Error): void; items: number }>();
   let nextId = 1;
   let pendingItems = 0;
@@ -118,7 +128,7 @@ export function writerClient(port: Port | Worker, busy: (waiting: boolean) => vo
   });
   // What is asked for in one turn of this thread's event loop goes over in one message, so writes queued
   // together commit together (and one message costs less than many).
-  let outbox: WriterRequest[] = [];
+  let outbox: (C & { id: number })[] = [];
   let posting: NodeJS.Immediate | undefined;
   const post = (): void => {
     posting = undefined;
@@ -126,7 +136,7 @@ export function writerClient(port: Port | Worker, busy: (waiting: boolean) => vo
     outbox = [];
   };
   return {
-    call<T>(request: WriterCall, items = 0): Promise<T> {
+    call<T>(request: C, items = 0): Promise<T> {
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise<T>((resolve, reject) => {
@@ -149,3 +159,6 @@ export function writerClient(port: Port | Worker, busy: (waiting: boolean) => vo
     },
   };
 }
+
+/** The calling end of the writer's protocol. */
+export const writerClient = portClient<WriterCall>;

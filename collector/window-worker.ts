@@ -1,0 +1,50 @@
+// serve's window worker: the cross-trace half of live analysis (analysis-engine.ts WindowStage) on a thread,
+// read connection and writer port of its own. The analysis worker sends it each batch of traces it analyzed,
+// with the rows it read (decoded again here, on the other core), and up to when windows may be judged; a request is
+// answered once the windows it made due are recorded, and requests are served one at a time, in order.
+import { parentPort, workerData } from 'node:worker_threads';
+import { WindowStage } from './analysis-engine';
+import type { AnalysisMessage, WindowCall, WindowWorkerData } from './live-analysis';
+import { analysisReader } from './store/analysis-reads';
+import { openConnection } from './store/connection';
+import { registerSearchFunctions } from './store/search';
+import { replyWhenDone, writerClient } from './store/writer-port';
+import { lowerThreadPriority } from './workers';
+
+const data = workerData as WindowWorkerData;
+const port = parentPort!;
+const post = (m: AnalysisMessage) => port.postMessage(m);
+const db = openConnection(data.file, 'reader');
+registerSearchFunctions(db);
+const writer = writerClient(data.writer);
+const stage = new WindowStage(
+  {
+    reader: analysisReader(db),
+    recordWindowAnalysis: (windowId, observations, stitches) => writer.call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
+  },
+  data.options,
+);
+lowerThreadPriority();
+
+const run = async (request: WindowCall): Promise<number> => {
+  if (request.op === 'feed') stage.feed(request.traces, request.rows);
+  const windows = await stage.advance(request.settledNs);
+  if (windows > 0) post({ kind: 'changed' });
+  return windows;
+};
+
+let running: Promise<unknown> = Promise.resolve();
+data.traces.on('message', (requests: (WindowCall & { id: number })[]) => {
+  for (const request of requests) running = running.then(() => replyWhenDone(data.traces, request.id, run(request)));
+});
+
+port.on('message', (request: { id: number; op: 'stop' }) => {
+  if (request.op !== 'stop') return;
+  void running.then(() => {
+    db.close();
+    post({ kind: 'reply', id: request.id, value: 0 });
+    data.writer.close();
+    data.traces.close();
+    port.close();
+  });
+});
