@@ -13,11 +13,13 @@ import type { Observation } from '../common/findings';
 import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type AssembledTrace, type WindowRange } from './analysis';
 import { clusterObservations } from './analysis/cluster-detectors';
 import { ClusterHistory, linkKeysOfSpans } from './analysis/cluster-links';
-import { ReadyButFailing } from './analysis/ready-but-failing';
+import { FactBuilder, type LogFact, type SpanFact } from './analysis/facts';
+import { resolveOptions } from './analysis/options';
+import { ReadyButFailing, type ReadyTally } from './analysis/ready-but-failing';
 import type { PodLogs } from './analysis/restart-during-trace';
 import type { AnalysisReader } from './store/analysis-reads';
 import type { Span } from './model';
-import type { BatchRows, BatchTrace, Store, TraceAnalysis, TraceRows } from './store/types';
+import type { Store, StoredLog, TraceAnalysis, TraceRows } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
 export const DEFAULT_WINDOW_MS = 10_000;
@@ -51,10 +53,18 @@ export interface EngineOptions {
   windowMs?: number;
 }
 
-/** A batch of traces the per-trace stage analyzed: which, and their rows as read (for the window worker). */
-export interface AnalyzedBatch {
-  traces: readonly BatchTrace[];
-  raw: BatchRows;
+/**
+ * What the window stage is fed of a batch: the facts of its new spans and records (built by the per-trace stage
+ * from the rows it decoded, on a FactBuilder of `epochNs`), the windows those spans start in, and what
+ * ready-but-failing tallied of them. Plain data, cloned as it is to the window worker.
+ */
+export interface FedBatch {
+  epochNs: bigint;
+  spans: SpanFact[];
+  logs: LogFact[];
+  /** Starts of the windows the new spans start in. */
+  windows: bigint[];
+  ready: ReadyTally | undefined;
 }
 
 /** Wall-clock ns since the Unix epoch from the monotonic clock, so the clock never steps back. */
@@ -62,53 +72,98 @@ const hrtimeOffset = process.hrtime.bigint() - BigInt(Date.now()) * 1_000_000n;
 const nowNs = () => process.hrtime.bigint() - hrtimeOffset;
 
 /**
- * The per-trace half: takes the due traces, reads them, runs the per-trace (and cluster) detectors and records
- * the results; keeps the span-id map that finds a parent in another trace; says up to when the windows may be
- * judged once what it analyzed has been fed to them.
+ * The per-trace half: takes the due traces, reads and decodes them, runs the per-trace (and cluster) detectors
+ * and records the results; keeps the span-id map that finds a parent in another trace; builds the facts the
+ * windows are fed, and says up to when the windows may be judged once they have been fed.
  */
 export class TraceStage {
   private readonly settleMs: number;
   private readonly batch: number;
   private readonly lagNs: bigint;
+  private readonly windowNs: bigint;
   // Bounded: serve runs for days; a parent in another trace is almost always close in time.
   private readonly context = new TracesContext(MAX_SPAN_IDS);
   private readonly cluster: ClusterJudge;
+  /** What was fed of each trace the windows may still hold (they hold at most MAX_HELD_SPANS spans, so as many traces). */
+  private readonly fed = new FedMarks(MAX_HELD_SPANS);
+  private facts: FactBuilder | undefined;
+  private logIndex = 0;
   /** Since when the earliest pending trace, not yet due, has held the windows back. */
   private holdingSince: number | undefined;
+  /** The last batch's results on their way to the writer, and its traces (still waiting in the store meanwhile). */
+  private recording: Promise<void> = Promise.resolve();
+  private readonly recordingKeys = new Set<number>();
 
   constructor(private readonly io: Omit<AnalysisIo, 'recordWindowAnalysis'>, options: EngineOptions = {}) {
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.batch = options.batch ?? DEFAULT_BATCH;
     this.lagNs = BigInt(this.settleMs) * 1_000_000n + MARGIN_NS;
+    this.windowNs = BigInt(options.windowMs ?? DEFAULT_WINDOW_MS) * 1_000_000n;
     this.cluster = new ClusterJudge(io.reader);
   }
 
-  /** Analyzes and records one batch of due traces; resolves to it, or undefined when none is due. */
-  async analyzeBatch(onTrace?: (traceId: string, rows: TraceRows) => void): Promise<AnalyzedBatch | undefined> {
-    const due = this.io.reader.dueTraces(this.settleMs, this.batch);
+  /**
+   * Analyzes one batch of due traces and hands its results to the writer; resolves to how many and what the windows
+   * are fed, or undefined when none is due. The next batch is analyzed while the writer records this one (at most
+   * one batch is on its way): `recorded()` resolves once it is.
+   */
+  async analyzeBatch(): Promise<{ traces: number; fed: FedBatch } | undefined> {
+    const dueNotRecording = () =>
+      this.io.reader
+        .dueTraces(this.settleMs, this.batch + this.recordingKeys.size)
+        .filter((d) => !this.recordingKeys.has(d.key))
+        .slice(0, this.batch);
+    let due = dueNotRecording();
+    if (due.length === 0 && this.recordingKeys.size > 0) {
+      // all that is due is being recorded: it may have been re-opened meanwhile
+      await this.recording.catch(() => undefined);
+      due = dueNotRecording();
+    }
     if (due.length === 0) return undefined;
     const raw = this.io.reader.batchRows(due);
     const byKey = new Map(due.map((d) => [d.key, d]));
     const results = new Map<number, TraceAnalysis>();
+    const fed: Omit<FedBatch, 'epochNs'> = { spans: [], logs: [], windows: [], ready: undefined };
+    const windows = new Set<bigint>();
     // a trace at a time, so that only one trace's spans are alive (what a batch allocates dies young); with a
     // cluster's history, the batch's traces are judged against it together (one read), at the end
-    const clustered: { result: TraceAnalysis; trace: AssembledTrace }[] | undefined = this.cluster.active() ? [] : undefined;
+    const clustered: { result: TraceAnalysis; trace: AssembledTrace; fresh: readonly Span[] }[] | undefined = this.cluster.active() ? [] : undefined;
     for (const [key, rows] of this.io.reader.decodeRows(due, raw)) {
       const { traceId, touches } = byKey.get(key)!;
       this.context.add(rows.spans);
-      onTrace?.(traceId, rows);
+      const fresh = this.fed.take(traceId, rows);
+      const facts = (this.facts ??= new FactBuilder(rows.spans[0]?.startNs ?? (rows.logs[0]!.timeNs || rows.logs[0]!.observedNs), FACT_OPTIONS));
+      for (const span of fresh.spans) {
+        fed.spans.push(facts.span(span));
+        windows.add(windowOf(span.startNs, this.windowNs));
+      }
+      for (const log of fresh.logs) fed.logs.push(facts.log(log, this.logIndex++));
       const trace = rows.spans.length > 0 ? assembleTrace(rows.spans) : undefined;
       const result = { key, touches, observations: trace ? analyzeTrace(trace, this.context) : [] };
       results.set(key, result);
-      if (trace) clustered?.push({ result, trace });
+      if (trace) clustered?.push({ result, trace, fresh: fresh.spans });
     }
     if (clustered) {
-      const onCluster = this.cluster.judge(clustered.map((c) => c.trace));
-      for (const { result, trace } of clustered) result.observations = [...result.observations, ...(onCluster.get(trace) ?? [])];
+      const judged = this.cluster.judge(clustered.map((c) => c.trace), clustered.flatMap((c) => c.fresh));
+      for (const { result, trace } of clustered) result.observations = [...result.observations, ...(judged.observations.get(trace) ?? [])];
+      fed.ready = judged.ready;
     }
     for (const { key, touches } of due) if (!results.has(key)) results.set(key, { key, touches, observations: [] });
-    await this.io.recordTraceAnalyses([...results.values()]);
-    return { traces: due.map(({ key, traceId }) => ({ key, traceId })), raw };
+    const previous = this.recording;
+    for (const { key } of due) this.recordingKeys.add(key);
+    this.recording = previous
+      .catch(() => undefined)
+      .then(() => this.io.recordTraceAnalyses([...results.values()]))
+      .finally(() => due.forEach(({ key }) => this.recordingKeys.delete(key)));
+    // the previous batch's failure, once
+    await previous;
+    fed.windows = [...windows];
+    return { traces: due.length, fed: { ...fed, epochNs: this.facts?.epochNs ?? 0n } };
+  }
+
+  /** Resolves once every batch analyzed is recorded (rejects if the last one failed). */
+  recorded(): Promise<void> {
+    return this.recording;
   }
 
   /**
@@ -126,23 +181,24 @@ export class TraceStage {
     return holds && first.startNs - MARGIN_NS < settledNs ? first.startNs - MARGIN_NS : settledNs;
   }
 
-  /** Span ids the span-id map holds. */
-  spanIdCount(): number {
-    return this.context.spanIdCount();
+  /** Span ids the span-id map holds, and traces whose feeding is remembered. */
+  held(): { spanIds: number; traces: number } {
+    return { spanIds: this.context.spanIdCount(), traces: this.fed.size };
   }
 }
 
+/** The cross-trace detectors' options: the defaults, in both halves (facts are built with them in one, judged in the other). */
+const FACT_OPTIONS = resolveOptions({});
+
 /**
- * The cross-trace half: fed the spans and log records of each analyzed batch, it judges a window of span time
- * once the per-trace stage says nothing before its end and margin is still to come (see TraceStage.settledNs).
- * A span that arrives after its trace was analyzed re-opens the trace; a window already judged stays judged.
+ * The cross-trace half: fed the facts of each analyzed batch, it judges a window of span time once the per-trace
+ * stage says nothing before its end and margin is still to come (see TraceStage.settledNs). A span that arrives
+ * after its trace was analyzed re-opens the trace; a window already judged stays judged.
  */
 export class WindowStage {
   private readonly crossTrace = new LiveCrossTrace({ lookbackNs: Number(LOOKBACK_NS), marginNs: Number(MARGIN_NS), maxSpans: MAX_HELD_SPANS });
   private readonly windows: WindowClock;
   private readonly ready: ReadyWindows;
-  /** Per trace the cross-trace set holds: the highest span and log row ids fed, so a re-opened trace adds only what is new. */
-  private readonly fed = new Map<string, { span: number; log: number }>();
   /** Records no trace brings are read up to here (see judge). */
   private logsUpToNs = 0n;
 
@@ -151,11 +207,11 @@ export class WindowStage {
     this.ready = new ReadyWindows(io.reader);
   }
 
-  /** Takes a batch the per-trace stage analyzed on another thread, with its rows as read there. */
-  feed(traces: readonly BatchTrace[], raw: BatchRows): void {
-    const traceIds = new Map(traces.map((t) => [t.key, t.traceId]));
-    for (const [key, rows] of this.io.reader.decodeRows(traces, raw)) this.feedTrace(traceIds.get(key)!, rows);
-    this.endBatch();
+  /** Takes what a batch brought (on this thread or from the analysis worker). */
+  feed(batch: FedBatch): void {
+    this.crossTrace.addFacts(batch.epochNs, batch.spans, batch.logs);
+    for (const fromNs of batch.windows) this.windows.saw(fromNs);
+    if (batch.ready) this.ready.merge(batch.ready);
   }
 
   /** Judges every window that ends by `settledNs` (TraceStage.settledNs); resolves to the windows recorded. */
@@ -166,7 +222,6 @@ export class WindowStage {
       if (range.fromNs > this.logsUpToNs && (await this.judge({ fromNs: this.logsUpToNs, toNs: range.fromNs }, true))) recorded++;
       if (await this.judge(range, false)) recorded++;
     }
-    if (recorded > 0) for (const traceId of this.fed.keys()) if (!this.crossTrace.holds(traceId)) this.fed.delete(traceId);
     return recorded;
   }
 
@@ -178,9 +233,9 @@ export class WindowStage {
     return toNs > this.logsUpToNs && (await this.judge({ fromNs: this.logsUpToNs, toNs }, true)) ? 1 : 0;
   }
 
-  /** Spans and traces the cross-trace detectors hold. */
-  held(): { spans: number; traces: number } {
-    return { spans: this.crossTrace.spanCount(), traces: this.fed.size };
+  /** Spans the cross-trace detectors hold. */
+  spanCount(): number {
+    return this.crossTrace.spanCount();
   }
 
   /** Runs the cross-trace detectors over a window and records what they found; with `onlyWithLogs`, only if it has such records. */
@@ -198,24 +253,6 @@ export class WindowStage {
     await this.io.recordWindowAnalysis(`${range.fromNs}-${range.toNs}`, observations, stitches);
     return true;
   }
-
-  /** Feeds what is new of one trace (call `ready.flush` after a batch). */
-  feedTrace(traceId: string, rows: TraceRows): void {
-    const last = this.fed.get(traceId) ?? { span: 0, log: 0 };
-    const spans = last.span === 0 ? rows.spans : rows.spans.filter((_, i) => rows.spanIds[i] > last.span);
-    const logs = last.log === 0 ? rows.logs : rows.logs.filter((l) => l.id > last.log);
-    for (const s of spans) this.windows.saw(s.startNs);
-    for (const id of rows.spanIds) if (id > last.span) last.span = id;
-    for (const l of logs) if (l.id > last.log) last.log = l.id;
-    this.fed.set(traceId, last);
-    this.crossTrace.add({ spans, logs });
-    this.ready.add(spans);
-  }
-
-  /** Ends a batch fed trace by trace: ready-but-failing tallies its spans. */
-  endBatch(): void {
-    this.ready.flush();
-  }
 }
 
 /** Both halves on one thread (`import`, and tests): each batch is fed to the windows as it is analyzed. */
@@ -230,9 +267,11 @@ export class AnalysisEngine {
 
   /** Analyzes one batch of due traces; resolves to how many. */
   async analyzeBatch(): Promise<number> {
-    const batch = await this.traces.analyzeBatch((traceId, rows) => this.windows.feedTrace(traceId, rows));
-    this.windows.endBatch();
-    return batch?.traces.length ?? 0;
+    const batch = await this.traces.analyzeBatch();
+    await this.traces.recorded();
+    if (!batch) return 0;
+    this.windows.feed(batch.fed);
+    return batch.traces;
   }
 
   /** Judges every window that is due (see TraceStage.settledNs). Resolves to the windows recorded. */
@@ -247,7 +286,37 @@ export class AnalysisEngine {
 
   /** What the engine holds (the analysis benchmark prints it). */
   held(): { spans: number; spanIds: number; traces: number } {
-    return { ...this.windows.held(), spanIds: this.traces.spanIdCount() };
+    return { ...this.traces.held(), spans: this.windows.spanCount() };
+  }
+}
+
+/**
+ * Per trace, the highest span and log row ids fed to the windows, so that a re-opened trace adds only what is
+ * new. At most `max` traces, in two generations (forgetting is O(1), as in TracesContext).
+ */
+class FedMarks {
+  private recent = new Map<string, { span: number; log: number }>();
+  private older = new Map<string, { span: number; log: number }>();
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.recent.size + this.older.size;
+  }
+
+  /** What is new of this trace since it was last fed; marks it fed. */
+  take(traceId: string, rows: TraceRows): { spans: readonly Span[]; logs: readonly StoredLog[] } {
+    const last = this.recent.get(traceId) ?? this.older.get(traceId) ?? { span: 0, log: 0 };
+    const spans = last.span === 0 ? rows.spans : rows.spans.filter((_, i) => rows.spanIds[i] > last.span);
+    const logs = last.log === 0 ? rows.logs : rows.logs.filter((l) => l.id > last.log);
+    for (const id of rows.spanIds) if (id > last.span) last.span = id;
+    for (const l of logs) if (l.id > last.log) last.log = l.id;
+    this.recent.set(traceId, last);
+    if (this.recent.size >= this.max / 2) {
+      this.older = this.recent;
+      this.recent = new Map();
+    }
+    return { spans, logs };
   }
 }
 
@@ -266,14 +335,19 @@ class ClusterJudge {
     return this.reader.clusters().length > 0;
   }
 
-  /** The per-trace cluster observations of each trace, judged against the history around their spans (read once). */
-  judge(traces: readonly AssembledTrace[]): Map<AssembledTrace, Observation[]> {
-    const out = new Map<AssembledTrace, Observation[]>();
+  /**
+   * The per-trace cluster observations of each trace, judged against the history around their spans (read once),
+   * and ready-but-failing's tally of the spans new to the windows.
+   */
+  judge(traces: readonly AssembledTrace[], fresh: readonly Span[]): { observations: Map<AssembledTrace, Observation[]>; ready: ReadyTally | undefined } {
+    const observations = new Map<AssembledTrace, Observation[]>();
     const history = historyAround(this.reader, traces.flatMap((t) => t.spans));
-    if (!history) return out;
+    if (!history) return { observations, ready: undefined };
     const logs = this.podLogs(history);
-    for (const trace of traces) out.set(trace, clusterObservations(trace, history, { logs }));
-    return out;
+    for (const trace of traces) observations.set(trace, clusterObservations(trace, history, { logs }));
+    const ready = new ReadyButFailing(READY_BUCKET_MS);
+    ready.add(fresh, history);
+    return { observations, ready: ready.tally() };
   }
 
   /** A pod's log records between two times, found among the records of that time (bounded). */
@@ -288,22 +362,11 @@ class ClusterJudge {
 /** ready-but-failing in serve: SERVER spans tallied per pod in time buckets, evaluated per window over the lookback before it. */
 class ReadyWindows {
   private readonly readyButFailing = new ReadyButFailing(READY_BUCKET_MS);
-  /** The batch's spans so far, while the store holds a cluster's history (undefined: not asked yet). */
-  private batch: Span[] | false | undefined;
 
   constructor(private readonly reader: AnalysisReader) {}
 
-  add(spans: readonly Span[]): void {
-    this.batch ??= this.reader.clusters().length > 0 ? [] : false;
-    if (this.batch) for (const span of spans) this.batch.push(span);
-  }
-
-  /** Tallies the batch's spans against the history around them (read once). */
-  flush(): void {
-    const spans = this.batch;
-    this.batch = undefined;
-    const history = spans ? historyAround(this.reader, spans) : undefined;
-    if (spans && history) this.readyButFailing.add(spans, history);
+  merge(tally: ReadyTally): void {
+    this.readyButFailing.merge(tally);
   }
 
   /** Its occurrences in the window, judged over the lookback before it. */
@@ -327,6 +390,11 @@ function historyAround(reader: AnalysisReader, spans: readonly Span[]): ClusterH
   return history.size === 0 ? undefined : history;
 }
 
+/** The start of the window a span starting at `startNs` falls in. */
+function windowOf(startNs: bigint, windowNs: bigint): bigint {
+  return startNs - (((startNs % windowNs) + windowNs) % windowNs);
+}
+
 /**
  * Tumbling windows of span time, aligned to their length; only windows where a span starts are evaluated.
  * Windows never go back in time: a span in a window before the last one evaluated is too late (that window's
@@ -340,8 +408,8 @@ class WindowClock {
 
   constructor(private readonly windowNs: bigint) {}
 
-  saw(startNs: bigint): void {
-    const fromNs = startNs - (((startNs % this.windowNs) + this.windowNs) % this.windowNs);
+  /** A window (its start, windowOf) that has new data. */
+  saw(fromNs: bigint): void {
     if (this.pending.has(fromNs) || (this.lastFromNs !== undefined && fromNs < this.lastFromNs)) return;
     this.pending.add(fromNs);
     let lo = 0;

@@ -1,7 +1,8 @@
 // serve's analysis worker (live-analysis.ts starts it): the per-trace half of live analysis (analysis-engine.ts
 // TraceStage) over its own read connection and a port to the store's writer, driven by a timer and by requests
-// from the thread that started it. Each batch it analyzed goes to the window worker with up to when windows
-// may be judged; it runs at most MAX_BATCHES_AHEAD batches ahead of the windows.
+// from the thread that started it. What each batch brings to the windows (facts of its new spans and records)
+// goes to the window worker with up to when windows may be judged; it runs at most MAX_BATCHES_AHEAD batches
+// ahead of the windows.
 import { parentPort, workerData } from 'node:worker_threads';
 import { DEFAULT_BATCH, DEFAULT_SETTLE_MS, TraceStage } from './analysis-engine';
 import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData, type WindowCall } from './live-analysis';
@@ -23,8 +24,12 @@ const windows = portClient<WindowCall>(data.windows);
 const batch = data.options.batch ?? DEFAULT_BATCH;
 const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
 
-/** Batches sent to the window worker and not yet judged, at most: its share of the work waits for it here. */
-const MAX_BATCHES_AHEAD = 2;
+/**
+ * Batches sent to the window worker and not yet judged, at most: its share of the work waits for it here. Judging
+ * a window takes as long as analyzing several batches; with 2 ahead this thread waited a third of the time.
+ * (A batch's facts are ~1 MB as sent.)
+ */
+const MAX_BATCHES_AHEAD = 8;
 const ahead: Promise<number>[] = [];
 /** Resolves once the window worker has done all but `keep` of what it was sent; rejects if any of it failed. */
 const windowsDone = async (keep: number): Promise<number> => {
@@ -52,12 +57,13 @@ const tellProgress = () => {
 /** One batch (if any is due), then the windows it makes due; with `wait`, resolves once they are recorded too. */
 const step = async (wait: boolean): Promise<number> => {
   const analyzed = await stage.analyzeBatch();
-  const traces = analyzed?.traces.length ?? 0;
+  const traces = analyzed?.traces ?? 0;
   if (traces > 0) {
     done.push({ atMs: Date.now(), traces });
     post({ kind: 'changed' });
   }
-  sendToWindows(analyzed ? { op: 'feed', traces: analyzed.traces, rows: analyzed.raw, settledNs: stage.settledNs() } : { op: 'advance', settledNs: stage.settledNs() });
+  sendToWindows(analyzed ? { op: 'feed', batch: analyzed.fed, settledNs: stage.settledNs() } : { op: 'advance', settledNs: stage.settledNs() });
+  if (wait) await stage.recorded();
   await windowsDone(wait ? 0 : MAX_BATCHES_AHEAD);
   return traces;
 };
@@ -123,6 +129,8 @@ port.on('message', (request: AnalysisRequest) => {
       clearTimeout(timer);
       clearInterval(progressTimer);
       return void running
+        .catch(() => 0)
+        .then(() => stage.recorded())
         .catch(() => 0)
         .then(() => windowsDone(0))
         .catch(() => 0)

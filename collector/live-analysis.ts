@@ -7,8 +7,8 @@
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { paceText } from '../common/text';
 import { ANALYSIS_BACKLOG_SHOWN } from '../common/wire';
-import { AnalysisEngine, type EngineOptions } from './analysis-engine';
-import type { BatchRows, BatchTrace, Store } from './store/types';
+import { AnalysisEngine, type EngineOptions, type FedBatch } from './analysis-engine';
+import type { Store } from './store/types';
 import { startWorker } from './workers';
 
 export { DEFAULT_SETTLE_MS, DEFAULT_WINDOW_MS } from './analysis-engine';
@@ -93,7 +93,7 @@ export interface WindowWorkerData {
 }
 
 /** The analysis worker to the window worker: a batch it analyzed, or only the time; windows are judged up to `settledNs`. */
-export type WindowCall = { op: 'feed'; traces: readonly BatchTrace[]; rows: BatchRows; settledNs: bigint } | { op: 'advance'; settledNs: bigint };
+export type WindowCall = { op: 'feed'; batch: FedBatch; settledNs: bigint } | { op: 'advance'; settledNs: bigint };
 
 export type AnalysisRequest = { id: number; op: 'tick' | 'evaluateWindows' | 'stop' } | { op: 'ingesting' };
 export type AnalysisMessage =

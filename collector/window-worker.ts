@@ -1,6 +1,6 @@
 // serve's window worker: the cross-trace half of live analysis (analysis-engine.ts WindowStage) on a thread,
-// read connection and writer port of its own. The analysis worker sends it each batch of traces it analyzed,
-// with the rows it read (decoded again here, on the other core), and up to when windows may be judged; a request is
+// read connection and writer port of its own. The analysis worker sends it what each batch it analyzed brings
+// to the windows (facts built from the rows it decoded) and up to when windows may be judged; a request is
 // answered once the windows it made due are recorded, and requests are served one at a time, in order.
 import { parentPort, workerData } from 'node:worker_threads';
 import { WindowStage } from './analysis-engine';
@@ -27,7 +27,7 @@ const stage = new WindowStage(
 lowerThreadPriority();
 
 const run = async (request: WindowCall): Promise<number> => {
-  if (request.op === 'feed') stage.feed(request.traces, request.rows);
+  if (request.op === 'feed') stage.feed(request.batch);
   const windows = await stage.advance(request.settledNs);
   if (windows > 0) post({ kind: 'changed' });
   return windows;

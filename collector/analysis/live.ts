@@ -9,6 +9,7 @@ import type { Observation } from '../../common/findings';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';
+import type { LogFact, SpanFact } from './facts';
 
 export interface LiveOptions extends CrossTraceOptions {
   /** How far back before a window data is kept to judge it (a queue's producers, a request's first trace). Default 5 minutes. */
@@ -64,8 +65,31 @@ export class LiveCrossTrace {
     }
     this.set.addSpans(batch.spans);
     this.set.addLogs(batch.logs);
-    // down to three quarters, so that a full set is not cut at every batch
-    if (this.set.spanCount > this.maxSpans) this.set.evictOldest(Math.floor((this.maxSpans * 3) / 4));
+    this.trim();
+  }
+
+  /**
+   * Takes facts built on another thread with a FactBuilder of `epochNs` and these options (the analysis worker
+   * builds them from the rows it decoded; the window worker only holds and judges them).
+   */
+  addFacts(epochNs: bigint, spans: SpanFact[], logs: LogFact[]): void {
+    if (spans.length + logs.length === 0) return;
+    this.set ??= new TraceSet(epochNs, this.options);
+    const shift = Number(epochNs - this.set.builder.epochNs);
+    if (shift !== 0) {
+      for (const f of spans) {
+        f.start += shift;
+        f.end += shift;
+      }
+      for (const f of logs) f.time += shift;
+    }
+    this.set.addFacts(spans, logs);
+    this.trim();
+  }
+
+  /** Down to three quarters of the cap once over it, so that a full set is not cut at every batch. */
+  private trim(): void {
+    if (this.set && this.set.spanCount > this.maxSpans) this.set.evictOldest(Math.floor((this.maxSpans * 3) / 4));
   }
 
   /**

@@ -42,6 +42,12 @@ interface Bucket {
   pods: Map<string, PodTally>;
 }
 
+/** What a ReadyButFailing tallied, as plain data (Maps): one thread tallies a batch, another merges it. */
+export interface ReadyTally {
+  buckets: Map<number, Bucket>;
+  workloadOf: Map<string, string>;
+}
+
 /** SERVER spans per pod, in time buckets, so `serve` can hold a recent window and forget the rest. */
 export class ReadyButFailing {
   private readonly buckets = new Map<number, Bucket>();
@@ -74,10 +80,7 @@ export class ReadyButFailing {
       if (!bucket) this.buckets.set(key, (bucket = { pods: new Map() }));
       let tally = bucket.pods.get(link.pod.uid);
       if (!tally) bucket.pods.set(link.pod.uid, (tally = { uid: link.pod.uid, workload: `${owner.kind}/${owner.name}`, spans: 0, failed: 0, failing: [], firstMs: place.ms, lastMs: place.ms }));
-      let pods = this.workloads.get(owner.uid);
-      if (!pods) this.workloads.set(owner.uid, (pods = new Set()));
-      pods.add(link.pod.uid);
-      this.workloadOf.set(link.pod.uid, owner.uid);
+      this.join(link.pod.uid, owner.uid);
       tally.spans++;
       tally.firstMs = Math.min(tally.firstMs, place.ms);
       tally.lastMs = Math.max(tally.lastMs, place.ms);
@@ -87,6 +90,35 @@ export class ReadyButFailing {
       }
     }
     return { unlinked };
+  }
+
+  /** What was tallied (for `merge` elsewhere). */
+  tally(): ReadyTally {
+    return { buckets: this.buckets, workloadOf: this.workloadOf };
+  }
+
+  /** Adds what another instance (with the same buckets) tallied. */
+  merge(other: ReadyTally): void {
+    for (const [key, bucket] of other.buckets) {
+      const mine = this.buckets.get(key);
+      if (!mine) {
+        this.buckets.set(key, bucket);
+        continue;
+      }
+      for (const [uid, t] of bucket.pods) {
+        const tally = mine.pods.get(uid);
+        if (!tally) {
+          mine.pods.set(uid, t);
+          continue;
+        }
+        tally.spans += t.spans;
+        tally.failed += t.failed;
+        for (const f of t.failing) if (tally.failing.length < MAX_REFS) tally.failing.push(f);
+        tally.firstMs = Math.min(tally.firstMs, t.firstMs);
+        tally.lastMs = Math.max(tally.lastMs, t.lastMs);
+      }
+    }
+    for (const [uid, workload] of other.workloadOf) this.join(uid, workload);
   }
 
   /**
@@ -145,6 +177,13 @@ export class ReadyButFailing {
   /** The pods it holds spans of. */
   pods(): string[] {
     return [...this.workloadOf.keys()];
+  }
+
+  private join(pod: string, workload: string): void {
+    let pods = this.workloads.get(workload);
+    if (!pods) this.workloads.set(workload, (pods = new Set()));
+    pods.add(pod);
+    this.workloadOf.set(pod, workload);
   }
 
   /** Drops the buckets that end before `ms`. */

@@ -65,11 +65,18 @@ export class TraceSet {
   }
 
   addLogs(logs: Iterable<LogRecord>): void {
-    for (const log of logs) {
-      const fact = this.builder.log(log, this.logCount++);
-      this.logs.push(fact);
-      if (fact.requestIds.length > 0) this.logsWithRequestIds.push(fact);
-    }
+    for (const log of logs) this.addLogFact(this.builder.log(log, this.logCount++));
+  }
+
+  /** Facts built elsewhere on this set's epoch (see LiveCrossTrace.addFacts). */
+  addFacts(spans: readonly SpanFact[], logs: readonly LogFact[]): void {
+    for (const fact of spans) this.add(fact);
+    for (const fact of logs) this.addLogFact(fact);
+  }
+
+  private addLogFact(fact: LogFact): void {
+    this.logs.push(fact);
+    if (fact.requestIds.length > 0) this.logsWithRequestIds.push(fact);
   }
 
   /** Forgets traces whose every span ended, and logs emitted, before `ns` (after the epoch). */
