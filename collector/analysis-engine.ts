@@ -1,14 +1,14 @@
 // Live analysis itself, in two halves that run on one thread (`import`) or on two (serve: analysis-worker.ts
 // and window-worker.ts, so that a backlog drains on both cores while nothing is being received). The per-trace
 // stage takes the traces due (quiet for the settle time) in batches, earliest span time first, reads each
-// batch's spans and logs in one query each, runs the per-trace detectors and hands the results to the writer in
-// one transaction. The window stage is fed the same spans and judges a window of span time once every trace
-// that may hold spans in it (and its margin) has been fed. A span that arrives after its trace was analyzed
-// re-opens the trace; a window already judged stays judged.
+// batch's spans and logs in one query each, decodes them a trace at a time, runs the per-trace detectors, hands
+// the results to the writer in one transaction and builds the facts of the same spans for the window stage,
+// which judges a window of span time once every trace that may hold spans in it (and its margin) has been fed.
+// A span that arrives after its trace was analyzed re-opens the trace; a window already judged stays judged.
 //
 // Memory is bounded whatever has been analyzed: the cross-trace set holds at most MAX_HELD_SPANS spans
 // (the windows' lookback, cut shorter when the data is denser), the span-id map MAX_SPAN_IDS ids, and what
-// was fed of each trace is kept only while the set holds the trace.
+// was fed of each trace is remembered for as many traces as the set can hold spans.
 import type { Observation } from '../common/findings';
 import { analyzeTrace, assembleTrace, LiveCrossTrace, TracesContext, type AssembledTrace, type WindowRange } from './analysis';
 import { clusterObservations } from './analysis/cluster-detectors';
@@ -32,8 +32,8 @@ const MARGIN_NS = 5_000_000_000n;
 const WINDOW_LOG_LIMIT = 10_000;
 /** Spans the cross-trace detectors hold at most (≈ 0.5 KB each as facts: 48 MB). */
 export const MAX_HELD_SPANS = 100_000;
-/** Span ids remembered to find a missing parent in another trace (two generations, ≈ 80 B each: 24 MB). */
-export const MAX_SPAN_IDS = 300_000;
+/** Span ids remembered to find a missing parent in another trace (two generations, ≈ 80 B each: 16 MB). */
+export const MAX_SPAN_IDS = 200_000;
 /** A window waits this long at most for a trace that keeps receiving spans (not due) and starts before its end. */
 const HOLD_MS = 60_000;
 

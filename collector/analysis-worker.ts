@@ -29,7 +29,7 @@ const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
  * a window takes as long as analyzing several batches; with 2 ahead this thread waited a third of the time.
  * (A batch's facts are ~1 MB as sent.)
  */
-const MAX_BATCHES_AHEAD = 8;
+const MAX_BATCHES_AHEAD = 4;
 const ahead: Promise<number>[] = [];
 /** Resolves once the window worker has done all but `keep` of what it was sent; rejects if any of it failed. */
 const windowsDone = async (keep: number): Promise<number> => {

@@ -38,6 +38,7 @@ export class LiveCrossTrace {
   private readonly lookbackNs: number;
   private readonly marginNs: number;
   private readonly maxSpans: number;
+  private readonly strings = new Strings();
 
   constructor(options: LiveOptions = {}) {
     this.options = resolveOptions(options);
@@ -76,12 +77,25 @@ export class LiveCrossTrace {
     if (spans.length + logs.length === 0) return;
     this.set ??= new TraceSet(epochNs, this.options);
     const shift = Number(epochNs - this.set.builder.epochNs);
-    if (shift !== 0) {
-      for (const f of spans) {
-        f.start += shift;
-        f.end += shift;
-      }
-      for (const f of logs) f.time += shift;
+    // a message brings its own copy of every string: the many that repeat are kept once
+    const s = this.strings;
+    for (const f of spans) {
+      f.start += shift;
+      f.end += shift;
+      f.traceId = s.of(f.traceId);
+      f.service = s.of(f.service);
+      f.instance = s.of(f.instance);
+      f.clock = s.of(f.clock);
+      f.name = s.of(f.name);
+      f.address = s.of(f.address);
+      f.hostNames = s.list(f.hostNames);
+    }
+    for (const f of logs) {
+      f.time += shift;
+      f.traceId = s.of(f.traceId);
+      f.service = s.of(f.service);
+      f.instance = s.of(f.instance);
+      f.logger = s.of(f.logger);
     }
     this.set.addFacts(spans, logs);
     this.trim();
@@ -136,3 +150,28 @@ function within(result: CrossTraceResult, set: TraceSet, range: WindowRange): Cr
     stitches: result.stitches.filter((s) => inside(set.span(s.to.traceId, s.to.spanId)?.start)),
   };
 }
+
+/** One copy of each string (and list of strings) seen lately: at most MAX_STRINGS, then it starts again. */
+class Strings {
+  private static readonly MAX_STRINGS = 200_000;
+  private readonly seen = new Map<string, string>();
+  private readonly lists = new Map<string, readonly string[]>();
+
+  of(value: string): string {
+    const known = this.seen.get(value);
+    if (known !== undefined) return known;
+    if (this.seen.size >= Strings.MAX_STRINGS) this.seen.clear();
+    this.seen.set(value, value);
+    return value;
+  }
+
+  list(values: readonly string[]): readonly string[] {
+    const key = values.join('\u0000');
+    const known = this.lists.get(key);
+    if (known) return known;
+    if (this.lists.size >= 1000) this.lists.clear();
+    this.lists.set(key, values);
+    return values;
+  }
+}
+
