@@ -12,7 +12,7 @@ import { ListenError } from './net';
 import { defaultDbPath } from './paths';
 import { startCollector } from './collector';
 import { refusalLine, refusalTotalsLine } from './receivers/refusals';
-import { damagedDatabase, openStore } from './store';
+import { compactStore, damagedDatabase, openStore, type Compaction } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
@@ -207,6 +207,7 @@ async function serve(args: string[]): Promise<number> {
     cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
   });
   const out = process.stdout;
+  if (collector.store.compacted) out.write(`${compactionLine(collector.store.compacted)}\n`);
   out.write(`Hopscope is receiving OpenTelemetry data. Database: ${dbPath}\n`);
   out.write(`OTLP/gRPC: ${collector.grpc.address.replace('grpc://', '')}\n`);
   out.write(`OTLP/HTTP: ${collector.http.address}\n`);
@@ -315,13 +316,16 @@ async function importCommand(args: string[]): Promise<number> {
   const retention = retentionFlags(values);
   const dbPath = values.db ?? defaultDbPath();
   const store = openDb(dbPath, { writerThread: true, ...retention });
+  if (store.compacted) process.stdout.write(`${compactionLine(store.compacted)}\n`);
+  let trimmed: boolean;
   try {
     const totals = await importAll(store, positionals);
     if (totals.aborted) return 130;
     process.stdout.write(`Imported ${totals.spans} spans and ${totals.logs} log records from ${positionals.length} file(s) into ${dbPath}\n`);
     const kept = await store.retention(true);
     const { removed } = kept;
-    if (removed.traces + removed.logs > 0) {
+    trimmed = removed.traces + removed.logs > 0;
+    if (trimmed) {
       process.stdout.write(
         `Retention removed ${removed.spans} spans in ${removed.traces} traces and ${removed.logs} log records, oldest first, to keep ` +
           `${formatSize(kept.maxBytes)} of data and what arrived within ${formatAgeLimit(kept.maxAgeMs)}; keep more with --max-db-size or --max-age\n`,
@@ -332,10 +336,18 @@ async function importCommand(args: string[]): Promise<number> {
     await store.catchUpSearch();
     process.stdout.write(`Indexed for search in ${((performance.now() - indexing) / 1000).toFixed(1)} s\n`);
     if (!values['no-analysis']) await analyzeImported(store, dbPath);
-    return EXIT_OK;
   } finally {
     await store.close();
   }
+  // what retention freed goes back to the disk now rather than at the next open
+  const compacted = trimmed ? compactStore(dbPath) : undefined;
+  if (compacted) process.stdout.write(`${compactionLine(compacted)}\n`);
+  return EXIT_OK;
+}
+
+/** What compacting the database returned to the disk. */
+function compactionLine(c: Compaction): string {
+  return `Compacted the database: ${formatSize(c.beforeBytes)} → ${formatSize(c.afterBytes)} (pages retention had freed, returned to the disk) in ${(c.ms / 1000).toFixed(1)} s`;
 }
 
 /**

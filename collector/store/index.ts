@@ -6,6 +6,7 @@ import { accessSync, closeSync, constants, mkdirSync, openSync, statSync, type S
 import path from 'node:path';
 import { InputError } from '../errors';
 import { clusterHistory } from './cluster';
+import { compactIfMostlyFree, DEFAULT_COMPACT_LIMITS, type CompactLimits, type Compaction } from './compact';
 import { openConnection } from './connection';
 import { encodeBatch, type EncodedBatch } from './encode';
 import { analysisReader } from './analysis-reads';
@@ -17,6 +18,7 @@ import { openWriteSide, type WriteSideOptions } from './write-side';
 import { startWriterThread } from './writer-thread';
 
 export type * from './types';
+export type { CompactLimits, Compaction } from './compact';
 export { damagedDatabase } from './connection';
 export type { ClusterChange, ListedChange, ObjectChange } from './cluster';
 
@@ -24,6 +26,16 @@ export type { ClusterChange, ListedChange, ObjectChange } from './cluster';
 export const DEFAULT_MAX_BYTES = 1024 ** 3;
 export const DEFAULT_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_PENDING_ITEMS = 200_000;
+
+/** Compacts a store that is not open (import, once retention has trimmed what it imported); see compact.ts. */
+export function compactStore(file: string, limits: CompactLimits = DEFAULT_COMPACT_LIMITS): Compaction | undefined {
+  const db = openConnection(file, 'writer');
+  try {
+    return compactIfMostlyFree(db, limits);
+  } finally {
+    db.close();
+  }
+}
 
 export function openStore(options: StoreOptions): Store {
   if (options.path === ':memory:' || options.path === '') {
@@ -36,8 +48,14 @@ export function openStore(options: StoreOptions): Store {
     maxPendingItems: options.maxPendingItems ?? DEFAULT_MAX_PENDING_ITEMS,
   };
   // Here, so that a file that is not ours, too new or damaged is refused by openStore itself, and the schema is
-  // current before the write side and the readers open it.
-  openConnection(options.path, 'writer', { verify: true }).close();
+  // current (and a mostly empty file compacted) before the write side and the readers open it.
+  const first = openConnection(options.path, 'writer', { verify: true });
+  let compacted: Compaction | undefined;
+  try {
+    if (options.compactAtOpen !== false) compacted = compactIfMostlyFree(first, options.compactAtOpen ?? DEFAULT_COMPACT_LIMITS);
+  } finally {
+    first.close();
+  }
   const writeSide = options.writerThread ? startWriterThread(options.path, writeOptions) : openWriteSide(options.path, writeOptions);
   const readerDb = openConnection(options.path, 'reader');
   registerSearchFunctions(readerDb);
@@ -80,6 +98,7 @@ export function openStore(options: StoreOptions): Store {
     overloaded: writeSide.overloaded,
     reader,
     path: options.path,
+    compacted,
     connectWriter: () => writeSide.connect(),
     onCommit: writeSide.onCommit,
     recordTraceAnalyses: writeSide.recordTraceAnalyses,

@@ -6,6 +6,7 @@ import type { RetentionLimits } from '../../common/retention';
 import type { LogRecord, Resource, Span } from '../model';
 import type { ClusterHistoryRows, LinkKeys } from '../../common/cluster';
 import type { ClusterChange } from './cluster';
+import type { CompactLimits, Compaction } from './compact';
 import type { EncodedBatch } from './encode';
 import type { MessagePort } from 'node:worker_threads';
 
@@ -26,6 +27,11 @@ export interface StoreOptions {
    * and request decoding use two cores (`serve` and `import` do). Default false: all on this thread.
    */
   writerThread?: boolean;
+  /**
+   * Compact the file when it opens if its free pages pass these limits (store/compact.ts; default 64 MiB and a
+   * quarter of the file); false never does.
+   */
+  compactAtOpen?: CompactLimits | false;
 }
 
 export interface TraceSummary {
@@ -217,11 +223,12 @@ export interface Store extends StoreWrites {
   readonly reader: StoreReader;
   /** The database file. */
   readonly path: string;
+  /** What opening the store returned to the disk, if it compacted the file (StoreOptions.compactAtOpen). */
+  readonly compacted: Compaction | undefined;
   /** A port that serves the write side to another thread (store/writer-port.ts): live analysis' worker. */
   connectWriter(): MessagePort;
 }
 
-/** A trace waiting for its analysis. */
 /** A log record's row as the reads select it (reads.ts LOG_COLUMNS). */
 export interface LogRecordRow {
   id: bigint;
@@ -250,6 +257,7 @@ export interface BatchRows {
 /** A trace of an analyzed batch: enough to read its rows. */
 export type BatchTrace = Pick<DueTrace, 'key' | 'traceId'>;
 
+/** A trace waiting for its analysis. */
 export interface DueTrace {
   key: number;
   traceId: string;
