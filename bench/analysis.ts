@@ -32,8 +32,11 @@ export interface AnalysisBenchResult {
   held: { spans: number; spanIds: number; traces: number };
 }
 
-/** `serve` in a child process from a bundle (bench/analysis-serve.ts and the workers), as the desktop app runs it. */
-export async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
+/**
+ * `serve` in a child process from a bundle (bench/analysis-serve.ts and the workers), as the desktop app runs it.
+ * BENCH_NODE_ARGS adds node flags to the child (e.g. `--cpu-prof --cpu-prof-dir=DIR`, which profiles every thread).
+ */
+async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
   for (const [entry, file] of [
     ['bench/analysis-serve.ts', 'analysis-serve.cjs'],
     ['collector/store/writer-worker.ts', 'writer-worker.cjs'],
@@ -115,7 +118,8 @@ export async function benchAnalysis(millions = 5): Promise<AnalysisBenchResult> 
     const serve = await runServe(file, path.join(dir, 'bundle'));
     console.log(
       `serve drained ${serve.traces} traces in ${serve.drainSeconds.toFixed(1)} s (${Math.round(serve.traces / serve.drainSeconds)} traces/s); ` +
-        `peak RSS ${(serve.peakRssBytes / 1e6).toFixed(0)} MB, ${serve.rssAtBytes ? `${(serve.rssAtBytes / 1e6).toFixed(0)} MB` : 'n/a'} after ${RSS_AT / 1000}k traces`,
+        `peak RSS ${(serve.peakRssBytes / 1e6).toFixed(0)} MB (after ${Math.round(serve.peakAtTraces / 1000)}k traces), ` +
+        `${serve.rssAtBytes ? `${(serve.rssAtBytes / 1e6).toFixed(0)} MB` : 'n/a'} after ${RSS_AT / 1000}k traces; ${serve.cpuSeconds.toFixed(0)} CPU-s`,
     );
     const engine = await engineAlone(path.join(dir, 'engine.db'), ENGINE_TRACES);
     // realistic-spans: 8 spans a trace; the windows judge what was fed, so spans of span time per second of their work
