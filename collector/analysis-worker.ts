@@ -3,22 +3,13 @@
 // from the thread that started it. What each batch brings to the windows (facts of its new spans and records)
 // goes to the window worker with up to when windows may be judged; it runs at most MAX_BATCHES_AHEAD batches
 // ahead of the windows.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { DEFAULT_BATCH, DEFAULT_SETTLE_MS, TraceStage } from './analysis-engine';
-import { RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisMessage, type AnalysisRequest, type AnalysisWorkerData, type WindowCall } from './live-analysis';
-import { analysisReader } from './store/analysis-reads';
-import { openConnection } from './store/connection';
-import { registerSearchFunctions } from './store/search';
-import { portClient, writerClient } from './store/writer-port';
-import { lowerThreadPriority } from './workers';
+import { analysisThread, RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisRequest, type AnalysisWorkerData, type WindowCall } from './live-analysis';
+import { portClient } from './store/writer-port';
 
 const data = workerData as AnalysisWorkerData;
-const port = parentPort!;
-const post = (m: AnalysisMessage) => port.postMessage(m);
-const db = openConnection(data.file, 'reader');
-registerSearchFunctions(db);
-const writer = writerClient(data.writer);
-const reader = analysisReader(db);
+const { port, post, db, reader, writer } = analysisThread(data);
 const stage = new TraceStage({ reader, recordTraceAnalyses: (results) => writer.call({ op: 'recordTraceAnalyses', results }) }, data.options);
 const windows = portClient<WindowCall>(data.windows);
 const batch = data.options.batch ?? DEFAULT_BATCH;
@@ -79,7 +70,6 @@ const oneAtATime = (run: () => Promise<number>): Promise<number> => (running = r
 const INGESTING_SHARE = 0.1;
 const INGEST_QUIET_MS = 1000;
 let ingestAt = 0;
-lowerThreadPriority();
 
 let stopping = false;
 let timer: NodeJS.Timeout | undefined;

@@ -4,12 +4,16 @@
 // neither waits for the receivers nor holds them up, and a backlog drains on both cores. A parent that arrives
 // a few seconds late is never reported missing, and a span that arrives after analysis re-opens its trace.
 // The engine (analysis-engine.ts) says how traces and windows are taken, and what bounds its memory.
-import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
+import { MessageChannel, parentPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { paceText } from '../common/text';
 import { ANALYSIS_BACKLOG_SHOWN } from '../common/wire';
 import { AnalysisEngine, type EngineOptions, type FedBatch } from './analysis-engine';
 import type { Store } from './store/types';
-import { startWorker } from './workers';
+import { analysisReader } from './store/analysis-reads';
+import { openConnection } from './store/connection';
+import { registerSearchFunctions } from './store/search';
+import { writerClient } from './store/writer-port';
+import { lowerThreadPriority, startWorker } from './workers';
 
 export { DEFAULT_SETTLE_MS, DEFAULT_WINDOW_MS } from './analysis-engine';
 
@@ -90,6 +94,18 @@ export interface WindowWorkerData {
   /** From the analysis worker. */
   traces: MessagePort;
   options: LiveAnalysisOptions;
+}
+
+/**
+ * What each analysis thread starts with (in the worker): the port to the thread that started it, a read
+ * connection of its own and its port to the writer; the thread runs at the lowest priority the system allows.
+ */
+export function analysisThread(data: { file: string; writer: MessagePort }) {
+  const port = parentPort!;
+  const db = openConnection(data.file, 'reader');
+  registerSearchFunctions(db);
+  lowerThreadPriority();
+  return { port, post: (m: AnalysisMessage) => port.postMessage(m), db, reader: analysisReader(db), writer: writerClient(data.writer) };
 }
 
 /** The analysis worker to the window worker: a batch it analyzed, or only the time; windows are judged up to `settledNs`. */

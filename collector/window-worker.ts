@@ -2,29 +2,17 @@
 // read connection and writer port of its own. The analysis worker sends it what each batch it analyzed brings
 // to the windows (facts built from the rows it decoded) and up to when windows may be judged; a request is
 // answered once the windows it made due are recorded, and requests are served one at a time, in order.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { WindowStage } from './analysis-engine';
-import type { AnalysisMessage, WindowCall, WindowWorkerData } from './live-analysis';
-import { analysisReader } from './store/analysis-reads';
-import { openConnection } from './store/connection';
-import { registerSearchFunctions } from './store/search';
-import { replyWhenDone, writerClient } from './store/writer-port';
-import { lowerThreadPriority } from './workers';
+import { analysisThread, type WindowCall, type WindowWorkerData } from './live-analysis';
+import { replyWhenDone } from './store/writer-port';
 
 const data = workerData as WindowWorkerData;
-const port = parentPort!;
-const post = (m: AnalysisMessage) => port.postMessage(m);
-const db = openConnection(data.file, 'reader');
-registerSearchFunctions(db);
-const writer = writerClient(data.writer);
+const { port, post, db, reader, writer } = analysisThread(data);
 const stage = new WindowStage(
-  {
-    reader: analysisReader(db),
-    recordWindowAnalysis: (windowId, observations, stitches) => writer.call({ op: 'recordWindowAnalysis', windowId, observations, stitches }),
-  },
+  { reader, recordWindowAnalysis: (windowId, observations, stitches) => writer.call({ op: 'recordWindowAnalysis', windowId, observations, stitches }) },
   data.options,
 );
-lowerThreadPriority();
 
 const run = async (request: WindowCall): Promise<number> => {
   if (request.op === 'feed') stage.feed(request.batch);
