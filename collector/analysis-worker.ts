@@ -51,7 +51,11 @@ const step = async (wait: boolean): Promise<number> => {
   const traces = analyzed?.traces ?? 0;
   if (traces > 0) {
     done.push({ atMs: Date.now(), traces });
-    post({ kind: 'changed' });
+    // once its results are recorded (the next batch is analyzed meanwhile); a failure surfaces in the next step
+    stage.recorded().then(
+      () => post({ kind: 'changed' }),
+      () => undefined,
+    );
   }
   sendToWindows(analyzed ? { op: 'feed', batch: analyzed.fed, settledNs: stage.settledNs() } : { op: 'advance', settledNs: stage.settledNs() });
   if (wait) await stage.recorded();

@@ -202,6 +202,25 @@ describe('ready-but-failing', () => {
     expect(found[0].evidence.pValue as number).toBeLessThan(1e-4);
   });
 
+  it('gives the same from tallies merged batch by batch (as serve tallies in one thread and judges in another)', () => {
+    const w = workload([30, 1, 0]);
+    const merged = new ReadyButFailing(10_000);
+    const whole = new ReadyButFailing(10_000);
+    for (let i = 0; i < w.traces.length; i += 7) {
+      const batch = new ReadyButFailing(10_000);
+      for (const t of w.traces.slice(i, i + 7)) {
+        batch.add(t, w.history);
+        whole.add(t, w.history);
+      }
+      // as the window worker receives it: cloned
+      merged.merge(structuredClone(batch.tally()));
+    }
+    const all = { fromMs: -Infinity, toMs: Infinity };
+    const found = merged.evaluate(w.history, all);
+    expect(found).toHaveLength(30);
+    expect(found).toEqual(whole.evaluate(w.history, all));
+  });
+
   it('stays silent when the whole workload fails, when a pod fails only half, with too few spans, and does not count spans while the pod was not Ready', () => {
     expect(evaluate(workload([30, 28, 31]))).toEqual([]);
     expect(evaluate(workload([20, 1, 0]))).toEqual([]);
