@@ -12,7 +12,7 @@ import { ListenError } from './net';
 import { defaultDbPath } from './paths';
 import { startCollector } from './collector';
 import { refusalLine, refusalTotalsLine } from './receivers/refusals';
-import { compactStore, damagedDatabase, openStore, type Compaction } from './store';
+import { compactStore, damagedDatabase, DEFAULT_COMPACT_LIMITS, openStore, type CompactLimits, type Compaction } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
 /** The database this run opened, for messages about it. */
 let openedDb: string | undefined;
 
-function openDb(dbPath: string, options: { writerThread?: boolean; maxBytes?: number; maxAgeMs?: number } = {}): Store {
+function openDb(dbPath: string, options: { writerThread?: boolean; maxBytes?: number; maxAgeMs?: number; compactAtOpen?: CompactLimits } = {}): Store {
   openedDb = dbPath;
   return openStore({ path: dbPath, ...options });
 }
@@ -205,6 +205,7 @@ async function serve(args: string[]): Promise<number> {
     retention,
     ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir },
     cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
+    onCompacting: (free, file) => process.stderr.write(`${compactingLine(free, file)}\n`),
   });
   const out = process.stdout;
   if (collector.store.compacted) out.write(`${compactionLine(collector.store.compacted)}\n`);
@@ -315,7 +316,8 @@ async function importCommand(args: string[]): Promise<number> {
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const retention = retentionFlags(values);
   const dbPath = values.db ?? defaultDbPath();
-  const store = openDb(dbPath, { writerThread: true, ...retention });
+  const onStart = (free: number, file: number) => process.stderr.write(`${compactingLine(free, file)}\n`);
+  const store = openDb(dbPath, { writerThread: true, ...retention, compactAtOpen: { ...DEFAULT_COMPACT_LIMITS, onStart } });
   if (store.compacted) process.stdout.write(`${compactionLine(store.compacted)}\n`);
   let trimmed: boolean;
   try {
@@ -340,9 +342,14 @@ async function importCommand(args: string[]): Promise<number> {
     await store.close();
   }
   // what retention freed goes back to the disk now rather than at the next open
-  const compacted = trimmed ? compactStore(dbPath) : undefined;
+  const compacted = trimmed ? compactStore(dbPath, { ...DEFAULT_COMPACT_LIMITS, onStart }) : undefined;
   if (compacted) process.stdout.write(`${compactionLine(compacted)}\n`);
   return EXIT_OK;
+}
+
+/** Said before a compaction, which holds up what follows. */
+function compactingLine(freeBytes: number, fileBytes: number): string {
+  return `Compacting the database: ${formatSize(freeBytes)} of its ${formatSize(fileBytes)} are pages retention freed…`;
 }
 
 /** What compacting the database returned to the disk. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { openStore } from './store';
+import { DEFAULT_COMPACT_LIMITS, openStore } from './store';
 import type { Store } from './store/types';
 import { InflightBudget, IngestCounters, type IngestSink } from './receivers/ingest';
 import { RefusalWatch } from './receivers/refusals';
@@ -25,6 +25,8 @@ export interface CollectorOptions {
   refusalQuietMs?: number;
   corsOrigins?: string[];
   retention?: { maxBytes?: number; maxAgeMs?: number };
+  /** Told when the store is compacted as it opens, before the rewrite (store/compact.ts), so a terminal can say so. */
+  onCompacting?: (freeBytes: number, fileBytes: number) => void;
   /** How long a trace must be quiet before it is analyzed (default 10 s). */
   settleMs?: number;
   /** Length of the windows live cross-trace analysis runs over (default 10 s). */
@@ -65,7 +67,13 @@ export interface RunningCollector {
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const settingsDir = path.dirname(options.dbPath);
   // the limits set in the UI last time, unless serve's flags say otherwise
-  const store = openStore({ path: options.dbPath, ...loadRetentionSetting(settingsDir), ...options.retention, writerThread: true });
+  const store = openStore({
+    path: options.dbPath,
+    ...loadRetentionSetting(settingsDir),
+    ...options.retention,
+    writerThread: true,
+    compactAtOpen: { ...DEFAULT_COMPACT_LIMITS, onStart: options.onCompacting },
+  });
   const counters = new IngestCounters();
   const refusals = new RefusalWatch(counters, { quietMs: options.refusalQuietMs });
   const budget = new InflightBudget(options.maxInflightBytes);

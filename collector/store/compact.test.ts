@@ -49,9 +49,13 @@ describe('compaction at open', () => {
     expect(before.spans).toBeGreaterThan(100);
     expect(before.spans).toBeLessThan(3000);
 
-    const store = openStore({ path: before.file, compactAtOpen: SMALL });
+    let told: [free: number, file: number] | undefined;
+    const store = openStore({ path: before.file, compactAtOpen: { ...SMALL, onStart: (free, file) => (told = [free, file]) } });
     const compacted = store.compacted;
     expect(compacted).toBeDefined();
+    // told first, with what is free (most of the file) and the file's size
+    expect(told?.[1]).toBe(before.bytes);
+    expect(told![0]).toBeGreaterThan(before.bytes / 2);
     expect(compacted!.beforeBytes).toBe(before.bytes);
     expect(compacted!.afterBytes).toBeLessThan(before.bytes / 2);
     expect(statSync(before.file).size).toBe(compacted!.afterBytes);

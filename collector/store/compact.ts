@@ -10,6 +10,8 @@ export interface CompactLimits {
   minFreeBytes: number;
   /** ...and at least this share of the file. */
   minFreeShare: number;
+  /** Told before the rewrite starts, which blocks this thread (about a second per 100 MB kept). */
+  onStart?: (freeBytes: number, fileBytes: number) => void;
 }
 
 /** 64 MiB and a quarter of the file: below that, what new data reuses is not worth a rewrite. */
@@ -31,6 +33,7 @@ export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction |
   const beforeBytes = (db.pragma('page_count', { simple: true }) as number) * pageSize;
   const freeBytes = (db.pragma('freelist_count', { simple: true }) as number) * pageSize;
   if (freeBytes < limits.minFreeBytes || freeBytes < beforeBytes * limits.minFreeShare) return undefined;
+  limits.onStart?.(freeBytes, beforeBytes);
   const started = performance.now();
   try {
     db.exec('VACUUM');
