@@ -35,6 +35,10 @@ export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction |
   if (freeBytes < limits.minFreeBytes || freeBytes < beforeBytes * limits.minFreeShare) return undefined;
   limits.onStart?.(freeBytes, beforeBytes);
   const started = performance.now();
+  // VACUUM builds the new database in a temporary one first: in a file (the system's temp folder), not in memory,
+  // where the connections keep their temporary tables, or the rewrite would hold all that is kept in RAM
+  const tempStore = db.pragma('temp_store', { simple: true }) as number;
+  db.pragma('temp_store = FILE');
   try {
     db.exec('VACUUM');
     // in WAL mode the rewrite goes through the log; the file shrinks when it is checkpointed
@@ -42,6 +46,8 @@ export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction |
   } catch (e) {
     if ((e as { code?: string }).code === 'SQLITE_BUSY') return undefined;
     throw e;
+  } finally {
+    db.pragma(`temp_store = ${tempStore}`);
   }
   const afterBytes = (db.pragma('page_count', { simple: true }) as number) * pageSize;
   return { beforeBytes, afterBytes, ms: performance.now() - started };
