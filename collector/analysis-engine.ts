@@ -123,30 +123,33 @@ export class TraceStage {
     const raw = this.io.reader.batchRows(due);
     const byKey = new Map(due.map((d) => [d.key, d]));
     const results = new Map<number, TraceAnalysis>();
-    const fed: Omit<FedBatch, 'epochNs'> = { spans: [], logs: [], windows: [], ready: undefined };
+    const spanFacts: SpanFact[] = [];
+    const logFacts: LogFact[] = [];
     const windows = new Set<bigint>();
+    let ready: ReadyTally | undefined;
     // a trace at a time, so that only one trace's spans are alive (what a batch allocates dies young); with a
     // cluster's history, the batch's traces are judged against it together (one read), at the end
-    const clustered: { result: TraceAnalysis; trace: AssembledTrace; fresh: readonly Span[] }[] | undefined = this.cluster.active() ? [] : undefined;
+    const server = this.cluster.server();
+    const clustered: { result: TraceAnalysis; trace: AssembledTrace; fresh: readonly Span[] }[] = [];
     for (const [key, rows] of this.io.reader.decodeRows(due, raw)) {
       const { traceId, touches } = byKey.get(key)!;
       this.context.add(rows.spans);
       const fresh = this.fed.take(traceId, rows);
       const facts = (this.facts ??= new FactBuilder(rows.spans[0]?.startNs ?? (rows.logs[0]!.timeNs || rows.logs[0]!.observedNs), FACT_OPTIONS));
       for (const span of fresh.spans) {
-        fed.spans.push(facts.span(span));
+        spanFacts.push(facts.span(span));
         windows.add(windowOf(span.startNs, this.windowNs));
       }
-      for (const log of fresh.logs) fed.logs.push(facts.log(log, this.logIndex++));
+      for (const log of fresh.logs) logFacts.push(facts.log(log, this.logIndex++));
       const trace = rows.spans.length > 0 ? assembleTrace(rows.spans) : undefined;
       const result = { key, touches, observations: trace ? analyzeTrace(trace, this.context) : [] };
       results.set(key, result);
-      if (trace) clustered?.push({ result, trace, fresh: fresh.spans });
+      if (trace && server !== undefined) clustered.push({ result, trace, fresh: fresh.spans });
     }
-    if (clustered) {
-      const judged = this.cluster.judge(clustered.map((c) => c.trace), clustered.flatMap((c) => c.fresh));
+    if (server !== undefined) {
+      const judged = this.cluster.judge(server, clustered.map((c) => c.trace), clustered.flatMap((c) => c.fresh));
       for (const { result, trace } of clustered) result.observations = [...result.observations, ...(judged.observations.get(trace) ?? [])];
-      fed.ready = judged.ready;
+      ready = judged.ready;
     }
     for (const { key, touches } of due) if (!results.has(key)) results.set(key, { key, touches, observations: [] });
     const previous = this.recording;
@@ -157,8 +160,7 @@ export class TraceStage {
       .finally(() => due.forEach(({ key }) => this.recordingKeys.delete(key)));
     // the previous batch's failure, once
     await previous;
-    fed.windows = [...windows];
-    return { traces: due.length, fed: { ...fed, epochNs: this.facts?.epochNs ?? 0n } };
+    return { traces: due.length, fed: { epochNs: this.facts?.epochNs ?? 0n, spans: spanFacts, logs: logFacts, windows: [...windows], ready } };
   }
 
   /** Resolves once every batch analyzed is recorded (rejects if the last one failed). */
@@ -330,19 +332,20 @@ const READY_BUCKET_MS = 10_000;
 class ClusterJudge {
   constructor(private readonly reader: AnalysisReader) {}
 
-  /** Whether the store holds a cluster's history to judge against. */
-  active(): boolean {
-    return this.reader.clusters().length > 0;
+  /** The cluster (API server URL) whose history the store holds, last seen first; undefined: none to judge against. */
+  server(): string | undefined {
+    return this.reader.clusters()[0];
   }
 
   /**
-   * The per-trace cluster observations of each trace, judged against the history around their spans (read once),
-   * and ready-but-failing's tally of the spans new to the windows.
+   * The per-trace cluster observations of each trace, judged against the server's history around their spans
+   * (read once), and ready-but-failing's tally of the spans new to the windows.
    */
-  judge(traces: readonly AssembledTrace[], fresh: readonly Span[]): { observations: Map<AssembledTrace, Observation[]>; ready: ReadyTally | undefined } {
+  judge(server: string, traces: readonly AssembledTrace[], fresh: readonly Span[]): { observations: Map<AssembledTrace, Observation[]>; ready: ReadyTally | undefined } {
     const observations = new Map<AssembledTrace, Observation[]>();
-    const history = historyAround(this.reader, traces.flatMap((t) => t.spans));
-    if (!history) return { observations, ready: undefined };
+    const spans = traces.flatMap((t) => t.spans);
+    const history = spans.length > 0 ? new ClusterHistory(this.reader.clusterHistoryAround(server, linkKeysOfSpans(spans))) : undefined;
+    if (!history || history.size === 0) return { observations, ready: undefined };
     const logs = this.podLogs(history);
     for (const trace of traces) observations.set(trace, clusterObservations(trace, history, { logs }));
     const ready = new ReadyButFailing(READY_BUCKET_MS);
@@ -380,14 +383,6 @@ class ReadyWindows {
     const history = new ClusterHistory(this.reader.clusterHistoryAround(server, { uids: pods, names: [], addresses: [], containerIds: [] }));
     return this.readyButFailing.evaluate(history, { fromMs: fromMs - READY_LOOKBACK_MS, toMs, reportFromMs: fromMs });
   }
-}
-
-/** The history of the cluster last seen around these spans, or undefined when there is none. */
-function historyAround(reader: AnalysisReader, spans: readonly Span[]): ClusterHistory | undefined {
-  const [server] = reader.clusters();
-  if (server === undefined || spans.length === 0) return undefined;
-  const history = new ClusterHistory(reader.clusterHistoryAround(server, linkKeysOfSpans(spans)));
-  return history.size === 0 ? undefined : history;
 }
 
 /** The start of the window a span starting at `startNs` falls in. */

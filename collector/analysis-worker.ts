@@ -17,7 +17,8 @@ const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
 
 /**
  * Batches sent to the window worker and not yet judged, at most: its share of the work waits for it here. Judging
- * a window takes as long as analyzing several batches; with 2 ahead this thread waited a third of the time.
+ * a window takes as long as analyzing several batches; with 2 ahead this thread waited for it over a quarter of the
+ * time.
  * (A batch's facts are ~1 MB as sent.)
  */
 const MAX_BATCHES_AHEAD = 4;

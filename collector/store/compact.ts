@@ -10,7 +10,7 @@ export interface CompactLimits {
   minFreeBytes: number;
   /** ...and at least this share of the file. */
   minFreeShare: number;
-  /** Told before the rewrite starts, which blocks this thread (about a second per 100 MB kept). */
+  /** Told before the rewrite starts, which blocks this thread (1–2 s per 100 MB kept; measured: 176 MB in 2–3 s). */
   onStart?: (freeBytes: number, fileBytes: number) => void;
 }
 
@@ -26,7 +26,7 @@ export interface Compaction {
 /**
  * VACUUMs the database on the writer connection when its free pages pass both limits; returns what it did, or
  * undefined when there was nothing worth doing or another process holds the file (it then waits its turn: the
- * next open). Blocks the calling thread for the rewrite (about a second per 100 MB kept).
+ * next open). Blocks the calling thread for the rewrite (see CompactLimits.onStart).
  */
 export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction | undefined {
   const pageSize = db.pragma('page_size', { simple: true }) as number;
