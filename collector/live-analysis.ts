@@ -127,7 +127,7 @@ export type AnalysisMessage =
  * of its time (bench/analysis.ts on 1M spans, one pair of runs: 3,400 → 5,850 traces/s with 32 MB).
  */
 const TRACE_YOUNG_GENERATION_MB = 16;
-const TRACE_OLD_GENERATION_MB = 96;
+const TRACE_OLD_GENERATION_MB = 64;
 const WINDOW_YOUNG_GENERATION_MB = 32;
 const WINDOW_OLD_GENERATION_MB = 128;
 

@@ -9,7 +9,7 @@ import type { Observation } from '../../common/findings';
 import type { CrossTraceOptions } from './options';
 import { resolveOptions } from './options';
 import { TraceSet } from './trace-set';
-import type { LogFact, SpanFact } from './facts';
+import { Strings, unpackFacts, type PackedFacts } from './fact-wire';
 
 export interface LiveOptions extends CrossTraceOptions {
   /** How far back before a window data is kept to judge it (a queue's producers, a request's first trace). Default 5 minutes. */
@@ -70,33 +70,13 @@ export class LiveCrossTrace {
   }
 
   /**
-   * Takes facts built on another thread with a FactBuilder of `epochNs` and these options (the analysis worker
-   * builds them from the rows it decoded; the window worker only holds and judges them).
+   * Takes facts packed on another thread (the analysis worker builds them from the rows it decoded, with the default
+   * options; the window worker only holds and judges them).
    */
-  addFacts(epochNs: bigint, spans: SpanFact[], logs: LogFact[]): void {
-    if (spans.length + logs.length === 0) return;
-    this.set ??= new TraceSet(epochNs, this.options);
-    const shift = Number(epochNs - this.set.builder.epochNs);
-    // a message brings its own copy of every string: the many that repeat are kept once
-    const s = this.strings;
-    for (const f of spans) {
-      f.start += shift;
-      f.end += shift;
-      f.traceId = s.of(f.traceId);
-      f.service = s.of(f.service);
-      f.instance = s.of(f.instance);
-      f.clock = s.of(f.clock);
-      f.name = s.of(f.name);
-      f.address = s.of(f.address);
-      f.hostNames = s.list(f.hostNames);
-    }
-    for (const f of logs) {
-      f.time += shift;
-      f.traceId = s.of(f.traceId);
-      f.service = s.of(f.service);
-      f.instance = s.of(f.instance);
-      f.logger = s.of(f.logger);
-    }
+  addPacked(packed: PackedFacts): void {
+    if (packed.numbers.length === 0) return;
+    this.set ??= new TraceSet(packed.epochNs, this.options);
+    const { spans, logs } = unpackFacts(packed, this.set.builder.epochNs, this.strings);
     this.set.addFacts(spans, logs);
     this.trim();
   }
@@ -111,12 +91,21 @@ export class LiveCrossTrace {
    * forgets what ended before the window's lookback. Windows must not go back in time.
    */
   evaluate(range: WindowRange): CrossTraceResult {
+    return this.evaluateAll([range])[0];
+  }
+
+  /**
+   * The same for windows in ascending order, judged together (the detectors run once over them all, and what they
+   * find is told apart by its time): the data before the first one's lookback is forgotten first, so the later
+   * ones are judged with as much before them, or more.
+   */
+  evaluateAll(ranges: readonly WindowRange[]): CrossTraceResult[] {
     const set = this.set;
-    if (!set) return { observations: [], stitches: [] };
-    const from = Number(range.fromNs - set.builder.epochNs);
-    const to = Number(range.toNs - set.builder.epochNs);
+    if (!set || ranges.length === 0) return ranges.map(() => ({ observations: [], stitches: [] }));
+    const from = Number(ranges[0].fromNs - set.builder.epochNs);
+    const to = Number(ranges[ranges.length - 1].toNs - set.builder.epochNs);
     set.evictBefore(from - this.lookbackNs);
-    return within(analyzeCrossTrace(set, { from: from - this.marginNs, to: to + this.marginNs }), set, range);
+    return apart(analyzeCrossTrace(set, { from: from - this.marginNs, to: to + this.marginNs }), set, ranges);
   }
 }
 
@@ -128,9 +117,21 @@ export function analyzeWindow(traces: Iterable<readonly Span[]>, logs: Iterable<
 
 /** Keeps what is about the window: by the time of the span (or record) an occurrence or stitch is at. */
 function within(result: CrossTraceResult, set: TraceSet, range: WindowRange): CrossTraceResult {
-  const from = Number(range.fromNs - set.builder.epochNs);
-  const to = Number(range.toNs - set.builder.epochNs);
-  const inside = (t: number | undefined) => t !== undefined && t >= from && t < to;
+  return apart(result, set, [range])[0];
+}
+
+/**
+ * What is about each window (ascending, not overlapping): by the time of the span (or record) an occurrence or
+ * stitch is at; what describes a service over all the data held goes to every window.
+ */
+function apart(result: CrossTraceResult, set: TraceSet, ranges: readonly WindowRange[]): CrossTraceResult[] {
+  const bounds = ranges.map((r) => ({ from: Number(r.fromNs - set.builder.epochNs), to: Number(r.toNs - set.builder.epochNs) }));
+  const parts: CrossTraceResult[] = ranges.map(() => ({ observations: [], stitches: [] }));
+  const windowAt = (t: number | undefined): CrossTraceResult | undefined => {
+    if (t === undefined) return undefined;
+    const i = bounds.findIndex((b) => t < b.to);
+    return i >= 0 && t >= bounds[i].from ? parts[i] : undefined;
+  };
   let logTimes: Map<string, number> | undefined;
   // an occurrence in a trace that was not kept is known from its log records only
   const loggedAt = (traceId: string, spanId: string) => {
@@ -145,33 +146,10 @@ function within(result: CrossTraceResult, set: TraceSet, range: WindowRange): Cr
     if (log?.timeNs) return Number(BigInt(log.timeNs) - set.builder.epochNs);
     return set.span(o.at.traceId, o.at.spanId)?.start ?? loggedAt(o.at.traceId, o.at.spanId);
   };
-  return {
-    observations: result.observations.filter((o) => SERVICE_LEVEL.has(`${o.kind}/${o.subkind}`) || inside(timeOf(o))),
-    stitches: result.stitches.filter((s) => inside(set.span(s.to.traceId, s.to.spanId)?.start)),
-  };
-}
-
-/** One copy of each string (and list of strings) seen lately: at most MAX_STRINGS, then it starts again. */
-class Strings {
-  private static readonly MAX_STRINGS = 200_000;
-  private readonly seen = new Map<string, string>();
-  private readonly lists = new Map<string, readonly string[]>();
-
-  of(value: string): string {
-    const known = this.seen.get(value);
-    if (known !== undefined) return known;
-    if (this.seen.size >= Strings.MAX_STRINGS) this.seen.clear();
-    this.seen.set(value, value);
-    return value;
+  for (const o of result.observations) {
+    if (SERVICE_LEVEL.has(`${o.kind}/${o.subkind}`)) for (const part of parts) part.observations.push(o);
+    else windowAt(timeOf(o))?.observations.push(o);
   }
-
-  list(values: readonly string[]): readonly string[] {
-    const key = values.join('\u0000');
-    const known = this.lists.get(key);
-    if (known) return known;
-    if (this.lists.size >= 1000) this.lists.clear();
-    this.lists.set(key, values);
-    return values;
-  }
+  for (const s of result.stitches) windowAt(set.span(s.to.traceId, s.to.spanId)?.start)?.stitches.push(s);
+  return parts;
 }
-

@@ -26,13 +26,13 @@ interface TraceEntry {
 
 export class TraceSet {
   readonly builder: FactBuilder;
-  logs: LogFact[] = [];
+  readonly logs: LogFact[] = [];
   /** Spans without a parent, and spans by kind, in arrival order: what the detectors start from. */
-  roots: SpanFact[] = [];
-  byKind: SpanFact[][] = Object.values(SpanKind).map(() => []);
+  readonly roots: SpanFact[] = [];
+  readonly byKind: SpanFact[][] = Object.values(SpanKind).map(() => []);
   /** Spans and log records that carry request ids. */
-  spansWithRequestIds: SpanFact[] = [];
-  logsWithRequestIds: LogFact[] = [];
+  readonly spansWithRequestIds: SpanFact[] = [];
+  readonly logsWithRequestIds: LogFact[] = [];
   /** Traces none of whose spans is a root (partial traces, so far). */
   readonly rootless = new Set<string>();
   /** Services that sent spans. */
@@ -68,7 +68,7 @@ export class TraceSet {
     for (const log of logs) this.addLogFact(this.builder.log(log, this.logCount++));
   }
 
-  /** Facts built elsewhere on this set's epoch (see LiveCrossTrace.addFacts). */
+  /** Facts built elsewhere on this set's epoch (see LiveCrossTrace.addPacked). */
   addFacts(spans: readonly SpanFact[], logs: readonly LogFact[]): void {
     for (const fact of spans) this.add(fact);
     for (const fact of logs) this.addLogFact(fact);
@@ -95,20 +95,23 @@ export class TraceSet {
         }
       }
     }
+    // in place: lists of a full set are large enough to be allocated in the old generation, and a new copy of each
+    // at every window kept the window worker's garbage collector busy
     if (evicted) {
       const kept = (f: SpanFact) => this.traces.has(f.traceId);
-      this.roots = this.roots.filter(kept);
-      this.byKind = this.byKind.map((list) => list.filter(kept));
-      this.spansWithRequestIds = this.spansWithRequestIds.filter(kept);
+      keepOnly(this.roots, kept);
+      for (const list of this.byKind) keepOnly(list, kept);
+      keepOnly(this.spansWithRequestIds, kept);
       for (const traceId of this.rootless) if (!this.traces.has(traceId)) this.rootless.delete(traceId);
       for (const [instance, entry] of this.byInstance) {
-        entry.spans = entry.spans.filter(kept);
+        keepOnly(entry.spans, kept);
         if (entry.spans.length === 0) this.byInstance.delete(instance);
       }
     }
     if (this.logs.length > 0 && this.logs.some((l) => l.time < ns)) {
-      this.logs = this.logs.filter((l) => l.time >= ns);
-      this.logsWithRequestIds = this.logsWithRequestIds.filter((l) => l.time >= ns);
+      const kept = (l: LogFact) => l.time >= ns;
+      keepOnly(this.logs, kept);
+      keepOnly(this.logsWithRequestIds, kept);
     }
   }
 
@@ -217,4 +220,11 @@ export class TraceSet {
 
 function nameKey(service: string, name: string): string {
   return `${service}\u0000${name}`;
+}
+
+/** Removes from `list` what `keep` refuses, in place and in order. */
+function keepOnly<T>(list: T[], keep: (item: T) => boolean): void {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) if (keep(list[i])) list[kept++] = list[i];
+  list.length = kept;
 }
