@@ -29,7 +29,9 @@ export function firstPending(db: Db, quietMs: number): { startNs: bigint; due: b
   return row && { startNs: row[0], due: Number(row[1]) <= Date.now() - quietMs };
 }
 
-export const BATCH_SPANS_SQL = `SELECT ${SPAN_COLUMNS_READ}, s.id, s.trace_key FROM spans s WHERE s.trace_key IN (SELECT value FROM json_each(?)) ORDER BY s.trace_key, s.start_ns, s.id`;
+// by trace key only, as the index gives them: ordering by start as well sorted every row in a temporary b-tree (15 to
+// 40 % of the query), so each trace's few rows are put in start order by decodeRows
+export const BATCH_SPANS_SQL = `SELECT ${SPAN_COLUMNS_READ}, s.id, s.trace_key FROM spans s WHERE s.trace_key IN (SELECT value FROM json_each(?)) ORDER BY s.trace_key`;
 export const BATCH_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l JOIN trace_ids i ON i.trace_key = l.trace_key
   WHERE l.trace_key IN (SELECT value FROM json_each(?)) ORDER BY l.trace_key, l.at_ns, l.id`;
 
@@ -64,21 +66,33 @@ export function* decodeRows(db: Db, traces: readonly BatchTrace[], raw: BatchRow
     logRows.delete(key);
     return rows ? toLogs(db, rows, parts) : [];
   };
-  // ordered by trace key: the span's columns, then its row id and trace key
-  const spans = raw.spans;
+  // ordered by trace key: the span's columns, then its row id and trace key; a trace's spans by start, then row id
+  const spans = raw.spans as SpanRowWithKey[];
   for (let i = 0; i < spans.length; ) {
-    const key = Number(spans[i][19]);
+    const key = Number(spans[i][TRACE_KEY]);
     const traceId = ids.get(key)!;
+    let end = i + 1;
+    while (end < spans.length && Number(spans[end][TRACE_KEY]) === key) end++;
+    const ordered = spans.slice(i, end).sort(byStartThenId);
     const rows: TraceRows = { spans: [], spanIds: [], logs: [] };
-    for (; i < spans.length && Number(spans[i][19]) === key; i++) {
-      rows.spans.push(toSpan(traceId, spans[i], parts));
-      rows.spanIds.push(Number(spans[i][18]));
+    for (const row of ordered) {
+      rows.spans.push(toSpan(traceId, row, parts));
+      rows.spanIds.push(Number(row[ROW_ID]));
     }
+    i = end;
     rows.logs = logsOf(key);
     yield [key, rows];
   }
   for (const key of [...logRows.keys()]) yield [key, { spans: [], spanIds: [], logs: logsOf(key) }];
 }
+
+/** A row of BATCH_SPANS_SQL: the span's columns (SPAN_COLUMNS_READ, start at START), its row id and trace key. */
+type SpanRowWithKey = unknown[] & { [START]: bigint; [ROW_ID]: bigint; [TRACE_KEY]: bigint };
+const START = 6;
+const ROW_ID = 18;
+const TRACE_KEY = 19;
+const byStartThenId = (a: SpanRowWithKey, b: SpanRowWithKey): number =>
+  a[START] < b[START] ? -1 : a[START] > b[START] ? 1 : a[ROW_ID] < b[ROW_ID] ? -1 : a[ROW_ID] > b[ROW_ID] ? 1 : 0;
 
 export const WINDOW_LOGS_SQL = `SELECT ${LOG_COLUMNS} FROM logs l LEFT JOIN trace_ids i ON i.trace_key = l.trace_key
   WHERE l.at_ns >= ? AND l.at_ns < ? AND (l.trace_key IS NULL OR NOT EXISTS (SELECT 1 FROM traces t WHERE t.trace_key = l.trace_key))

@@ -107,6 +107,20 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       expect((await settled(10_000, 10))[2]).toBe(traceId(3));
     });
 
+    it('reads a batch of traces a trace at a time, each one’s spans by start time whatever order they arrived in', async () => {
+      const at = (n: number, ms: number) => span({ traceId: traceId(n), spanId: spanId(n * 100 + ms), startNs: BigInt(ms) * 1_000_000n, resource: resource('db') });
+      // exporters send spans as they end: children first, and a trace's spans over several batches
+      await store.write({ spans: [at(2, 30), at(1, 50), at(2, 10), at(1, 20)], logs: [] });
+      await store.write({ spans: [at(1, 5), at(2, 20), at(1, 20)], logs: [] });
+      const due = store.reader.dueTraces(0, 10);
+      const read = [...store.reader.decodeRows(due, store.reader.batchRows(due))];
+      const starts = Object.fromEntries(read.map(([key, rows]) => [due.find((d) => d.key === key)!.traceId, rows.spans.map((s) => Number(s.startNs / 1_000_000n))]));
+      expect(starts).toEqual({ [traceId(1)]: [5, 20, 20, 50], [traceId(2)]: [10, 20, 30] });
+      // the same start: in the order they were written
+      const [, one] = read.find(([key]) => key === due.find((d) => d.traceId === traceId(1))!.key)!;
+      expect(one.spanIds[1]).toBeLessThan(one.spanIds[2]);
+    });
+
     it('keeps pending traces across a restart until their analysis is recorded', async () => {
       await writeTrace(1);
       await writeTrace(2);

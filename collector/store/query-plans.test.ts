@@ -154,6 +154,7 @@ describe('hot reads use indexes', () => {
     expect(plan(FIRST_PENDING_SQL, [])).toMatch(/^SCAN analysis_pending USING INDEX analysis_pending_by_start$/);
     // a batch's spans and logs: one index lookup per trace
     expect(plan(BATCH_SPANS_SQL, ['[1,2]'])).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)/);
+    expect(plan(BATCH_SPANS_SQL, ['[1,2]'])).not.toMatch(/TEMP B-TREE/);
     expect(plan(BATCH_LOGS_SQL, ['[1,2]'])).toMatch(/SEARCH l USING INDEX logs_by_trace \(trace_key=\?\)/);
     expect(plan(COUNTS_BY_TRACE_SQL, [ids])).toMatch(/SEARCH c USING PRIMARY KEY \(trace_key=\?\)/);
     expect(plan(TRACE_STITCHES_SQL, [{ traceId: traceId(1) }])).toMatch(/INDEX stitches_by_from_trace \(from_trace_id=\?\)[\s\S]*INDEX stitches_by_to_trace \(to_trace_id=\?\)/);
