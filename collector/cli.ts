@@ -12,7 +12,7 @@ import { ListenError } from './net';
 import { defaultDbPath } from './paths';
 import { startCollector } from './collector';
 import { refusalLine, refusalTotalsLine } from './receivers/refusals';
-import { compactStore, damagedDatabase, DEFAULT_COMPACT_LIMITS, openStore, type CompactLimits, type Compaction } from './store';
+import { compactingLine, compactStore, damagedDatabase, DEFAULT_COMPACT_LIMITS, openStore, type CompactLimits, type Compaction } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
@@ -347,10 +347,6 @@ async function importCommand(args: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-/** Said before a compaction, which holds up what follows. */
-function compactingLine(freeBytes: number, fileBytes: number): string {
-  return `Compacting the database: ${formatSize(freeBytes)} of its ${formatSize(fileBytes)} are pages retention freed…`;
-}
 
 /** What compacting the database returned to the disk. */
 function compactionLine(c: Compaction): string {

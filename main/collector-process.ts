@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { loadClusterChoice } from '../collector/cluster';
 import { startCollector, type RunningCollector } from '../collector/collector';
+import { compactingLine } from '../collector/store';
 import type { CollectorCommand, CollectorLaunch, CollectorMessage } from './contract';
 
 const parentPort = (process as unknown as { parentPort: { postMessage(m: CollectorMessage): void; on(e: 'message', l: (e: { data: CollectorCommand }) => void): void } }).parentPort;
@@ -21,6 +22,7 @@ async function run(): Promise<void> {
       grpcPort: launch.grpcPort,
       httpPort: launch.httpPort,
       ui: { port: 0, rendererDir: launch.rendererDir },
+      onCompacting: (free, file) => send({ type: 'starting', message: compactingLine(free, file) }),
     });
   } catch (err) {
     send({ type: 'failed', message: (err as Error).message });

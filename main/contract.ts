@@ -4,6 +4,8 @@
 export type CollectorMessage =
   | { type: 'ready'; uiUrl: string; apiBaseUrl: string; apiToken: string; grpcPort: number; httpPort: number }
   | { type: 'failed'; message: string }
+  /** Before `ready`, when opening takes a while (the database is being compacted): what to show meanwhile. */
+  | { type: 'starting'; message: string }
   | { type: 'import-done'; file: string; spans: number; logs: number };
 
 /** Messages main sends to the collector utility process. */

@@ -27,6 +27,8 @@ const CSP = [
 ].join('; ');
 
 let window: BrowserWindow | undefined;
+/** Shown while the collector is not ready yet and says why (see showStarting). */
+let startingWindow: BrowserWindow | undefined;
 let collector: UtilityProcess | undefined;
 let connection: (ConnectionInfo & { uiUrl: string; grpcPort: number; httpPort: number }) | undefined;
 let tray: Tray | undefined;
@@ -99,7 +101,11 @@ function startCollectorProcess(): void {
 
 function onCollectorMessage(message: CollectorMessage): void {
   switch (message.type) {
+    case 'starting':
+      showStarting(message.message);
+      break;
     case 'ready':
+      startingWindow?.destroy();
       connection = message;
       if (window) void window.loadURL(message.uiUrl);
       else createWindow();
@@ -113,6 +119,33 @@ function onCollectorMessage(message: CollectorMessage): void {
       addRecent(message.file);
       break;
   }
+}
+
+/**
+ * A small window that says why the app is not there yet (the collector compacting the database before it opens
+ * it: a second or two per 100 MB kept); the main window replaces it once the collector is ready. A static page: no
+ * script, no preload, nothing it may navigate to.
+ */
+function showStarting(text: string): void {
+  if (window) return;
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const style = `body{margin:0;display:grid;place-items:center;height:100vh;font:14px system-ui,sans-serif;color:#1f2328;background:#f6f8fa}
+    div{max-width:440px;padding:16px}p{margin:8px 0 0}
+    @media (prefers-color-scheme:dark){body{color:#e6edf3;background:#0d1117}}`;
+  const page = `<!doctype html><meta charset="utf-8"><title>Hopscope</title><style>${style}</style><div><b>Hopscope is starting</b><p>${escaped}</p></div>`;
+  if (!startingWindow) {
+    startingWindow = new BrowserWindow({
+      width: 520,
+      height: 180,
+      resizable: false,
+      title: 'Hopscope',
+      webPreferences: { contextIsolation: true, sandbox: true, nodeIntegration: false, javascript: false, spellcheck: false },
+    });
+    startingWindow.on('closed', () => (startingWindow = undefined));
+    startingWindow.webContents.on('will-navigate', (event) => event.preventDefault());
+    startingWindow.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  }
+  void startingWindow.loadURL(`data:text/html;charset=utf-8,${encodeURIComponent(page)}`);
 }
 
 function send(command: CollectorCommand): void {

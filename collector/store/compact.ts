@@ -3,6 +3,7 @@
 // spell, keeps a file far larger than its data. auto_vacuum would return pages as they are freed, but its
 // pointer map cost 7 % of ingest (measured, session 6); so instead a store whose file is mostly free pages is
 // compacted when it is opened, before anything is received, and ingest never waits for it.
+import { formatSize } from '../../common/retention';
 import type { Db } from './connection';
 
 export interface CompactLimits {
@@ -51,4 +52,9 @@ export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction |
   }
   const afterBytes = (db.pragma('page_count', { simple: true }) as number) * pageSize;
   return { beforeBytes, afterBytes, ms: performance.now() - started };
+}
+
+/** Said before a compaction, which holds up what follows (serve, import, the desktop app's start). */
+export function compactingLine(freeBytes: number, fileBytes: number): string {
+  return `Compacting the database: ${formatSize(freeBytes)} of its ${formatSize(fileBytes)} are pages retention freed…`;
 }

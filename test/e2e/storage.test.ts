@@ -33,6 +33,8 @@ describe('storage settings', () => {
     const age = page.getByTestId('storage-age');
     expect(await size.inputValue()).toBe('1 GiB');
     expect(await age.inputValue()).toBe('7d');
+    // what a lower limit does to the file: its space is reused, and the file shrinks at the next start
+    expect(await dialog.textContent()).toContain('the file itself shrinks at the next start once a quarter of it or more is free');
 
     // Too little to keep anything, and an age without a unit: said under each field, and nothing can be saved.
     await size.fill('5MB');

@@ -91,7 +91,8 @@ function StorageDialog({ retention, close }: { retention: WireRetention; close: 
         </header>
         <p className="muted small">
           Hopscope keeps the newest telemetry within both limits; past them the oldest traces go first, with their logs and findings.
-          {removed > 0 ? ` Since start it removed ${formatCount(removed)} ${plural(removed, 'trace')}.` : ''}
+          {removed > 0 ? ` Since start it removed ${formatCount(removed)} ${plural(removed, 'trace')}.` : ''} New data reuses the space they
+          leave; the file itself shrinks at the next start once a quarter of it or more is free.
         </p>
         <label className={`field ${'error' in parsedSize ? 'invalid' : ''}`}>
           <span className="field-label">Keep at most</span>
