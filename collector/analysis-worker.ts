@@ -18,7 +18,7 @@ const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
 /**
  * Batches sent to the window worker and not yet judged, at most: its share of the work waits for it here. Judging
  * windows comes in bursts that take as long as analyzing several batches: with 4 ahead this thread waited for them a
- * third of its time (1M spans), with 16 an eighth. (A batch of 100 traces' facts is ~150 KB as sent.)
+ * third of its time (1M spans), with 16 a sixth. (A batch of 100 traces' facts is ~150 KB as sent.)
  */
 const MAX_BATCHES_AHEAD = 16;
 const ahead: Promise<number>[] = [];

@@ -123,13 +123,15 @@ export type AnalysisMessage =
  * live (measured: 400 MB of heap over ~70 MB live) unless told its limit. What each half keeps is capped
  * (analysis-engine.ts): the span-id map in the analysis worker, the cross-trace set in the window worker; each
  * old generation gets that and some headroom (draining 5M spans, at most 38 and 66 MB were live after a full
- * collection; the analysis worker drained as fast with 64 MB as with 96, in two pairs of 1M runs). The window
+ * collection). The analysis worker's must also hold one trace's spans while it is analyzed: a trace of 100,000
+ * spans (fixtures/wide-trace) ran it out of memory with 96 MB, and analysis stopped; with 128 MB it is analyzed (at
+ * 64 MB the 5M drain took 99–117 s, at 128 MB 113 and 118 s, peaks alike: 382–392 and 389 MB). The window
  * worker's young generation is larger: what it is fed lives until it is judged, and with 16 MB the scavenges that
  * copied it took most of the garbage collector's third of its time (bench/analysis.ts on 1M spans, one pair of
  * runs: 3,400 → 5,850 traces/s with 32 MB).
  */
 const TRACE_YOUNG_GENERATION_MB = 16;
-const TRACE_OLD_GENERATION_MB = 64;
+const TRACE_OLD_GENERATION_MB = 128;
 const WINDOW_YOUNG_GENERATION_MB = 32;
 const WINDOW_OLD_GENERATION_MB = 128;
 

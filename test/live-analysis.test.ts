@@ -8,6 +8,7 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { workerPool } from '../fixtures/async-hops';
+import { wideTrace } from '../fixtures/wide-trace';
 import { CLAIM_CONFIDENCE } from '../collector/analysis';
 import { startCollector, type RunningCollector } from '../collector/collector';
 import { exportWith, recordSpans } from './sdk';
@@ -83,6 +84,19 @@ describe('live analysis in serve', () => {
     await settle();
     expect(missingParentsOf('reopened')).toBe(0);
   }, 30_000);
+
+  it('analyzes a trace of 100,000 spans within the analysis worker’s heap, and goes on analyzing', async () => {
+    // (with its rows and its decoded spans alive at once, or a 64 MB old generation, the worker ran out of memory
+    // and analysis stopped for the rest of the run)
+    const wide = wideTrace({ spans: 100_000, fanout: 6, startNs: BigInt(Date.now() - 3_600_000) * 1_000_000n });
+    for (const batch of wide.batches) await collector.store.write({ spans: batch, logs: [] });
+    await settle();
+    expect(collector.analysis.progress().due).toBe(0);
+    const { child } = await parentAndChild('after-wide');
+    await send([child]);
+    await settle();
+    expect(missingParentsOf('after-wide')).toBe(1);
+  }, 90_000);
 });
 
 describe('live cross-trace analysis in serve', () => {

@@ -16,7 +16,7 @@ export interface PackedFacts {
 const SPAN = 0;
 const LOG = 1;
 
-// A span's flags word.
+// Bits of a span's booleans and of which optional parts follow it.
 const DUPLICATE = 1;
 const ERROR = 2;
 const DB = 4;

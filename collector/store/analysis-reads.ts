@@ -45,6 +45,7 @@ export function batchRows(db: Db, traces: readonly BatchTrace[]): BatchRows {
 /**
  * Those rows as spans and records, one trace at a time (by trace key; a trace with none stored is left out), so
  * that a batch's decoded spans need not all be alive at once. Resources and scopes are read on this connection.
+ * Uses `raw` up: its span rows are let go of as they are decoded.
  */
 export function* decodeRows(db: Db, traces: readonly BatchTrace[], raw: BatchRows): Generator<[number, TraceRows]> {
   if (traces.length === 0) return;
@@ -74,8 +75,12 @@ export function* decodeRows(db: Db, traces: readonly BatchTrace[], raw: BatchRow
     let end = i + 1;
     while (end < spans.length && Number(spans[end][TRACE_KEY]) === key) end++;
     const ordered = spans.slice(i, end).sort(byStartThenId);
+    // each row let go of once decoded: a trace of 100,000 spans would otherwise hold its rows and its spans at once
+    spans.fill(undefined as never, i, end);
     const rows: TraceRows = { spans: [], spanIds: [], logs: [] };
-    for (const row of ordered) {
+    for (let j = 0; j < ordered.length; j++) {
+      const row = ordered[j];
+      ordered[j] = undefined as never;
       rows.spans.push(toSpan(traceId, row, parts));
       rows.spanIds.push(Number(row[ROW_ID]));
     }
