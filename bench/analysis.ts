@@ -36,7 +36,7 @@ export interface AnalysisBenchResult {
  * `serve` in a child process from a bundle (bench/analysis-serve.ts and the workers), as the desktop app runs it.
  * BENCH_NODE_ARGS adds node flags to the child (e.g. `--cpu-prof --cpu-prof-dir=DIR`, which profiles every thread).
  */
-export async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
+async function runServe(db: string, bundleDir: string): Promise<ServeReport> {
   for (const [entry, file] of [
     ['bench/analysis-serve.ts', 'analysis-serve.cjs'],
     ['collector/store/writer-worker.ts', 'writer-worker.cjs'],

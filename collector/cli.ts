@@ -12,7 +12,7 @@ import { ListenError } from './net';
 import { defaultDbPath } from './paths';
 import { startCollector } from './collector';
 import { refusalLine, refusalTotalsLine } from './receivers/refusals';
-import { compactingLine, compactStore, damagedDatabase, DEFAULT_COMPACT_LIMITS, openStore, type CompactLimits, type Compaction } from './store';
+import { compactingLine, compactionLine, compactStore, damagedDatabase, DEFAULT_COMPACT_LIMITS, openStore, type CompactLimits } from './store';
 import type { Store } from './store/types';
 import { importFile } from './importers';
 import { exportOtlpJson } from './exporters';
@@ -205,7 +205,7 @@ async function serve(args: string[]): Promise<number> {
     retention,
     ui: { port: portFlag(values.ui, 4320, '--ui'), rendererDir },
     cluster: cluster && { ...cluster, settingsDir: path.dirname(dbPath) },
-    onCompacting: (free, file) => process.stderr.write(`${compactingLine(free, file)}\n`),
+    onCompacting: sayCompacting,
   });
   const out = process.stdout;
   if (collector.store.compacted) out.write(`${compactionLine(collector.store.compacted)}\n`);
@@ -316,8 +316,7 @@ async function importCommand(args: string[]): Promise<number> {
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const retention = retentionFlags(values);
   const dbPath = values.db ?? defaultDbPath();
-  const onStart = (free: number, file: number) => process.stderr.write(`${compactingLine(free, file)}\n`);
-  const store = openDb(dbPath, { writerThread: true, ...retention, compactAtOpen: { ...DEFAULT_COMPACT_LIMITS, onStart } });
+  const store = openDb(dbPath, { writerThread: true, ...retention, compactAtOpen: { ...DEFAULT_COMPACT_LIMITS, onStart: sayCompacting } });
   if (store.compacted) process.stdout.write(`${compactionLine(store.compacted)}\n`);
   let trimmed: boolean;
   try {
@@ -342,15 +341,14 @@ async function importCommand(args: string[]): Promise<number> {
     await store.close();
   }
   // what retention freed goes back to the disk now rather than at the next open
-  const compacted = trimmed ? compactStore(dbPath, { ...DEFAULT_COMPACT_LIMITS, onStart }) : undefined;
+  const compacted = trimmed ? compactStore(dbPath, { ...DEFAULT_COMPACT_LIMITS, onStart: sayCompacting }) : undefined;
   if (compacted) process.stdout.write(`${compactionLine(compacted)}\n`);
   return EXIT_OK;
 }
 
-
-/** What compacting the database returned to the disk. */
-function compactionLine(c: Compaction): string {
-  return `Compacted the database: ${formatSize(c.beforeBytes)} → ${formatSize(c.afterBytes)} (pages retention had freed, returned to the disk) in ${(c.ms / 1000).toFixed(1)} s`;
+/** Said on stderr before the database is compacted (which holds up what follows). */
+function sayCompacting(freeBytes: number, fileBytes: number): void {
+  process.stderr.write(`${compactingLine(freeBytes, fileBytes)}\n`);
 }
 
 /**

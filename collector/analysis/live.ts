@@ -112,12 +112,7 @@ export class LiveCrossTrace {
 /** The same over traces and logs read for the occasion (from the store: the window, its lookback, and after). */
 export function analyzeWindow(traces: Iterable<readonly Span[]>, logs: Iterable<LogRecord>, range: WindowRange, options: CrossTraceOptions = {}): CrossTraceResult {
   const set = TraceSet.of(traces, logs, resolveOptions(options));
-  return within(analyzeCrossTrace(set), set, range);
-}
-
-/** Keeps what is about the window: by the time of the span (or record) an occurrence or stitch is at. */
-function within(result: CrossTraceResult, set: TraceSet, range: WindowRange): CrossTraceResult {
-  return apart(result, set, [range])[0];
+  return apart(analyzeCrossTrace(set), set, [range])[0];
 }
 
 /**

@@ -58,3 +58,8 @@ export function compactIfMostlyFree(db: Db, limits: CompactLimits): Compaction |
 export function compactingLine(freeBytes: number, fileBytes: number): string {
   return `Compacting the database: ${formatSize(freeBytes)} of its ${formatSize(fileBytes)} are pages retention freed…`;
 }
+
+/** What compacting the database returned to the disk. */
+export function compactionLine(c: Compaction): string {
+  return `Compacted the database: ${formatSize(c.beforeBytes)} → ${formatSize(c.afterBytes)} (pages retention had freed, returned to the disk) in ${(c.ms / 1000).toFixed(1)} s`;
+}

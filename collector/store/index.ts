@@ -19,7 +19,7 @@ import { startWriterThread } from './writer-thread';
 
 export type * from './types';
 export type { CompactLimits, Compaction } from './compact';
-export { compactingLine, DEFAULT_COMPACT_LIMITS } from './compact';
+export { compactingLine, compactionLine, DEFAULT_COMPACT_LIMITS } from './compact';
 export { damagedDatabase } from './connection';
 export type { ClusterChange, ListedChange, ObjectChange } from './cluster';
 
