@@ -20,7 +20,7 @@ import { ReadyButFailing, type ReadyTally } from './analysis/ready-but-failing';
 import type { PodLogs } from './analysis/restart-during-trace';
 import type { AnalysisReader } from './store/analysis-reads';
 import type { Span } from './model';
-import type { Store, StoredLog, TraceAnalysis, TraceRows } from './store/types';
+import type { DueTrace, Store, StoredLog, TraceAnalysis, TraceRows } from './store/types';
 
 export const DEFAULT_SETTLE_MS = 10_000;
 export const DEFAULT_WINDOW_MS = 10_000;
@@ -55,6 +55,13 @@ export interface AnalysisIo {
   reader: AnalysisReader;
   recordTraceAnalyses: Store['recordTraceAnalyses'];
   recordWindowAnalysis: Store['recordWindowAnalysis'];
+  /**
+   * Told the traces whose rows a batch is about to read, and [] once their detectors have run (serve's analysis
+   * worker tells its parent, which has them analyzed one at a time if the thread dies meanwhile).
+   */
+  analyzing?(traces: readonly DueTrace[]): void;
+  /** Told of each trace set aside unanalyzed for having more than `maxTraceSpans` spans. */
+  setAside?(trace: DueTrace): void;
 }
 
 export interface EngineOptions {
@@ -67,6 +74,12 @@ export interface EngineOptions {
   batch?: number;
   /** Length of the windows the cross-trace detectors run over. Default 10 s. */
   windowMs?: number;
+  /**
+   * A trace of more spans than this is not read: it is recorded as analyzed with no findings of its own (its
+   * spans reach neither the span-id map nor the windows) and told to `setAside`. Serve's analysis worker, whose
+   * heap is bounded, sets it (live-analysis.ts MAX_LIVE_TRACE_SPANS); default none, as `import` analyzes all.
+   */
+  maxTraceSpans?: number;
 }
 
 /**
@@ -93,6 +106,7 @@ const nowNs = () => process.hrtime.bigint() - hrtimeOffset;
 export class TraceStage {
   private readonly settleMs: number;
   private readonly batch: number;
+  private readonly maxTraceSpans: number;
   private readonly lagNs: bigint;
   private readonly windowNs: bigint;
   // Bounded: serve runs for days; a parent in another trace is almost always close in time.
@@ -112,58 +126,73 @@ export class TraceStage {
   constructor(private readonly io: Omit<AnalysisIo, 'recordWindowAnalysis'>, options: EngineOptions = {}) {
     this.settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
     this.batch = options.batch ?? DEFAULT_BATCH;
+    this.maxTraceSpans = options.maxTraceSpans ?? Infinity;
     this.lagNs = BigInt(this.settleMs) * 1_000_000n + MARGIN_NS;
     this.windowNs = BigInt(options.windowMs ?? DEFAULT_WINDOW_MS) * 1_000_000n;
     this.cluster = new ClusterJudge(io.reader);
   }
 
   /**
-   * Analyzes one batch of due traces and hands its results to the writer; resolves to how many and what the windows
-   * are fed, or undefined when none is due. The next batches are analyzed while the writer records this one (at
-   * most RECORDING_AHEAD batches are on their way): `recorded()` resolves once every one is.
+   * Analyzes one batch of due traces (or these traces, taken whether due or not) and hands its results to the
+   * writer; resolves to how many were taken (those set aside too) and what the windows are fed, or undefined when
+   * none is due. The next batches are analyzed while the writer records this one (at most RECORDING_AHEAD batches
+   * are on their way): `recorded()` resolves once every one is.
    */
-  async analyzeBatch(): Promise<{ traces: number; fed: FedBatch } | undefined> {
+  async analyzeBatch(only?: readonly DueTrace[]): Promise<{ traces: number; fed: FedBatch } | undefined> {
     const dueNotRecording = () =>
       this.io.reader
         .dueTraces(this.settleMs, this.batch + this.recordingKeys.size)
         .filter((d) => !this.recordingKeys.has(d.key))
         .slice(0, this.batch);
-    let due = dueNotRecording();
-    if (due.length === 0 && this.recordingKeys.size > 0) {
+    let due = only ?? dueNotRecording();
+    if (due.length === 0 && this.recordingKeys.size > 0 && !only) {
       // all that is due is being recorded: it may have been re-opened meanwhile
       await this.recording.catch(() => undefined);
       due = dueNotRecording();
     }
     if (due.length === 0) return undefined;
-    const raw = this.io.reader.batchRows(due);
-    const byKey = new Map(due.map((d) => [d.key, d]));
     const results = new Map<number, TraceAnalysis>();
+    const read: DueTrace[] = [];
+    for (const d of due) {
+      if (d.spans <= this.maxTraceSpans) read.push(d);
+      else {
+        results.set(d.key, { key: d.key, touches: d.touches, observations: [] });
+        this.io.setAside?.(d);
+      }
+    }
     const windows = new Set<bigint>();
     let ready: ReadyTally | undefined;
-    // a trace at a time, so that only one trace's spans are alive (what a batch allocates dies young); with a
-    // cluster's history, the batch's traces are judged against it together (one read), at the end
-    const server = this.cluster.server();
-    const clustered: { result: TraceAnalysis; trace: AssembledTrace; fresh: readonly Span[] }[] = [];
-    for (const [key, rows] of this.io.reader.decodeRows(due, raw)) {
-      const { traceId, touches } = byKey.get(key)!;
-      this.context.add(rows.spans);
-      const fresh = this.fed.take(traceId, rows);
-      const { builder, packer } = (this.facts ??= this.factsFrom(rows));
-      // packed as they are built, so that each fact dies young
-      for (const span of fresh.spans) {
-        packer.span(builder.span(span));
-        windows.add(windowOf(span.startNs, this.windowNs));
+    if (read.length > 0) this.io.analyzing?.(read);
+    try {
+      const raw = this.io.reader.batchRows(read);
+      const byKey = new Map(read.map((d) => [d.key, d]));
+      // a trace at a time, so that only one trace's spans are alive (what a batch allocates dies young); with a
+      // cluster's history, the batch's traces are judged against it together (one read), at the end
+      const server = read.length > 0 ? this.cluster.server() : undefined;
+      const clustered: { result: TraceAnalysis; trace: AssembledTrace; fresh: readonly Span[] }[] = [];
+      for (const [key, rows] of this.io.reader.decodeRows(read, raw)) {
+        const { traceId, touches } = byKey.get(key)!;
+        this.context.add(rows.spans);
+        const fresh = this.fed.take(traceId, rows);
+        const { builder, packer } = (this.facts ??= this.factsFrom(rows));
+        // packed as they are built, so that each fact dies young
+        for (const span of fresh.spans) {
+          packer.span(builder.span(span));
+          windows.add(windowOf(span.startNs, this.windowNs));
+        }
+        for (const log of fresh.logs) packer.log(builder.log(log, this.logIndex++));
+        const trace = rows.spans.length > 0 ? assembleTrace(rows.spans) : undefined;
+        const result = { key, touches, observations: trace ? analyzeTrace(trace, this.context) : [] };
+        results.set(key, result);
+        if (trace && server !== undefined) clustered.push({ result, trace, fresh: fresh.spans });
       }
-      for (const log of fresh.logs) packer.log(builder.log(log, this.logIndex++));
-      const trace = rows.spans.length > 0 ? assembleTrace(rows.spans) : undefined;
-      const result = { key, touches, observations: trace ? analyzeTrace(trace, this.context) : [] };
-      results.set(key, result);
-      if (trace && server !== undefined) clustered.push({ result, trace, fresh: fresh.spans });
-    }
-    if (server !== undefined) {
-      const judged = this.cluster.judge(server, clustered.map((c) => c.trace), clustered.flatMap((c) => c.fresh));
-      for (const { result, trace } of clustered) result.observations = [...result.observations, ...(judged.observations.get(trace) ?? [])];
-      ready = judged.ready;
+      if (server !== undefined) {
+        const judged = this.cluster.judge(server, clustered.map((c) => c.trace), clustered.flatMap((c) => c.fresh));
+        for (const { result, trace } of clustered) result.observations = [...result.observations, ...(judged.observations.get(trace) ?? [])];
+        ready = judged.ready;
+      }
+    } finally {
+      if (read.length > 0) this.io.analyzing?.([]);
     }
     for (const { key, touches } of due) if (!results.has(key)) results.set(key, { key, touches, observations: [] });
     for (const { key } of due) this.recordingKeys.add(key);

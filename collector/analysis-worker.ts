@@ -2,15 +2,26 @@
 // TraceStage) over its own read connection and a port to the store's writer, driven by a timer and by requests
 // from the thread that started it. What each batch brings to the windows (facts of its new spans and records)
 // goes to the window worker with up to when windows may be judged; it runs at most MAX_BATCHES_AHEAD batches
-// ahead of the windows.
+// ahead of the windows. It tells its parent which traces each batch reads before it reads them, and of each trace
+// set aside unread as too large for its heap (AnalysisWorkerData.maxTraceSpans).
 import { workerData } from 'node:worker_threads';
 import { DEFAULT_BATCH, DEFAULT_SETTLE_MS, TraceStage } from './analysis-engine';
 import { analysisThread, RATE_WINDOW_MS, PROGRESS_EVERY_MS, type AnalysisRequest, type AnalysisWorkerData, type WindowCall } from './live-analysis';
 import { portClient } from './store/writer-port';
+import type { DueTrace } from './store/types';
 
 const data = workerData as AnalysisWorkerData;
 const { port, post, db, reader, writer } = analysisThread(data);
-const stage = new TraceStage({ reader, recordTraceAnalyses: (results) => writer.call({ op: 'recordTraceAnalyses', results }) }, data.options);
+const stage = new TraceStage(
+  {
+    reader,
+    recordTraceAnalyses: (results) => writer.call({ op: 'recordTraceAnalyses', results }),
+    // the parent learns what this thread was analyzing should it die of it (one message at each end of a batch)
+    analyzing: (traces) => post({ kind: 'analyzing', traces: [...traces] }),
+    setAside: (trace) => post({ kind: 'setAside', trace }),
+  },
+  { ...data.options, maxTraceSpans: data.maxTraceSpans },
+);
 const windows = portClient<WindowCall>(data.windows);
 const batch = data.options.batch ?? DEFAULT_BATCH;
 const settleMs = data.options.settleMs ?? DEFAULT_SETTLE_MS;
@@ -57,9 +68,23 @@ const tellProgress = () => {
   post({ kind: 'progress', progress: { due: dueNow(), perSecond: done.length ? (1000 * traces) / spanMs : 0 } });
 };
 
+/**
+ * The traces of the batch the last thread died analyzing (AnalysisWorkerData.alone): each is analyzed in a batch of
+ * its own before anything else, so that the parent can tell which one it dies of, should it die again.
+ */
+const alone = [...data.alone];
+/** The next of those still waiting, as a batch of one. */
+const nextAlone = (): DueTrace[] | undefined => {
+  for (let key = alone.shift(); key !== undefined; key = alone.shift()) {
+    const waiting = reader.pendingTraces([key]);
+    if (waiting.length > 0) return waiting;
+  }
+  return undefined;
+};
+
 /** One batch (if any is due), then the windows it makes due; with `wait`, resolves once they are recorded too. */
 const step = async (wait: boolean): Promise<number> => {
-  const analyzed = await stage.analyzeBatch();
+  const analyzed = await stage.analyzeBatch(nextAlone());
   const traces = analyzed?.traces ?? 0;
   if (traces > 0) {
     done.push({ atMs: Date.now(), traces });
@@ -99,7 +124,7 @@ const loop = (): void => {
     (n) => {
       const busyMs = performance.now() - started;
       const share = Date.now() - ingestAt < INGEST_QUIET_MS ? (busyMs * (1 - INGESTING_SHARE)) / INGESTING_SHARE : 0;
-      const waitMs = n >= batch ? share : Math.max(share, data.options.intervalMs ?? 500);
+      const waitMs = n >= batch || alone.length > 0 ? share : Math.max(share, data.options.intervalMs ?? 500);
       // (a timeout of 0 waits a millisecond: 8 % of the time between batches of 100; loop returns once stopping)
       if (stopping) return;
       if (waitMs > 0) timer = setTimeout(loop, waitMs);

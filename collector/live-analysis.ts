@@ -4,11 +4,17 @@
 // neither waits for the receivers nor holds them up, and a backlog drains on both cores. A parent that arrives
 // a few seconds late is never reported missing, and a span that arrives after analysis re-opens its trace.
 // The engine (analysis-engine.ts) says how traces and windows are taken, and what bounds its memory.
+//
+// A worker that dies (out of memory, an uncaught error) is said so on serve's terminal and both are started again,
+// after a pause that grows while they keep dying. A trace too large for the analysis worker's heap is set aside
+// unanalyzed (out of the waiting set, counted, and named once on the terminal), so that the restarted worker does
+// not die of it forever: one of more than MAX_LIVE_TRACE_SPANS spans is not read at all, and one the worker dies of
+// twice, the second time analyzing it alone, is not read again.
 import { MessageChannel, parentPort, type MessagePort, type Worker } from 'node:worker_threads';
-import { paceText } from '../common/text';
+import { paceText, plural } from '../common/text';
 import { ANALYSIS_BACKLOG_SHOWN } from '../common/wire';
 import { AnalysisEngine, type EngineOptions, type FedBatch } from './analysis-engine';
-import type { Store } from './store/types';
+import type { DueTrace, Store } from './store/types';
 import { analysisReader } from './store/analysis-reads';
 import { openConnection } from './store/connection';
 import { registerSearchFunctions } from './store/search';
@@ -17,12 +23,22 @@ import { lowerThreadPriority, startWorker } from './workers';
 
 export { DEFAULT_SETTLE_MS, DEFAULT_WINDOW_MS } from './analysis-engine';
 
-export interface LiveAnalysisOptions extends EngineOptions {
+export interface LiveAnalysisOptions extends Omit<EngineOptions, 'maxTraceSpans'> {
   /** How often due traces are looked for while none are waiting. Default 500 ms. */
   intervalMs?: number;
   /** No timer: nothing is analyzed unless `tick()` is called. */
   paused?: boolean;
+  /** Where a worker's death and a trace set aside are said, a line at a time. Default: stderr (serve's terminal). */
+  say?: (line: string) => void;
+  /**
+   * Tests only: limits below serve's (TRACE_OLD_GENERATION_MB, MAX_LIVE_TRACE_SPANS), so that a test can run the
+   * analysis worker out of memory with a modest trace, or have a trace set aside without writing 100,000 spans.
+   */
+  testLimits?: { traceOldGenerationMb?: number; maxTraceSpans?: number };
 }
+
+/** The options the worker threads are given (what can be cloned to them). */
+type ThreadOptions = Omit<LiveAnalysisOptions, 'say' | 'testLimits'>;
 
 /** What live analysis has yet to do: traces due (quiet for the settle time) and not analyzed, and its recent pace. */
 export interface AnalysisProgress {
@@ -30,6 +46,8 @@ export interface AnalysisProgress {
   due: number;
   /** Traces analyzed per second over the last RATE_WINDOW_MS (0 before any). */
   perSecond: number;
+  /** Traces set aside unanalyzed this run as too large for the analysis worker (absent: none). */
+  setAside?: number;
 }
 
 /** The terminal's line for a backlog. */
@@ -60,7 +78,7 @@ export function reportBacklog(progress: () => AnalysisProgress, write: (line: st
 }
 
 export interface LiveAnalysis {
-  /** Traces waiting and the pace, as the worker last told them (it tells every PROGRESS_EVERY_MS). */
+  /** Traces waiting and the pace, as the worker last told them (it tells every PROGRESS_EVERY_MS), and those set aside. */
   progress(): AnalysisProgress;
   /** Called after the worker recorded analysis results. */
   onChange(listener: () => void): () => void;
@@ -68,7 +86,7 @@ export interface LiveAnalysis {
   tick(): Promise<number>;
   /** Runs the cross-trace detectors now over every window that is due. Resolves to the windows recorded. */
   evaluateWindows(): Promise<number>;
-  /** Stops the worker once what it is doing is recorded. */
+  /** Stops the workers once what they are doing is recorded (or a restart under way, before it starts them). */
   stop(): Promise<void>;
 }
 
@@ -85,7 +103,11 @@ export interface AnalysisWorkerData {
   writer: MessagePort;
   /** To the window worker (WindowCall). */
   windows: MessagePort;
-  options: LiveAnalysisOptions;
+  options: ThreadOptions;
+  /** A trace of more spans is set aside unread (MAX_LIVE_TRACE_SPANS). */
+  maxTraceSpans: number;
+  /** Keys of the traces to analyze one per batch before anything else: the batch the last analysis worker died analyzing. */
+  alone: number[];
 }
 
 export interface WindowWorkerData {
@@ -93,7 +115,7 @@ export interface WindowWorkerData {
   writer: MessagePort;
   /** From the analysis worker. */
   traces: MessagePort;
-  options: LiveAnalysisOptions;
+  options: ThreadOptions;
 }
 
 /**
@@ -116,7 +138,11 @@ export type AnalysisMessage =
   | { kind: 'reply'; id: number; value: number }
   | { kind: 'error'; id: number; message: string }
   | { kind: 'changed' }
-  | { kind: 'progress'; progress: AnalysisProgress };
+  | { kind: 'progress'; progress: AnalysisProgress }
+  /** The traces whose rows the analysis worker is about to read, and [] once their detectors have run. */
+  | { kind: 'analyzing'; traces: DueTrace[] }
+  /** A trace the analysis worker set aside unread: more than AnalysisWorkerData.maxTraceSpans spans. */
+  | { kind: 'setAside'; trace: DueTrace };
 
 /**
  * The workers' heaps. What a batch allocates dies with it, and V8 lets garbage grow a heap far past what is
@@ -135,89 +161,223 @@ const TRACE_OLD_GENERATION_MB = 128;
 const WINDOW_YOUNG_GENERATION_MB = 32;
 const WINDOW_OLD_GENERATION_MB = 128;
 
-/** Starts serve's analysis workers over the store's file, each with a port to its writer, and a channel between them. */
+/**
+ * The most spans of a trace serve's analysis worker reads: the largest trace it is shown to analyze with
+ * TRACE_OLD_GENERATION_MB (fixtures/wide-trace, 100,000 spans, in test/live-analysis.test.ts; one of 150,000 ran it
+ * out of memory). A larger one is set aside unread; `hopscope analyze --db`, on the main thread without that
+ * limit, analyzes it (a store holding one of 150,001 spans: 5 s, its missing parent listed).
+ */
+export const MAX_LIVE_TRACE_SPANS = 100_000;
+
+/**
+ * A dead worker is started again after RESTART_FIRST_MS, twice as long at each death in a row up to RESTART_MAX_MS,
+ * so that workers that die at once do not take a core from ingest; a pair that ran HEALTHY_MS counts from the first.
+ */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
+const HEALTHY_MS = 60_000;
+
+/** One pair of worker threads, from start to death (or stop). */
+interface Threads {
+  worker: Worker;
+  windows: Worker;
+  startedAt: number;
+  /** Resolve once each thread has ended. */
+  workerExited: Promise<void>;
+  windowsExited: Promise<void>;
+  /** What the analysis worker last said it is analyzing ([] between batches). */
+  analyzing: DueTrace[];
+  /** Keys of the traces it was given to analyze alone and has not finished. */
+  alone: Set<number>;
+  /** The first error either thread reported; set as it reports it, acted on when it exits. */
+  error?: { name: string; err: Error };
+  dead: boolean;
+}
+
+/**
+ * Starts serve's analysis workers over the store's file, each with a port to its writer, and a channel between them;
+ * starts both again when either dies.
+ */
 export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {}): LiveAnalysis {
-  const channel = new MessageChannel();
-  const windowWriter = store.connectWriter();
-  const windows: Worker = startWorker(import.meta.url, 'window-worker', {
-    workerData: { file: store.path, writer: windowWriter, traces: channel.port2, options } satisfies WindowWorkerData,
-    transferList: [windowWriter, channel.port2],
-    resourceLimits: { maxYoungGenerationSizeMb: WINDOW_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WINDOW_OLD_GENERATION_MB },
-  });
-  const writer = store.connectWriter();
-  const worker: Worker = startWorker(import.meta.url, 'analysis-worker', {
-    workerData: { file: store.path, writer, windows: channel.port1, options } satisfies AnalysisWorkerData,
-    transferList: [writer, channel.port1],
-    resourceLimits: { maxYoungGenerationSizeMb: TRACE_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: TRACE_OLD_GENERATION_MB },
-  });
-  const workers = [worker, windows];
-  const unref = () => workers.forEach((w) => w.unref());
-  unref();
+  const { say = (line: string) => void process.stderr.write(`${line}\n`), testLimits, ...threadOptions } = options;
+  const maxTraceSpans = testLimits?.maxTraceSpans ?? MAX_LIVE_TRACE_SPANS;
   const listeners = new Set<() => void>();
   const waiting = new Map<number, { resolve(n: number): void; reject(e: Error): void }>();
   let progress: AnalysisProgress = { due: 0, perSecond: 0 };
+  /** Trace ids set aside this run (each is said once). */
+  const setAside = new Set<string>();
   let nextId = 1;
-  let failure: Error | undefined;
   let stopped: Promise<void> | undefined;
+  let restartDelayMs = RESTART_FIRST_MS;
+  /** While dead threads wait to be started again: what wakes the wait (stop), and what calls wait for. */
+  let restart: { timer?: NodeJS.Timeout; wake(): void; done: Promise<void> } | undefined;
+
+  const start = (alone: readonly number[]): Threads => {
+    const channel = new MessageChannel();
+    const windowWriter = store.connectWriter();
+    const windows: Worker = startWorker(import.meta.url, 'window-worker', {
+      workerData: { file: store.path, writer: windowWriter, traces: channel.port2, options: threadOptions } satisfies WindowWorkerData,
+      transferList: [windowWriter, channel.port2],
+      resourceLimits: { maxYoungGenerationSizeMb: WINDOW_YOUNG_GENERATION_MB, maxOldGenerationSizeMb: WINDOW_OLD_GENERATION_MB },
+    });
+    const writer = store.connectWriter();
+    const worker: Worker = startWorker(import.meta.url, 'analysis-worker', {
+      workerData: { file: store.path, writer, windows: channel.port1, options: threadOptions, maxTraceSpans, alone: [...alone] } satisfies AnalysisWorkerData,
+      transferList: [writer, channel.port1],
+      resourceLimits: {
+        maxYoungGenerationSizeMb: TRACE_YOUNG_GENERATION_MB,
+        maxOldGenerationSizeMb: testLimits?.traceOldGenerationMb ?? TRACE_OLD_GENERATION_MB,
+      },
+    });
+    const exit = (w: Worker) => new Promise<void>((resolve) => w.once('exit', () => resolve()));
+    const t: Threads = {
+      worker,
+      windows,
+      startedAt: Date.now(),
+      workerExited: exit(worker),
+      windowsExited: exit(windows),
+      analyzing: [],
+      alone: new Set(alone),
+      dead: false,
+    };
+    for (const [w, name] of [
+      [worker, 'analysis worker'],
+      [windows, 'window worker'],
+    ] as const) {
+      w.unref();
+      w.on('message', (m: AnalysisMessage) => {
+        if (m.kind === 'changed') for (const l of listeners) l();
+        else if (m.kind === 'progress') progress = m.progress;
+        else if (m.kind === 'reply') settle(m.id, { value: m.value });
+        else if (m.kind === 'error') settle(m.id, { error: new Error(m.message) });
+        else if (m.kind === 'setAside') tellSetAside(m.trace, `it has more than the ${maxTraceSpans.toLocaleString('en-US')} spans serve's analysis worker reads`);
+        else {
+          // a batch finished: its traces given to be analyzed alone are done
+          if (m.traces.length === 0) for (const d of t.analyzing) t.alone.delete(d.key);
+          t.analyzing = m.traces;
+        }
+      });
+      // The error comes before the exit; what the thread posted before it ended has been delivered by the exit.
+      w.on('error', (err) => void (t.error ??= { name, err }));
+      w.on('exit', (code) => {
+        // stopping, each thread ends as it is asked to (stop)
+        if (stopped && !t.error) return;
+        died(t, t.error ?? { name, err: new Error(`the ${name} exited (code ${code})`) });
+      });
+    }
+    return t;
+  };
 
   const settle = (id: number, outcome: { value: number } | { error: Error }) => {
     const w = waiting.get(id);
     if (!w) return;
     waiting.delete(id);
-    if (waiting.size === 0 && !stopped) unref();
+    if (waiting.size === 0 && !stopped && !threads.dead) [threads.worker, threads.windows].forEach((w) => w.unref());
     if ('error' in outcome) w.reject(outcome.error);
     else w.resolve(outcome.value);
   };
-  const fail = (err: Error) => {
-    failure ??= err;
-    for (const id of [...waiting.keys()]) settle(id, { error: failure });
+
+  /** Says, once per trace, that it is set aside and why, and what analyzes it. */
+  const tellSetAside = (trace: DueTrace, why: string) => {
+    if (setAside.has(trace.traceId)) return;
+    setAside.add(trace.traceId);
+    say(
+      `hopscope: trace ${trace.traceId} (${trace.spans.toLocaleString('en-US')} ${plural(trace.spans, 'span')}) is set aside, not analyzed live: ${why}. ` +
+        `To analyze it, run hopscope analyze --db ${store.path} (it analyzes the whole file without serve's memory limit, and prints what it finds).`,
+    );
   };
-  for (const [w, name] of [
-    [worker, 'analysis worker'],
-    [windows, 'window worker'],
-  ] as const) {
-    w.on('message', (m: AnalysisMessage) => {
-      if (m.kind === 'changed') for (const l of listeners) l();
-      else if (m.kind === 'progress') progress = m.progress;
-      else if (m.kind === 'reply') settle(m.id, { value: m.value });
-      else settle(m.id, { error: new Error(m.message) });
-    });
-    w.on('error', (err) => {
-      process.stderr.write(`hopscope: analysis stopped (${name}): ${err.message}\n`);
-      fail(err);
-    });
-    // one half cannot go on without the other; when stopping, the analysis worker ends first
-    w.on('exit', (code) => {
-      if (stopped) return;
-      fail(new Error(`the ${name} exited (code ${code})`));
-      for (const other of workers) if (other !== w) void other.terminate();
-    });
-  }
+
+  /**
+   * One thread of the pair ended. Unless stopping: the other is ended too, the traces of the batch the analysis worker
+   * died analyzing are given to the next one to analyze alone, or the one it died analyzing alone is set aside, and a
+   * new pair is started after the pause.
+   */
+  const died = (t: Threads, { name, err }: { name: string; err: Error }) => {
+    if (t.dead) return;
+    t.dead = true;
+    for (const id of [...waiting.keys()]) settle(id, { error: err });
+    void t.worker.terminate();
+    void t.windows.terminate();
+    if (stopped) {
+      say(`hopscope: live analysis stopped (${name}): ${err.message}`);
+      return;
+    }
+    const alone = [...t.alone];
+    let poisoned: DueTrace | undefined;
+    if (name === 'analysis worker' && t.analyzing.length > 0) {
+      if (t.analyzing.length === 1 && t.alone.has(t.analyzing[0].key)) poisoned = t.analyzing[0];
+      else alone.unshift(...t.analyzing.map((d) => d.key).filter((key) => !t.alone.has(key)));
+    }
+    const retried = alone.filter((key) => key !== poisoned?.key);
+    if (Date.now() - t.startedAt >= HEALTHY_MS) restartDelayMs = RESTART_FIRST_MS;
+    const delayMs = restartDelayMs;
+    restartDelayMs = Math.min(2 * restartDelayMs, RESTART_MAX_MS);
+    say(
+      `hopscope: live analysis stopped: the ${name} failed: ${err.message}. Starting both workers again in ${delayMs / 1000} s` +
+        (retried.length === 1 ? '; the trace it was analyzing goes first, alone.' : retried.length > 1 ? `; the ${retried.length} traces it was analyzing go first, one at a time.` : '.'),
+    );
+    let wake = () => undefined as void;
+    const slept = new Promise<void>((resolve) => (wake = resolve));
+    const timer = setTimeout(wake, delayMs);
+    // serve's servers keep the process alive; a call waiting for the restart refs it
+    timer.unref();
+    restart = {
+      timer,
+      wake,
+      done: (async () => {
+        await Promise.all([t.workerExited, t.windowsExited]);
+        if (poisoned) {
+          tellSetAside(poisoned, `the analysis worker died analyzing it twice, the second time alone (${err.message})`);
+          // recorded as analyzed with no findings of its own, unless it has been written to since
+          await store.recordTraceAnalyses([{ key: poisoned.key, touches: poisoned.touches, observations: [] }]).catch((e: unknown) => {
+            say(`hopscope: setting trace ${poisoned.traceId} aside failed: ${(e as Error).message}`);
+          });
+        }
+        await slept;
+        clearTimeout(timer);
+        if (!stopped) threads = start(retried);
+        restart = undefined;
+      })(),
+    };
+  };
+
+  let threads = start([]);
+
   // Ingest comes first: while the receivers commit, the worker analyzes a fraction of the time (analysis-worker.ts).
   let toldIngestAt = 0;
   const unsubscribe = store.onCommit((info) => {
-    if (info.spans + info.logs === 0 || Date.now() - toldIngestAt < INGEST_NOTICE_MS) return;
+    if (info.spans + info.logs === 0 || Date.now() - toldIngestAt < INGEST_NOTICE_MS || threads.dead) return;
     toldIngestAt = Date.now();
-    worker.postMessage({ op: 'ingesting' } satisfies AnalysisRequest);
+    threads.worker.postMessage({ op: 'ingesting' } satisfies AnalysisRequest);
   });
-  const call = (op: 'tick' | 'evaluateWindows' | 'stop', to = worker): Promise<number> => {
-    if (failure) return Promise.reject(failure);
+  /** Sends a request to a thread of this pair; it rejects if the pair dies first. */
+  const send = (t: Threads, op: 'tick' | 'evaluateWindows' | 'stop', to: Worker): Promise<number> => {
+    if (t.dead) return Promise.reject(t.error?.err ?? new Error('live analysis stopped'));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       waiting.set(id, { resolve, reject });
-      workers.forEach((w) => w.ref());
+      [t.worker, t.windows].forEach((w) => w.ref());
       to.postMessage({ id, op } satisfies AnalysisRequest);
     });
   };
-  /** Asks a worker to stop once what it is doing is recorded; resolves when its thread has ended. */
-  const stopWorker = async (w: Worker) => {
-    const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
-    await call('stop', w).catch(() => undefined);
+  /** A request to the analysis worker; while dead threads wait to be started again, it waits for the new ones. */
+  const call = async (op: 'tick' | 'evaluateWindows'): Promise<number> => {
+    for (;;) {
+      if (stopped) throw new Error('live analysis has stopped');
+      if (!threads.dead) return send(threads, op, threads.worker);
+      if (!restart) throw threads.error?.err ?? new Error('live analysis stopped');
+      restart.timer?.ref();
+      await restart.done;
+    }
+  };
+  /** Asks a worker to stop once what it is doing is recorded; resolves when its thread has ended (or the pair died). */
+  const stopWorker = async (t: Threads, w: Worker, exited: Promise<void>) => {
+    await send(t, 'stop', w).catch(() => undefined);
     await exited;
   };
 
   return {
-    progress: () => progress,
+    progress: () => ({ ...progress, setAside: setAside.size }),
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
@@ -227,12 +387,15 @@ export function startLiveAnalysis(store: Store, options: LiveAnalysisOptions = {
     stop: () =>
       (stopped ??= (async () => {
         unsubscribe();
-        if (failure) return;
+        // a restart waiting starts nothing now
+        restart?.wake();
+        await restart?.done;
         // held until the threads have ended, so that shutdown goes on to its end; the analysis worker first, as
-        // it waits for the windows it sent
-        workers.forEach((w) => w.ref());
-        await stopWorker(worker);
-        await stopWorker(windows);
+        // it waits for the windows it sent (should either die meanwhile, both are ended)
+        const t = threads;
+        if (!t.dead) [t.worker, t.windows].forEach((w) => w.ref());
+        await stopWorker(t, t.worker, t.workerExited);
+        await stopWorker(t, t.windows, t.windowsExited);
       })()),
   };
 }

@@ -14,3 +14,16 @@ export function formatWait(seconds: number): string {
 export function paceText(due: number, perSecond: number): string {
   return perSecond > 0 ? ` (${Math.round(perSecond)}/s, about ${formatWait(due / perSecond)} left)` : '';
 }
+
+/**
+ * Why traces set aside by live analysis have no findings, and what analyzes them (the UI's set-aside pill and
+ * findings notice); the terminal names each trace as it is set aside.
+ */
+export function setAsideText(n: number): string {
+  const one = n === 1;
+  return (
+    `${n.toLocaleString('en-US')} ${plural(n, 'trace')} ${one ? 'is' : 'are'} too large to analyze live (more spans than serve's analysis worker ` +
+    `holds, or ${one ? 'it' : 'they'} ran it out of memory): stored, but without findings of ${one ? 'its' : 'their'} own. hopscope serve names ` +
+    `each in its terminal; hopscope analyze --db with this database analyzes ${one ? 'it' : 'them'}.`
+  );
+}

@@ -316,6 +316,11 @@ export interface WireStats {
   retention?: WireRetention;
   /** Present while many traces wait for analysis (an import, a burst): findings are incomplete until it drains. */
   analysisBacklog?: WireAnalysisBacklog;
+  /**
+   * Traces serve set aside this run as too large to analyze live (present when there are any): their own findings
+   * are missing; serve's terminal names each, and `hopscope analyze --db` analyzes them.
+   */
+  analysisSetAside?: number;
 }
 
 /** Traces due for analysis at which the backlog is shown (terminal, UI): below it, analysis is a tick or two behind. */

@@ -92,6 +92,8 @@ describe('live analysis in serve', () => {
     for (const batch of wide.batches) await collector.store.write({ spans: batch, logs: [] });
     await settle();
     expect(collector.analysis.progress().due).toBe(0);
+    // analyzed, not set aside: it is at the limit (MAX_LIVE_TRACE_SPANS)
+    expect(collector.analysis.progress().setAside).toBe(0);
     const { child } = await parentAndChild('after-wide');
     await send([child]);
     await settle();

@@ -22,8 +22,8 @@ export type ImportFile = (path: string, onProgress: (p: ImportProgressSnapshot) 
 export interface AnalysisSource {
   findings(): { findings: Finding[]; stitches: Stitch[] };
   onChange?(listener: () => void): () => void;
-  /** Traces due for analysis and the pace (live analysis); absent where nothing analyzes as data arrives. */
-  progress?(): { due: number; perSecond: number };
+  /** Traces due for analysis and the pace (live analysis), and those set aside; absent where nothing analyzes as data arrives. */
+  progress?(): { due: number; perSecond: number; setAside?: number };
 }
 
 /** The OTLP receivers' counts of refused requests (stats), and when they change. */
@@ -70,6 +70,8 @@ export interface ApiContext {
   setRetention?: (limits: RetentionLimits) => Promise<RetentionReport>;
   /** The analysis backlog when it is large enough to show, read on the same timer. */
   analysisBacklog?: WireAnalysisBacklog;
+  /** Traces set aside as too large to analyze live, when there are any (same timer). */
+  analysisSetAside?: number;
 }
 
 /** Findings are costly to compute; keep them until the analysis says they changed. */

@@ -125,13 +125,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       })
       .catch((err: unknown) => console.error('hopscope: reading what retention removed failed', err));
   };
-  // The analysis backlog, shown while it is large; a count over an index, so on a timer rather than per event.
+  // The analysis backlog, shown while it is large, and the traces set aside as too large; a count over an index, so
+  // on a timer rather than per event.
   const refreshBacklog = () => {
     try {
       const p = options.analysis?.progress?.();
       const shown = p && p.due >= ANALYSIS_BACKLOG_SHOWN ? { due: p.due, perSecond: Math.round(p.perSecond * 10) / 10 } : undefined;
-      if (shown?.due === ctx.analysisBacklog?.due && shown?.perSecond === ctx.analysisBacklog?.perSecond) return;
+      const setAside = p?.setAside || undefined;
+      if (shown?.due === ctx.analysisBacklog?.due && shown?.perSecond === ctx.analysisBacklog?.perSecond && setAside === ctx.analysisSetAside) return;
       ctx.analysisBacklog = shown;
+      ctx.analysisSetAside = setAside;
       ctx.hub.broadcast('stats', storeStats(ctx));
     } catch (err) {
       console.error('hopscope: reading the analysis backlog failed', err);

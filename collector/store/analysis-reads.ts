@@ -7,15 +7,25 @@ import { clusterHistoryAround, clusters } from './cluster';
 import { analysisDue } from './findings';
 import type { BatchRows, BatchTrace, DueTrace, LogRecordRow, StoredLog, StoreReader, TraceRows } from './types';
 
-export const DUE_SQL = `SELECT p.trace_key, i.trace_id, p.touches, p.start_ns FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key
-  WHERE p.touched_ms <= ? ORDER BY p.start_ns LIMIT ?`;
+// the span count from traces (one primary-key lookup per trace taken): serve's analysis worker sets aside a trace
+// too large for its heap without reading it
+const DUE_COLUMNS = `p.trace_key, i.trace_id, p.touches, p.start_ns, coalesce(t.span_count, 0)
+  FROM analysis_pending p JOIN trace_ids i ON i.trace_key = p.trace_key LEFT JOIN traces t ON t.trace_key = p.trace_key`;
+export const DUE_SQL = `SELECT ${DUE_COLUMNS} WHERE p.touched_ms <= ? ORDER BY p.start_ns LIMIT ?`;
+export const PENDING_SQL = `SELECT ${DUE_COLUMNS} WHERE p.trace_key IN (SELECT value FROM json_each(?)) ORDER BY p.start_ns`;
+
+type DueRow = [bigint, string, bigint, bigint, bigint];
+const dueTrace = ([key, traceId, touches, startNs, spans]: DueRow): DueTrace => ({ key: Number(key), traceId, touches: Number(touches), startNs, spans: Number(spans) });
 
 /** Traces quiet for `quietMs` and not yet analyzed, earliest start first, at most `limit`. */
 export function dueTraces(db: Db, quietMs: number, limit: number): DueTrace[] {
-  return prepared<[number, number], [bigint, string, bigint, bigint]>(db, DUE_SQL)
-    .raw(true)
-    .all(Date.now() - quietMs, limit)
-    .map(([key, traceId, touches, startNs]) => ({ key: Number(key), traceId, touches: Number(touches), startNs }));
+  return prepared<[number, number], DueRow>(db, DUE_SQL).raw(true).all(Date.now() - quietMs, limit).map(dueTrace);
+}
+
+/** Those of these traces that wait for analysis, whether due or not, earliest start first. */
+export function pendingTraces(db: Db, keys: readonly number[]): DueTrace[] {
+  if (keys.length === 0) return [];
+  return prepared<[string], DueRow>(db, PENDING_SQL).raw(true).all(JSON.stringify(keys)).map(dueTrace);
 }
 
 export const FIRST_PENDING_SQL = `SELECT start_ns, touched_ms FROM analysis_pending ORDER BY start_ns LIMIT 1`;
@@ -114,13 +124,14 @@ export function windowLogs(db: Db, fromNs: bigint, toNs: bigint, limit: number):
 /** What live analysis reads of the store. */
 export type AnalysisReader = Pick<
   StoreReader,
-  'dueTraces' | 'firstPending' | 'batchRows' | 'decodeRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'
+  'dueTraces' | 'pendingTraces' | 'firstPending' | 'batchRows' | 'decodeRows' | 'windowLogs' | 'analysisDue' | 'searchLogs' | 'clusters' | 'clusterHistoryAround'
 >;
 
 /** Those reads on a connection: the store's reader, or the analysis worker's own. */
 export function analysisReader(db: Db): AnalysisReader {
   return {
     dueTraces: (quietMs, limit) => dueTraces(db, quietMs, limit),
+    pendingTraces: (keys) => pendingTraces(db, keys),
     firstPending: (quietMs) => firstPending(db, quietMs),
     batchRows: (traces) => batchRows(db, traces),
     decodeRows: (traces, raw) => decodeRows(db, traces, raw),

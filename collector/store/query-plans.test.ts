@@ -3,7 +3,7 @@ import type { LogQuery, TraceQuery } from './types';
 import { openConnection, type Db } from './connection';
 import { openStore } from './index';
 import { COUNTS_BY_TRACE_SQL, TRACE_STITCHES_SQL } from './findings';
-import { BATCH_LOGS_SQL, BATCH_SPANS_SQL, DUE_SQL, FIRST_PENDING_SQL } from './analysis-reads';
+import { BATCH_LOGS_SQL, BATCH_SPANS_SQL, DUE_SQL, FIRST_PENDING_SQL, PENDING_SQL } from './analysis-reads';
 import { SELECT_TRACES } from './ingest';
 import { registerSearchFunctions } from './search';
 import { logSearch, TRACE_LOGS_SQL, TRACE_OUTLINE_SQL, TRACE_SPANS_SQL, TRACE_SUMMARY_SQL, traceSearch } from './reads';
@@ -151,6 +151,10 @@ describe('hot reads use indexes', () => {
     // due traces in start order, never sorted: the walk stops after `limit` due ones
     expect(plan(DUE_SQL, [0, 10])).toMatch(/^SCAN p USING INDEX analysis_pending_by_start\nSEARCH i USING INTEGER PRIMARY KEY/);
     expect(plan(DUE_SQL, [0, 10])).not.toMatch(NO_SORT);
+    // with each one's span count (serve sets aside a trace too large without reading it): by primary key
+    expect(plan(DUE_SQL, [0, 10])).toMatch(/SEARCH t USING INTEGER PRIMARY KEY/);
+    // the traces a dead analysis worker was analyzing, taken again one at a time: by primary key
+    expect(plan(PENDING_SQL, ['[1,2]'])).toMatch(/SEARCH p USING INTEGER PRIMARY KEY/);
     expect(plan(FIRST_PENDING_SQL, [])).toMatch(/^SCAN analysis_pending USING INDEX analysis_pending_by_start$/);
     // a batch's spans and logs: one index lookup per trace
     expect(plan(BATCH_SPANS_SQL, ['[1,2]'])).toMatch(/SEARCH s USING INDEX spans_by_trace \(trace_key=\?\)/);

@@ -134,6 +134,8 @@ export interface StoreReader {
   analysisDue(quietMs: number): number;
   /** Traces quiet for `quietMs` and not yet analyzed, earliest start first (analysis-reads.ts). */
   dueTraces(quietMs: number, limit: number): DueTrace[];
+  /** Those of these traces that wait for analysis, due or not, earliest start first. */
+  pendingTraces(keys: readonly number[]): DueTrace[];
   /** The earliest start of any trace waiting for analysis, and whether that trace is due. */
   firstPending(quietMs: number): { startNs: bigint; due: boolean } | undefined;
   /** The rows of these traces' spans and log records, each read in one query. */
@@ -265,6 +267,8 @@ export interface DueTrace {
   touches: number;
   /** Its earliest span start. */
   startNs: bigint;
+  /** The spans it holds (traces.span_count; 0 for one of log records only). */
+  spans: number;
 }
 
 /** A trace's spans as analysis reads them, with each span's row id (later rows of a trace have higher ids). */

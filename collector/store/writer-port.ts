@@ -85,8 +85,14 @@ export function serveWriter(port: Port & { close(): void }, side: WriteSide, { c
   port.on('message', (message: WriterRequest[] | AttachPort) => {
     if (Array.isArray(message)) for (const request of message) handle(request);
     else {
-      attached.push(message.attach);
-      serveWriter(message.attach, side, { commits: false });
+      const other = message.attach;
+      attached.push(other);
+      // closed from its end: an analysis worker that died (live analysis starts new ones with new ports)
+      other.once('close', () => {
+        const i = attached.indexOf(other);
+        if (i >= 0) attached.splice(i, 1);
+      });
+      serveWriter(other, side, { commits: false });
     }
   });
 }

@@ -1,6 +1,7 @@
 // End-to-end: the receivers of a real collector refuse requests under load, and the top bar says so, with a
 // tooltip on why and what exporters do, without waiting for a commit to carry the news; and what retention
-// removed. Screenshots land in test-results/screenshots/{refusal,retention}-pill-*.png.
+// removed, the analysis backlog and the traces too large to analyze live. Screenshots land in
+// test-results/screenshots/{refusal,retention,backlog,set-aside}-pill-*.png.
 import { describe, expect, it } from 'vitest';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { openStore } from '../../collector/store';
@@ -9,6 +10,7 @@ import { headersOnly, heldRequest, post } from '../held-requests';
 import { recordSpans } from '../sdk';
 import { browserSession, newPage, screenshot, startServe, storePaddedTraces, type Hopscope, type Theme } from './harness';
 import { formatCount } from '../../renderer/src/model/format';
+import { wideTrace } from '../../fixtures/wide-trace';
 import { AppShell } from './pages/app';
 
 let hopscope: Hopscope | undefined;
@@ -123,4 +125,41 @@ describe('traces waiting for analysis', () => {
     await notice.waitFor({ state: 'detached' });
     expect(errors).toEqual([]);
   }, 120_000);
+});
+
+describe('traces too large to analyze live', () => {
+  it.each(['light', 'dark'] as Theme[])('show as a warning pill in the top bar, and the findings say theirs are missing and what analyzes them (%s)', async (theme) => {
+    hopscope = await startServe({
+      settleMs: 1000,
+      windowMs: 60_000,
+      // one trace over serve's limit (MAX_LIVE_TRACE_SPANS: 100,000 spans) and one beside it, analyzed
+      prepare: async (db) => {
+        const store = openStore({ path: db });
+        const wide = wideTrace({ spans: 100_001, fanout: 6, startNs: BigInt(Date.now() - 3_600_000) * 1_000_000n });
+        for (const batch of wide.batches) await store.write({ spans: batch, logs: [] });
+        await store.write({ spans: [span({ traceId: traceId(0xbeef), spanId: spanId(0xbeef), parentSpanId: spanId(0xdead) })], logs: [] });
+        await store.close();
+      },
+    });
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url, '#/findings');
+    const pill = page.getByTestId('set-aside-pill');
+    await pill.waitFor({ timeout: 15_000 });
+    expect(await pill.textContent()).toBe('1 trace too large to analyze live');
+    const explanation =
+      "1 trace is too large to analyze live (more spans than serve's analysis worker holds, or it ran it out of memory): stored, but without findings " +
+      'of its own. hopscope serve names each in its terminal; hopscope analyze --db with this database analyzes it.';
+    expect(await pill.getAttribute('title')).toBe(explanation);
+    expect(await pill.getAttribute('class')).not.toContain('refusing');
+    const notice = page.getByTestId('analysis-set-aside');
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe('Findings are incomplete: 1 trace too large to analyze live; hopscope analyze --db analyzes it.');
+    expect(await notice.getAttribute('title')).toBe(explanation);
+    // the trace beside it is analyzed: its finding is listed under the notice
+    await page.getByTestId('finding-item').first().waitFor({ timeout: 15_000 });
+    await screenshot(page, 'set-aside-pill', theme);
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

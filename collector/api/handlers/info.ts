@@ -12,6 +12,7 @@ export function storeStats(ctx: ApiContext): WireStats {
   if (ctx.receiverStats) stats.ingest = ctx.receiverStats.stats();
   if (ctx.retention) stats.retention = { ...ctx.retention, settable: ctx.setRetention !== undefined };
   if (ctx.analysisBacklog) stats.analysisBacklog = ctx.analysisBacklog;
+  if (ctx.analysisSetAside) stats.analysisSetAside = ctx.analysisSetAside;
   return stats;
 }
 

@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { FINDING_KINDS } from '../../../common/findings';
 import { spanKey, type WireAnalysisBacklog, type WireFinding, type WireStitch } from '../../../common/wire';
-import { paceText } from '../../../common/text';
+import { paceText, plural, setAsideText } from '../../../common/text';
 import { Icon } from '../components/Icon';
 import { MarkedText } from '../components/MarkedText';
 import { serviceColor } from '../model/colors';
@@ -185,8 +185,22 @@ function AnalysisBehind({ backlog }: { backlog: WireAnalysisBacklog }) {
   );
 }
 
+/** Once live analysis set aside traces too large for it: their findings are missing, and what analyzes them (why, in its tooltip). */
+function AnalysisSetAside({ n }: { n: number }) {
+  return (
+    <div className="analysis-behind set-aside" role="status" title={setAsideText(n)} data-testid="analysis-set-aside">
+      <Icon name="alert" size={13} />
+      <span>
+        Findings are incomplete: {n.toLocaleString('en-US')} {plural(n, 'trace')} too large to analyze live; <code>hopscope analyze --db</code> analyzes{' '}
+        {n === 1 ? 'it' : 'them'}.
+      </span>
+    </div>
+  );
+}
+
 export function FindingsView({ route }: { route: Extract<Route, { view: 'findings' }> }) {
   const backlog = useLive((s) => s.stats?.analysisBacklog);
+  const setAside = useLive((s) => s.stats?.analysisSetAside);
   const data = useFindings((s) => s.data);
   const loading = useFindings((s) => s.loading);
   const error = useFindings((s) => s.error);
@@ -223,9 +237,10 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
         <h2>No findings</h2>
         <p className="muted">
           Hopscope checks every trace for broken parent links, traces split at async hops, request IDs that disagree with trace IDs, sampling skew and logs that lost their span.
-          {backlog ? ' Nothing is wrong in what it has analyzed so far.' : ' Nothing is wrong in what it has seen so far.'}
+          {backlog || setAside ? ' Nothing is wrong in what it has analyzed so far.' : ' Nothing is wrong in what it has seen so far.'}
         </p>
         {backlog && <AnalysisBehind backlog={backlog} />}
+        {!!setAside && <AnalysisSetAside n={setAside} />}
       </div>
     );
   }
@@ -233,6 +248,7 @@ export function FindingsView({ route }: { route: Extract<Route, { view: 'finding
     <div className="findings-view" data-testid="findings-view">
       <div className="finding-list">
         {backlog && <AnalysisBehind backlog={backlog} />}
+        {!!setAside && <AnalysisSetAside n={setAside} />}
         {route.object !== undefined && (
           <div className="finding-filter" data-testid="finding-filter">
             <Icon name="cube" size={13} />

@@ -1,5 +1,5 @@
 import { useRef } from 'react';
-import { formatWait, paceText } from '../../../common/text';
+import { formatWait, paceText, setAsideText } from '../../../common/text';
 import type { WireAnalysisBacklog, WireIngestStats, WireRetention } from '../../../common/wire';
 import { formatSize } from '../../../common/retention';
 import { Icon } from '../components/Icon';
@@ -89,6 +89,16 @@ function BacklogPill({ backlog }: { backlog: WireAnalysisBacklog }) {
   );
 }
 
+/** Shown once live analysis set aside a trace too large for it. */
+function SetAsidePill({ n }: { n: number }) {
+  return (
+    <span className="refusal-pill set-aside-pill" title={setAsideText(n)} data-testid="set-aside-pill" role="status">
+      <Icon name="alert" size={13} />
+      {formatCount(n)} {plural(n, 'trace')} too large to analyze live
+    </span>
+  );
+}
+
 /** Shown once retention removed something: what went, and why. */
 function RetentionPill({ retention }: { retention: WireRetention }) {
   const n = retention.removedTraces;
@@ -161,6 +171,7 @@ export function TopBar() {
       </div>
       {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
       {stats?.analysisBacklog && <BacklogPill backlog={stats.analysisBacklog} />}
+      {!!stats?.analysisSetAside && <SetAsidePill n={stats.analysisSetAside} />}
       {stats?.retention && <RetentionPill retention={stats.retention} />}
       <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
