@@ -33,7 +33,10 @@ const MARGIN_NS = 5_000_000_000n;
 const WINDOW_LOG_LIMIT = 10_000;
 /** Spans the cross-trace detectors hold at most (≈ 0.5 KB each as facts: 48 MB). */
 export const MAX_HELD_SPANS = 100_000;
-/** Span ids remembered to find a missing parent in another trace (two generations, ≈ 80 B each: 16 MB). */
+/**
+ * Span ids remembered to find a missing parent in another trace: two generations of tables of typed arrays, each
+ * twice the size it holds (12 MB in all, outside the heap; context.ts).
+ */
 export const MAX_SPAN_IDS = 200_000;
 /**
  * Batches whose results may be on their way to the writer while the next is analyzed: the writer shares the two cores
@@ -139,11 +142,7 @@ export class TraceStage {
    * are on their way): `recorded()` resolves once every one is.
    */
   async analyzeBatch(only?: readonly DueTrace[]): Promise<{ traces: number; fed: FedBatch } | undefined> {
-    const dueNotRecording = () =>
-      this.io.reader
-        .dueTraces(this.settleMs, this.batch + this.recordingKeys.size)
-        .filter((d) => !this.recordingKeys.has(d.key))
-        .slice(0, this.batch);
+    const dueNotRecording = () => this.io.reader.dueTraces(this.settleMs, this.batch, this.recordingKeys);
     let due = only ?? dueNotRecording();
     if (due.length === 0 && this.recordingKeys.size > 0 && !only) {
       // all that is due is being recorded: it may have been re-opened meanwhile

@@ -3,6 +3,7 @@ import type { Observation, Stitch } from '../../common/findings';
 import { findingFingerprint } from '../fingerprint';
 import { openConnection } from './connection';
 import { openStore, type Store } from './index';
+import { encodeBatch } from './encode';
 import { deleteExpired } from './retention';
 import { resource, span, spanId, tempDir, traceId } from './testing';
 
@@ -119,6 +120,35 @@ describe.each(['inline', 'thread'])('%s writer', (mode) => {
       // the same start: in the order they were written
       const [, one] = read.find(([key]) => key === due.find((d) => d.traceId === traceId(1))!.key)!;
       expect(one.spanIds[1]).toBeLessThan(one.spanIds[2]);
+    });
+
+    it('leaves out the due traces it is told to (those being recorded), and still gives as many as asked', async () => {
+      for (let n = 1; n <= 5; n++) await writeTrace(n);
+      const all = store.reader.dueTraces(0, 10);
+      expect(all).toHaveLength(5);
+      const except = new Set([all[0].key, all[2].key]);
+      expect(store.reader.dueTraces(0, 2, except).map((d) => d.traceId)).toEqual([all[1].traceId, all[3].traceId]);
+      expect(store.reader.dueTraces(0, 10, except)).toHaveLength(3);
+    });
+
+    it('decodes a resource once for many batches, and again once an exporter address of it has been seen since', async () => {
+      const batch = async (n: number) => {
+        const encoded = encodeBatch({ spans: [span({ traceId: traceId(n), spanId: spanId(n), resource: resource('api') })], logs: [] });
+        // as the receivers write what an exporter sent from a pod's address
+        await store.writeEncoded(n === 3 ? { ...encoded, peer: '10.0.0.7' } : encoded);
+        const due = store.reader.dueTraces(0, 10).filter((d) => d.traceId === traceId(n));
+        const [[, rows]] = [...store.reader.decodeRows(due, store.reader.batchRows(due))];
+        await recordAnalysis(traceId(n), []);
+        return rows.spans[0].resource;
+      };
+      const first = await batch(1);
+      // nothing of resources written since: the same decoded resource
+      expect(await batch(2)).toBe(first);
+      // seen again from an address: read again, with it
+      const third = await batch(3);
+      expect(third).not.toBe(first);
+      expect(third.peers).toEqual(['10.0.0.7']);
+      expect(first.peers).toBeUndefined();
     });
 
     it('keeps pending traces across a restart until their analysis is recorded', async () => {

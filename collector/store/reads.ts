@@ -151,12 +151,16 @@ function decodeLinks(json: string): SpanLink[] {
   return (JSON.parse(json) as SpanLink[]).map((l) => ({ ...l, attributes: decodeParsedAttributes(l.attributes) }));
 }
 
-/** Rebuilds each resource and scope once per read, shared by reference like the model's. */
-/** Resources and scopes by id, each read and decoded once per reader. */
+/** Resources and scopes by id, each read and decoded once per reader and shared by reference, like the model's. */
 export class ResourceScopeReader {
   private readonly resources = new Map<bigint, Resource>();
   private readonly scopes = new Map<bigint, Scope>();
   constructor(private readonly db: Db) {}
+
+  /** Resources and scopes held. */
+  get size(): number {
+    return this.resources.size + this.scopes.size;
+  }
 
   resource(id: bigint): Resource {
     let r = this.resources.get(id);

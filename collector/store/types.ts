@@ -132,8 +132,8 @@ export interface StoreReader {
   findings(): StoredFinding[];
   /** Traces waiting for analysis and quiet for `quietMs` (due now), counted to at most a million. */
   analysisDue(quietMs: number): number;
-  /** Traces quiet for `quietMs` and not yet analyzed, earliest start first (analysis-reads.ts). */
-  dueTraces(quietMs: number, limit: number): DueTrace[];
+  /** Traces quiet for `quietMs` and not yet analyzed, earliest start first, but for the keys of `except` (analysis-reads.ts). */
+  dueTraces(quietMs: number, limit: number, except?: Iterable<number>): DueTrace[];
   /** Those of these traces that wait for analysis, due or not, earliest start first. */
   pendingTraces(keys: readonly number[]): DueTrace[];
   /** The earliest start of any trace waiting for analysis, and whether that trace is due. */
