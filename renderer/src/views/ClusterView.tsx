@@ -163,7 +163,7 @@ function WatchStatus({ watch }: { watch: WireClusterWatch }) {
   );
   if (watch.streams.length === 0) {
     return (
-      <span className={`watch-pill ${summary.health}`} title={where} role="status" data-testid="watch-status" data-health={summary.health}>
+      <span className={`pill watch-pill ${summary.health}`} title={where} role="status" data-testid="watch-status" data-health={summary.health}>
         {pill}
       </span>
     );
@@ -171,7 +171,7 @@ function WatchStatus({ watch }: { watch: WireClusterWatch }) {
   return (
     <button
       type="button"
-      className={`watch-pill ${summary.health}`}
+      className={`pill watch-pill ${summary.health}`}
       title={`${where}\nShow each resource's watch`}
       aria-expanded={shown}
       aria-controls="cluster-watches"

@@ -70,7 +70,7 @@ function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
   const n = ingest.refusedRequests + ingest.failedRequests;
   if (n === 0) return null;
   return (
-    <span className={`refusal-pill ${ingest.refusing ? 'refusing' : ''}`} title={refusalExplanation(ingest)} data-testid="refusal-pill" role="status">
+    <span className={`pill notice-pill warn${ingest.refusing ? ' refusing' : ''}`} title={refusalExplanation(ingest)} data-testid="refusal-pill" role="status">
       <Icon name="alert" size={13} />
       {formatCount(n)} {plural(n, 'request')} refused
     </span>
@@ -81,7 +81,7 @@ function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
 function BacklogPill({ backlog }: { backlog: WireAnalysisBacklog }) {
   const title = `${backlog.due.toLocaleString('en-US')} traces wait for analysis${paceText(backlog.due, backlog.perSecond)}; findings are incomplete until then.`;
   return (
-    <span className="refusal-pill backlog-pill" title={title} data-testid="backlog-pill" role="status">
+    <span className="pill notice-pill backlog-pill" title={title} data-testid="backlog-pill" role="status">
       <Icon name="clock" size={13} />
       Analyzing {formatCount(backlog.due)} {plural(backlog.due, 'trace')}
       {backlog.perSecond > 0 && <span className="backlog-eta">· {formatWait(backlog.due / backlog.perSecond)}</span>}
@@ -92,7 +92,7 @@ function BacklogPill({ backlog }: { backlog: WireAnalysisBacklog }) {
 /** Shown once live analysis set aside a trace too large for it. */
 function SetAsidePill({ n }: { n: number }) {
   return (
-    <span className="refusal-pill set-aside-pill" title={setAsideText(n)} data-testid="set-aside-pill" role="status">
+    <span className="pill notice-pill warn" title={setAsideText(n)} data-testid="set-aside-pill" role="status">
       <Icon name="alert" size={13} />
       {formatCount(n)} {plural(n, 'trace')} too large to analyze live
     </span>
@@ -110,7 +110,7 @@ function RetentionPill({ retention }: { retention: WireRetention }) {
     `the store keeps at most ${formatSize(retention.maxBytes)} of data, and what arrived within the last ${formatAge(retention.maxAgeMs)}. ` +
     `Keep more ${retention.settable ? 'in Storage settings (the database button) or ' : ''}with hopscope serve --max-db-size / --max-age.`;
   return (
-    <span className="refusal-pill retention-pill" title={title} data-testid="retention-pill" role="status">
+    <span className="pill notice-pill" title={title} data-testid="retention-pill" role="status">
       <Icon name="clock" size={13} />
       {n > 0 ? `${formatCount(n)} old ${plural(n, 'trace')} removed` : `${formatCount(retention.removedLogs)} old ${plural(retention.removedLogs, 'log')} removed`}
     </span>
@@ -173,7 +173,7 @@ export function TopBar() {
       {stats?.analysisBacklog && <BacklogPill backlog={stats.analysisBacklog} />}
       {!!stats?.analysisSetAside && <SetAsidePill n={stats.analysisSetAside} />}
       {stats?.retention && <RetentionPill retention={stats.retention} />}
-      <span className={`live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
+      <span className={`pill live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
         {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting'}
       </span>
