@@ -10,6 +10,7 @@ import { headersOnly, heldRequest, post } from '../held-requests';
 import { recordSpans } from '../sdk';
 import { browserSession, newPage, screenshot, startServe, storePaddedTraces, type Hopscope, type Theme } from './harness';
 import { formatCount } from '../../renderer/src/model/format';
+import type { WireStats } from '../../common/wire';
 import { wideTrace } from '../../fixtures/wide-trace';
 import { AppShell } from './pages/app';
 
@@ -160,6 +161,57 @@ describe('traces too large to analyze live', () => {
     // the trace beside it is analyzed: its finding is listed under the notice
     await page.getByTestId('finding-item').first().waitFor({ timeout: 15_000 });
     await screenshot(page, 'set-aside-pill', theme);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
+
+describe('every notice at once', () => {
+  it.each(['light', 'dark'] as Theme[])('fit in the top bar at 1280 px: short texts in the counts’ place, all of each in its tooltip (%s)', async (theme) => {
+    hopscope = await startServe({ settleMs: 60_000, windowMs: 60_000 });
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
+    // what a collector that refused requests, removed old data, is behind and set traces aside says of itself
+    const stats: WireStats = {
+      spans: 1_234_567,
+      traces: 98_765,
+      logs: 456_789,
+      services: 12,
+      dbBytes: 1 << 30,
+      findings: 42,
+      ingest: { refusedRequests: 1234, failedRequests: 5, refusedSpans: 630_000, refusedLogs: 0, refusing: true, lastReason: 'busy' },
+      retention: { maxBytes: 1 << 30, maxAgeMs: 7 * 86_400_000, settable: true, removedTraces: 150_000, removedSpans: 1_200_000, removedLogs: 0 },
+      analysisBacklog: { due: 90_000, perSecond: 6000 },
+      analysisSetAside: 3,
+    };
+    await page.route('**/api/events', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: `event: stats\ndata: ${JSON.stringify(stats)}\n\n` }));
+    // (the stream ends after the one event, so the page goes on reconnecting: it is not waited to be live)
+    await page.goto(`${hopscope.ui.url}#/findings`);
+    const pills = { 'refusal-pill': '1.24k refused', 'backlog-pill': '90k to analyze', 'set-aside-pill': '3 too large', 'retention-pill': '150k removed' };
+    for (const [id, short] of Object.entries(pills)) await page.getByTestId(id).filter({ hasText: short }).waitFor();
+
+    const bar = page.locator('header.topbar');
+    expect(await bar.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(false);
+    const toggle = (await page.getByTestId('theme-toggle').boundingBox())!;
+    expect(toggle.x + toggle.width).toBeLessThanOrEqual(1280);
+    // the counts and the import button's label made room; the live pill keeps its size
+    expect(await page.getByTestId('stats').isVisible()).toBe(false);
+    expect(await page.getByTestId('import-button').locator('.button-label').isVisible()).toBe(false);
+    expect((await page.getByTestId('live-status').boundingBox())!.width).toBe(108);
+    // each short text whole, each long one in the tooltip
+    const cut = await page
+      .getByTestId('topbar-notices')
+      .locator('.pill-text')
+      .evaluateAll((texts) => texts.filter((t) => t.scrollWidth > t.clientWidth).map((t) => t.textContent));
+    expect(cut).toEqual([]);
+    expect(await page.getByTestId('set-aside-pill').getAttribute('title')).toContain('3 traces are too large to analyze live');
+    expect(await page.getByTestId('refusal-pill').getAttribute('title')).toContain('did not store 1239 export requests');
+    await screenshot(page, 'all-notices', theme);
+
+    // wider, the long texts and the counts come back
+    await page.setViewportSize({ width: 2000, height: 800 });
+    await page.getByTestId('set-aside-pill').filter({ hasText: '3 traces too large to analyze live' }).waitFor();
+    expect(await page.getByTestId('stats').isVisible()).toBe(true);
+    expect(await page.getByTestId('refusal-pill').textContent()).toBe('1.24k requests refused');
     expect(errors).toEqual([]);
   }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { createContext, useContext, useLayoutEffect, useRef, useState, type ReactNode, type RefObject } from 'react';
 import { formatWait, paceText, setAsideText } from '../../../common/text';
 import type { WireAnalysisBacklog, WireIngestStats, WireRetention } from '../../../common/wire';
 import { formatSize } from '../../../common/retention';
@@ -21,10 +21,10 @@ export function ImportButton({ className = 'button', children }: { className?: s
   const input = useRef<HTMLInputElement>(null);
   return (
     <>
-      <button type="button" className={className} onClick={() => (hasNativeOpen() ? void window.hopscope!.openTraceFiles() : input.current?.click())} data-testid="import-button">
+      <button type="button" className={className} title="Import trace and log files" onClick={() => (hasNativeOpen() ? void window.hopscope!.openTraceFiles() : input.current?.click())} data-testid="import-button">
         {children ?? (
           <>
-            <Icon name="upload" /> Import
+            <Icon name="upload" /> <span className="button-label">Import</span>
           </>
         )}
       </button>
@@ -72,7 +72,9 @@ function RefusalPill({ ingest }: { ingest: WireIngestStats }) {
   return (
     <span className={`pill notice-pill warn${ingest.refusing ? ' refusing' : ''}`} title={refusalExplanation(ingest)} data-testid="refusal-pill" role="status">
       <Icon name="alert" size={13} />
-      {formatCount(n)} {plural(n, 'request')} refused
+      <Label short={`${formatCount(n)} refused`}>
+        {formatCount(n)} {plural(n, 'request')} refused
+      </Label>
     </span>
   );
 }
@@ -83,18 +85,73 @@ function BacklogPill({ backlog }: { backlog: WireAnalysisBacklog }) {
   return (
     <span className="pill notice-pill backlog-pill" title={title} data-testid="backlog-pill" role="status">
       <Icon name="clock" size={13} />
-      Analyzing {formatCount(backlog.due)} {plural(backlog.due, 'trace')}
-      {backlog.perSecond > 0 && <span className="backlog-eta">· {formatWait(backlog.due / backlog.perSecond)}</span>}
+      <Label short={`${formatCount(backlog.due)} to analyze`}>
+        Analyzing {formatCount(backlog.due)} {plural(backlog.due, 'trace')}
+        {backlog.perSecond > 0 && <span className="backlog-eta">· {formatWait(backlog.due / backlog.perSecond)}</span>}
+      </Label>
     </span>
   );
 }
+
+/** Whether the notices say their short texts (useTightness). */
+const Short = createContext(false);
+
+/** A notice's text, or the shorter one when the top bar has no room for it; the pill's tooltip says all of it either way. */
+function Label({ short, children }: { short: string; children: ReactNode }) {
+  return <span className="pill-text">{useContext(Short) ? short : children}</span>;
+}
+
+/**
+ * How tight the top bar is: 0, the notices say their long texts; 1, those were cut, so they say their short ones; 2,
+ * even those were cut, so the counts and the import button's label make room for them. Each step back once there is
+ * room for the texts it took away beside what it hid; long again whenever what the notices say changes.
+ */
+function useTightness(notices: RefObject<HTMLElement | null>, spacer: RefObject<HTMLElement | null>, said: string): 0 | 1 | 2 {
+  const [state, setState] = useState<{ said: string; level: 1 | 2 }>();
+  const level = state?.said === said ? state.level : 0;
+  // at each step: what the texts wanted before it, what the rest of the bar took then, and what it hid (measured after)
+  const steps = useRef<{ wanted: number; rest: number; hidden?: number }[]>([]);
+  useLayoutEffect(() => {
+    const box = notices.current;
+    const free = spacer.current;
+    const bar = box?.parentElement;
+    if (!box || !free || !bar) return;
+    const check = () => {
+      // the notices give way to the rest of the bar, so a text that does not fit is cut rather than overflowing
+      let cut = 0;
+      for (const text of box.querySelectorAll<HTMLElement>('.pill-text')) cut += text.scrollWidth - text.clientWidth;
+      const room = box.clientWidth + free.clientWidth;
+      const rest = bar.clientWidth - room;
+      const last = level > 0 ? steps.current[level - 1] : undefined;
+      if (last) last.hidden ??= last.rest - rest;
+      if (level < 2 && cut > 0) {
+        steps.current[level] = { wanted: box.clientWidth + cut, rest };
+        setState({ said, level: (level + 1) as 1 | 2 });
+      } else if (last && room - last.hidden! >= last.wanted + ROUNDING_PX) {
+        setState(level === 2 ? { said, level: 1 } : undefined);
+      }
+    };
+    check();
+    const observer = new ResizeObserver(check);
+    observer.observe(box);
+    observer.observe(free);
+    observer.observe(bar);
+    return () => observer.disconnect();
+  }, [notices, spacer, level, said]);
+  return level;
+}
+
+/** Widths are measured in whole pixels: what is wanted may be this much more (without it, a step flipped back and forth). */
+const ROUNDING_PX = 2;
 
 /** Shown once live analysis set aside a trace too large for it. */
 function SetAsidePill({ n }: { n: number }) {
   return (
     <span className="pill notice-pill warn" title={setAsideText(n)} data-testid="set-aside-pill" role="status">
       <Icon name="alert" size={13} />
-      {formatCount(n)} {plural(n, 'trace')} too large to analyze live
+      <Label short={`${formatCount(n)} too large`}>
+        {formatCount(n)} {plural(n, 'trace')} too large to analyze live
+      </Label>
     </span>
   );
 }
@@ -112,7 +169,9 @@ function RetentionPill({ retention }: { retention: WireRetention }) {
   return (
     <span className="pill notice-pill" title={title} data-testid="retention-pill" role="status">
       <Icon name="clock" size={13} />
-      {n > 0 ? `${formatCount(n)} old ${plural(n, 'trace')} removed` : `${formatCount(retention.removedLogs)} old ${plural(retention.removedLogs, 'log')} removed`}
+      <Label short={`${formatCount(n > 0 ? n : retention.removedLogs)} removed`}>
+        {n > 0 ? `${formatCount(n)} old ${plural(n, 'trace')} removed` : `${formatCount(retention.removedLogs)} old ${plural(retention.removedLogs, 'log')} removed`}
+      </Label>
     </span>
   );
 }
@@ -130,9 +189,20 @@ export function TopBar() {
   const setTheme = usePrefs((s) => s.setTheme);
   const current = view === 'trace' || view === 'stitch' ? 'traces' : view;
   const dark = resolvedTheme(theme) === 'dark';
+  const notices = useRef<HTMLDivElement>(null);
+  const spacer = useRef<HTMLDivElement>(null);
+  const said = [
+    stats?.ingest?.refusedRequests,
+    stats?.ingest?.failedRequests,
+    stats?.analysisBacklog?.due,
+    stats?.analysisSetAside,
+    stats?.retention?.removedTraces,
+    stats?.retention?.removedLogs,
+  ].join();
+  const tightness = useTightness(notices, spacer, said);
 
   return (
-    <header className="topbar">
+    <header className={`topbar${tightness === 2 ? ' tight' : ''}`}>
       <a className="brand" href="#/traces" aria-label="Hopscope">
         <svg width="22" height="22" viewBox="0 0 32 32" aria-hidden>
           <rect width="32" height="32" rx="8" fill="var(--accent)" />
@@ -157,7 +227,7 @@ export function TopBar() {
           </a>
         ))}
       </nav>
-      <div className="topbar-spacer" />
+      <div className="topbar-spacer" ref={spacer} />
       <div className="topbar-stats" data-testid="stats">
         <span title="Spans stored">
           <b>{stats ? formatCount(stats.spans) : '–'}</b> {plural(stats?.spans ?? 0, 'span')}
@@ -169,10 +239,15 @@ export function TopBar() {
           <b>{stats ? formatCount(stats.logs) : '–'}</b> {plural(stats?.logs ?? 0, 'log')}
         </span>
       </div>
-      {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
-      {stats?.analysisBacklog && <BacklogPill backlog={stats.analysisBacklog} />}
-      {!!stats?.analysisSetAside && <SetAsidePill n={stats.analysisSetAside} />}
-      {stats?.retention && <RetentionPill retention={stats.retention} />}
+      {/* what the user should know of: short texts when the long ones do not fit, in the counts' place if need be (useTightness) */}
+      <div className="topbar-notices" ref={notices} data-testid="topbar-notices">
+        <Short.Provider value={tightness > 0}>
+          {stats?.ingest && <RefusalPill ingest={stats.ingest} />}
+          {stats?.analysisBacklog && <BacklogPill backlog={stats.analysisBacklog} />}
+          {!!stats?.analysisSetAside && <SetAsidePill n={stats.analysisSetAside} />}
+          {stats?.retention && <RetentionPill retention={stats.retention} />}
+        </Short.Provider>
+      </div>
       <span className={`pill live-pill ${status}`} title={status === 'live' ? 'Receiving updates' : 'Connecting to the collector…'} data-testid="live-status">
         <span className="dot" />
         {status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting'}
