@@ -1,19 +1,18 @@
 // The four cluster findings as a user meets them: each with its title, the objects it is about as chips (the
 // pod its evidence names first), and evidence a person can check (a dying instance's last log lines as a log).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import { startLiveAnalysis } from '../../collector/live-analysis';
 import { evidenceLabel } from '../../renderer/src/model/format';
 import { seedClusterFindings } from '../cluster-findings';
-import { launchBrowser, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
+import { browserSession, newPage, screenshot, startHopscope, type Hopscope, type Theme } from './harness';
 import { AppShell } from './pages/app';
 import { FindingsPage } from './pages/findings';
 
-let browser: Browser;
+// one Hopscope for every case (what they read is seeded once); each case's page is closed after it
 let hopscope: Hopscope;
+const session = browserSession(async () => undefined);
 
 beforeAll(async () => {
-  browser = await launchBrowser();
   // what serve's API reads: the findings the live analysis recorded in the store
   hopscope = await startHopscope({ analysis: { findings: () => ({ findings: hopscope.store.reader.findings(), stitches: hopscope.store.reader.stitches() }) } });
   await seedClusterFindings(hopscope.store, Date.now() - 600_000);
@@ -24,7 +23,6 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await hopscope?.close();
 });
 
@@ -37,30 +35,27 @@ const cases = [
 
 describe('cluster findings', () => {
   it.each((['light', 'dark'] as Theme[]).flatMap((theme) => cases.map((c) => ({ ...c, theme }))))('shows $kind with its pod and evidence ($theme)', async ({ kind, pod, shot, theme }) => {
-    const { page, errors, context } = await newPage(browser, theme);
-    try {
-      const app = new AppShell(page);
-      await app.login(hopscope.ui.url, '#/findings');
-      const view = new FindingsPage(page);
-      const stored = hopscope.store.reader.findings().filter((f) => f.kind === kind)[0];
-      expect(stored, kind).toBeDefined();
-      await view.items().filter({ hasText: kind }).first().click();
-      const detail = view.detail();
-      await expect.poll(() => detail.locator('h2').textContent()).toBe(stored.title.replace(/`/g, ''));
-      // the pod the finding is about comes first among its objects, whatever span the occurrence is on
-      const chips = await view.objects().texts();
-      expect(chips[0]).toContain(pod);
-      const labels = await detail.locator('dt').allTextContents();
-      for (const key of Object.keys(stored.evidence).filter((k) => !k.endsWith('Uid'))) expect(labels).toContain(evidenceLabel(key));
-      if (kind === 'restart-during-trace') {
-        const lines = detail.getByTestId('evidence-log').locator('.evidence-log-line');
-        expect(await lines.first().textContent()).toContain('panic: runtime error');
-        expect(await lines.first().getAttribute('class')).toContain('panic');
-      }
-      await screenshot(page, shot, theme);
-      expect(errors).toEqual([]);
-    } finally {
-      await context.close();
+    const { page, errors } = await newPage(session.browser, theme);
+    session.pages.push(page);
+    const app = new AppShell(page);
+    await app.login(hopscope.ui.url, '#/findings');
+    const view = new FindingsPage(page);
+    const stored = hopscope.store.reader.findings().filter((f) => f.kind === kind)[0];
+    expect(stored, kind).toBeDefined();
+    await view.items().filter({ hasText: kind }).first().click();
+    const detail = view.detail();
+    await expect.poll(() => detail.locator('h2').textContent()).toBe(stored.title.replace(/`/g, ''));
+    // the pod the finding is about comes first among its objects, whatever span the occurrence is on
+    const chips = await view.objects().texts();
+    expect(chips[0]).toContain(pod);
+    const labels = await detail.locator('dt').allTextContents();
+    for (const key of Object.keys(stored.evidence).filter((k) => !k.endsWith('Uid'))) expect(labels).toContain(evidenceLabel(key));
+    if (kind === 'restart-during-trace') {
+      const lines = detail.getByTestId('evidence-log').locator('.evidence-log-line');
+      expect(await lines.first().textContent()).toContain('panic: runtime error');
+      expect(await lines.first().getAttribute('class')).toContain('panic');
     }
+    await screenshot(page, shot, theme);
+    expect(errors).toEqual([]);
   });
 });

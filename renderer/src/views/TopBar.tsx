@@ -118,16 +118,17 @@ function useTightness(notices: RefObject<HTMLElement | null>, spacer: RefObject<
     if (!box || !free || !bar) return;
     const check = () => {
       // the notices give way to the rest of the bar, so a text that does not fit is cut rather than overflowing
-      let cut = 0;
-      for (const text of box.querySelectorAll<HTMLElement>('.pill-text')) cut += text.scrollWidth - text.clientWidth;
+      const texts = [...box.querySelectorAll<HTMLElement>('.pill-text')];
+      const cut = texts.reduce((n, text) => n + text.scrollWidth - text.clientWidth, 0);
       const room = box.clientWidth + free.clientWidth;
       const rest = bar.clientWidth - room;
       const last = level > 0 ? steps.current[level - 1] : undefined;
       if (last) last.hidden ??= last.rest - rest;
       if (level < 2 && cut > 0) {
-        steps.current[level] = { wanted: box.clientWidth + cut, rest };
+        // widths come in whole pixels: each text may want up to one more than it says
+        steps.current[level] = { wanted: box.clientWidth + cut + texts.length, rest };
         setState({ said, level: (level + 1) as 1 | 2 });
-      } else if (last && room - last.hidden! >= last.wanted + ROUNDING_PX) {
+      } else if (last && room - last.hidden! >= last.wanted) {
         setState(level === 2 ? { said, level: 1 } : undefined);
       }
     };
@@ -140,9 +141,6 @@ function useTightness(notices: RefObject<HTMLElement | null>, spacer: RefObject<
   }, [notices, spacer, level, said]);
   return level;
 }
-
-/** Widths are measured in whole pixels: what is wanted may be this much more (without it, a step flipped back and forth). */
-const ROUNDING_PX = 2;
 
 /** Shown once live analysis set aside a trace too large for it. */
 function SetAsidePill({ n }: { n: number }) {
