@@ -615,6 +615,24 @@ async function openEvents() {
 describe('live events', () => {
   beforeEach(() => start());
 
+  it('sends the store’s limits once the writer first answers, to a page that connected before', async () => {
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const slowWriter = Object.create(store) as Store;
+    slowWriter.retention = async () => {
+      await answered;
+      return store.retention();
+    };
+    await server?.close();
+    await start({ store: slowWriter });
+    const events = await openEvents();
+    expect((await events.next('stats')).retention).toBeUndefined();
+    answer();
+    // nothing was removed: the storage settings (and their button) still need the limits
+    expect((await events.next('stats', (s) => s.retention !== undefined)).retention).toMatchObject({ maxBytes: 1024 ** 3, removedTraces: 0 });
+    events.close();
+  });
+
   it('sends stats on connect and new traces after a commit, coalesced', async () => {
     const events = await openEvents();
     expect(await events.next('stats')).toMatchObject({ spans: 0 });

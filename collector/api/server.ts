@@ -118,8 +118,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     options.store
       .retention()
       .then((r) => {
-        // Pushed only when retention removed more: the first answer of a store that removed nothing changes nothing shown.
-        const changed = (ctx.retention?.removedTraces ?? 0) !== r.removed.traces || (ctx.retention?.removedLogs ?? 0) !== r.removed.logs;
+        // Pushed when it changes what the UI shows: the first answer (the storage button waits for it, and a page that
+        // connected before it came would not get it otherwise), and each time retention removed more.
+        const changed = !ctx.retention || ctx.retention.removedTraces !== r.removed.traces || ctx.retention.removedLogs !== r.removed.logs;
         ctx.retention = wireRetention(r);
         if (changed) ctx.hub.broadcast('stats', storeStats(ctx));
       })
